@@ -1,0 +1,1 @@
+"""The jurisdiction graph: schema, builder and path queries."""

@@ -1,0 +1,1 @@
+"""Sources of inventories: one package per provider (live collectors and offline export formats)."""

@@ -1,0 +1,261 @@
+"""The source contract shared by every provider, and its small exception family.
+
+A provider contributes *file formats* (offline exports) and, optionally, a live collector. Each
+file format knows how to recognise itself from the first bytes of a file (``sniff``) and how to
+turn the file into provider-neutral items (``read``). Provider code translates SDK and parser
+errors into the exceptions defined here; only the CLI turns them into exit codes.
+
+The reading helpers here (``load_json``, ``iter_json_items``, ``iter_ndjson``) open gzip
+transparently, stream where the file can be large, and report errors with the file name and the
+line/column or byte offset, so that every importer gives the same one-line messages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from scanner.model import Item
+
+
+class ProviderError(Exception):
+    """Base class of every error a provider raises on purpose."""
+
+
+class InventoryFormatError(ProviderError):
+    """An input file that cannot be read: unknown shape, empty, truncated or corrupt."""
+
+    def __init__(self, path: str, message: str, position: str | None = None, hint: str | None = None):
+        self.path = path
+        self.message = message
+        self.position = position
+        self.hint = hint
+        where = f"{path}:{position}" if position else path
+        text = f"{where}: {message}"
+        if hint:
+            text += f" ({hint})"
+        super().__init__(text)
+
+
+class CredentialsError(ProviderError):
+    """Credentials are missing, expired or refused."""
+
+
+class CollectionError(ProviderError):
+    """Live collection failed in a way that is not a per-region/per-account gap."""
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 256 * 1024
+#: Files larger than this (uncompressed size unknown for gzip: compressed size × 8) are streamed.
+STREAM_THRESHOLD = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file given on the command line or found in a folder."""
+
+    path: Path
+    display: str
+
+    @property
+    def gzipped(self) -> bool:
+        with self.path.open("rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+
+    def open(self) -> IO[bytes]:
+        """Open for reading, decompressing gzip transparently."""
+        raw = self.path.open("rb")
+        if raw.read(2) == GZIP_MAGIC:
+            raw.seek(0)
+            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        raw.seek(0)
+        return raw
+
+    def head(self, size: int = HEAD_BYTES) -> bytes:
+        """The first ``size`` bytes after decompression."""
+        try:
+            with self.open() as fh:
+                return fh.read(size)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InventoryFormatError(self.display, f"corrupt gzip data: {exc}",
+                                       hint="re-download or re-export the file") from None
+
+    def is_large(self) -> bool:
+        size = self.path.stat().st_size
+        return (size * 8 if self.gzipped else size) > STREAM_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the beginning of a file looks like, for format sniffing.
+
+    ``container`` is ``object`` (one JSON object), ``array`` (a JSON array), ``ndjson`` (one
+    object per line), ``empty`` or ``unknown``. ``keys`` are the top-level keys of an object, or
+    the keys of the first element / first line. ``first`` holds the scalar values seen at that
+    level (e.g. ``{"name": "//storage...", "fileVersion": "1.0"}``), and ``nested`` the keys of the
+    first element of each top-level list (``{"configurationItems": {...keys}}``).
+    """
+
+    container: str
+    keys: frozenset[str] = frozenset()
+    first: dict[str, Any] = field(default_factory=dict)
+    nested: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def peek_shape(head: bytes) -> Shape:
+    """Describe the beginning of a JSON / NDJSON document from its first bytes."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return Shape("empty")
+    if text[:1] not in (b"{", b"["):
+        return Shape("unknown")
+    if text[:1] == b"{":
+        line, sep, rest = text.partition(b"\n")
+        if sep and rest.strip()[:1] == b"{":
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict):
+                return Shape("ndjson", frozenset(obj), {k: v for k, v in obj.items() if _scalar(v)})
+    container = "object" if text[:1] == b"{" else "array"
+    base = "" if container == "object" else "item"
+    keys: set[str] = set()
+    first: dict[str, Any] = {}
+    nested: dict[str, set[str]] = {}
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(text)):
+            if event == "map_key":
+                if prefix == base:
+                    keys.add(value)
+                elif container == "object" and prefix.endswith(".item") and prefix.count(".") == 1:
+                    nested.setdefault(prefix[:-5], set()).add(value)
+            elif event in ("string", "number", "boolean", "null"):
+                key = prefix if container == "object" else prefix[5:]
+                if key in keys and "." not in key and key not in first:
+                    first[key] = value
+            elif event == "end_map" and prefix == base and container == "array":
+                break
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass  # the head is cut mid-document; what was seen is enough for sniffing
+    return Shape(container, frozenset(keys), first, {k: frozenset(v) for k, v in nested.items()})
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _json_error_position(exc: orjson.JSONDecodeError) -> str:
+    return f"{exc.lineno}:{exc.colno}"
+
+
+def load_json(inp: InputFile) -> Any:
+    """Parse a whole (small) JSON document, with errors naming line and column."""
+    try:
+        with inp.open() as fh:
+            data = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InventoryFormatError(inp.display, f"corrupt or truncated gzip data: {exc}",
+                                   hint="re-download or re-export the file") from None
+    if not data.strip():
+        raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        truncated = "EOF" in str(exc) or exc.pos >= len(data.rstrip()) - 1
+        what = "truncated JSON" if truncated else f"invalid JSON: {exc.msg}"
+        raise InventoryFormatError(inp.display, what, _json_error_position(exc),
+                                   "the export is incomplete; export it again" if truncated
+                                   else "check the file was not edited or mixed with other output") from None
+
+
+class _Counting(io.RawIOBase):
+    """Wraps a stream to know how many decompressed bytes were consumed (for error offsets)."""
+
+    def __init__(self, inner: IO[bytes]):
+        self.inner = inner
+        self.offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.offset += n
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        self.offset += len(data)
+        return data
+
+
+def iter_json_items(inp: InputFile, prefix: str) -> Iterator[Any]:
+    """Stream the elements found at ijson ``prefix`` (e.g. ``configurationItems.item``).
+
+    Numbers come back as ``float``/``int`` rather than ``Decimal``. Errors carry the byte offset
+    (in the decompressed stream) where parsing stopped.
+    """
+    with inp.open() as fh:
+        counter = _Counting(fh)
+        try:
+            yield from ijson.items(counter, prefix, use_float=True)
+        except ijson.IncompleteJSONError as exc:
+            truncated = "premature EOF" in str(exc)
+            raise InventoryFormatError(
+                inp.display,
+                "truncated JSON" if truncated else f"invalid JSON: {str(exc).splitlines()[0]}",
+                f"byte {counter.offset}",
+                "the export is incomplete; export it again" if truncated
+                else "check the file was not edited or mixed with other output") from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InventoryFormatError(inp.display, f"corrupt or truncated gzip data: {exc}",
+                                       f"byte {counter.offset}", "re-download or re-export the file") from None
+
+
+def iter_ndjson(inp: InputFile) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, object)`` for each non-blank line of an NDJSON file."""
+    lineno = 0
+    try:
+        with inp.open() as fh:
+            for lineno, line in enumerate(fh, start=1):  # noqa: B007 - used after the loop
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    last = not line.endswith(b"\n")
+                    raise InventoryFormatError(
+                        inp.display,
+                        "truncated line" if last else f"invalid JSON: {exc.msg}",
+                        f"{lineno}:{exc.colno}",
+                        "the export is incomplete; export it again" if last
+                        else "each line must be one JSON object") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InventoryFormatError(inp.display, f"corrupt or truncated gzip data: {exc}",
+                                   f"after line {lineno}", "re-download or re-export the file") from None
+
+
+Reader = Callable[[InputFile], Iterator[Item]]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """An offline export format: how to recognise it and how to read it."""
+
+    name: str  # stable id shown in ``sources[].format``, e.g. ``aws-config-snapshot``
+    provider: str  # provider id, or ``multi`` for Terraform
+    description: str
+    sniff: Callable[[Shape], bool]
+    read: Reader

@@ -1,0 +1,103 @@
+"""Small normalisers that every importer needs: tag shapes, JSON-in-strings, location codes.
+
+Real exports encode the same facts in several ways (tags as a map, a ``[{key,value}]`` list or a
+``[{Key,Value}]`` list; configuration blobs as objects or as JSON strings; locations in display
+form or with zones). These helpers normalise at the edge so transforms stay simple.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+
+
+def maybe_json(value: Any) -> Any:
+    """Decode ``value`` if it is a string holding a JSON object or array; else return it as is.
+
+    Handles URL-encoded JSON too (IAM policy documents in AWS Config are ``%7B%22Version…``).
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("%7B") or text.startswith("%5B"):
+        text = unquote(text)
+    if text[:1] in ("{", "["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
+def normalize_tags(value: Any) -> dict[str, str]:
+    """Turn any common tag encoding into a ``{key: value}`` map of strings.
+
+    Accepted: ``{"k": "v"}``; ``[{"key": k, "value": v}]``; ``[{"Key": k, "Value": v}]``;
+    ``["k=v", ...]``; ``None``. Non-string values are converted with ``str``.
+    """
+    value = maybe_json(value)
+    if not value:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    tags: dict[str, str] = {}
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, Mapping):
+                key = item.get("key", item.get("Key", item.get("name")))
+                val = item.get("value", item.get("Value", ""))
+                if key is not None:
+                    tags[str(key)] = "" if val is None else str(val)
+            elif isinstance(item, str):
+                key, _, val = item.partition("=")
+                tags[key] = val
+    return tags
+
+
+_ZONE_SUFFIX = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
+
+
+def gcp_region_of(location: str | None) -> str | None:
+    """GCP location to canonical form: lower case, zone ``europe-west3-a`` → ``europe-west3``."""
+    if not location:
+        return None
+    loc = location.strip().lower()
+    match = _ZONE_SUFFIX.match(loc)
+    return match.group(1) if match else loc
+
+
+def azure_region_of(location: str | None) -> str | None:
+    """Azure location to canonical form: ``"West Europe"`` → ``westeurope``."""
+    if not location:
+        return None
+    return re.sub(r"[\s_-]+", "", location.strip().lower())
+
+
+_AWS_AZ = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
+
+
+def aws_region_of(location: str | None) -> str | None:
+    """AWS region to canonical form; availability zones are stripped (``eu-west-3a`` → ``eu-west-3``).
+
+    ``global``/``aws-global`` map to ``global``.
+    """
+    if not location:
+        return None
+    loc = location.strip().lower()
+    if loc in ("global", "aws-global") or loc.endswith("-global"):
+        return "global"
+    match = _AWS_AZ.match(loc)
+    return match.group(1) if match else loc
+
+
+def parse_arn(arn: str) -> dict[str, str] | None:
+    """Split an ARN into partition, service, region, account and resource; None if not an ARN."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    return {"partition": parts[1], "service": parts[2], "region": parts[3], "account": parts[4],
+            "resource": parts[5]}
