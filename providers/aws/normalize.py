@@ -1,0 +1,270 @@
+"""Pure transforms from raw AWS records to provider-neutral items.
+
+Each function takes one raw record, as an export file or an API response holds it, and returns
+``Resource`` / ``Flow`` / ``Account`` items. Nothing here opens files or calls AWS, so the live
+collector and the offline importers (``files.py``) share the same code: get → transform.
+
+Record shapes handled (see ``reference/input-formats.md`` §1):
+
+- AWS Config configuration items, in both spellings: S3/SNS delivery (``ARN``, ``awsAccountId``,
+  ``configurationItemVersion``, ``configuration`` as an object) and the API spelling
+  (``arn``, ``accountId``, ``version``, ``configuration`` as a JSON string), plus the partial
+  items of ``select-resource-config`` (only the selected fields, tags as ``[{key, value}]``).
+- ``resourcegroupstaggingapi get-resources`` tag mappings (``ResourceARN`` + ``Tags``).
+- Resource Explorer ``Resources[]`` entries (``Arn``, ``ResourceType``, ``Region``, ``Properties``).
+- Organizations ``Accounts[]`` entries (the e-mail address is never kept).
+
+Per-type relations (replication, replicas, CDN origins, log sinks, peering, trust, keys, sizes)
+live in ``relations.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from providers.aws.relations import EXTRACTORS, Context, Facts, field
+from providers.common import aws_region_of, maybe_json, normalize_tags, parse_arn
+from scanner.model import Account, Item, Resource
+
+PROVIDER = "aws"
+
+#: Config item statuses that describe a resource which no longer exists or is not recorded.
+#: https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationItem.html
+#: (configurationItemStatus), checked 2026-11-30.
+SKIPPED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
+
+
+class RecordError(ValueError):
+    """A record inside a readable file that lacks what is needed to identify the resource."""
+
+
+def config_item_status(ci: Mapping[str, Any]) -> str | None:
+    """The ``configurationItemStatus`` of a Config item, if it has one (select results do not)."""
+    status = ci.get("configurationItemStatus")
+    return status if isinstance(status, str) else None
+
+
+def is_skipped(ci: Mapping[str, Any]) -> bool:
+    """True for items of deleted or unrecorded resources, which describe no current resource."""
+    return config_item_status(ci) in SKIPPED_STATUSES
+
+
+def config_tags(value: Any) -> dict[str, str]:
+    """Tags of a Config item: a map (deliveries, API) or ``[{key, value, tag}]`` (advanced query).
+
+    The advanced-query schema exposes ``tags.key``, ``tags.value`` and ``tags.tag`` (``"k=v"``);
+    an element with only ``tag`` is split on the first ``=``
+    (https://github.com/awslabs/aws-config-resource-schema, ``tags.tag``; checked 2026-11-30).
+    """
+    value = maybe_json(value)
+    if isinstance(value, list):
+        tags: dict[str, str] = {}
+        for item in value:
+            if isinstance(item, Mapping) and "key" not in item and "Key" not in item:
+                tag = item.get("tag")
+                if isinstance(tag, str):
+                    key, _, val = tag.partition("=")
+                    tags[key] = val
+                continue
+            tags.update(normalize_tags([item]))
+        return tags
+    return normalize_tags(value)
+
+
+def _s3_tagging_configuration(supp: Mapping[str, Any]) -> dict[str, str]:
+    """Bucket tags from ``supplementaryConfiguration.BucketTaggingConfiguration.tagSets[].tags``."""
+    tagging = maybe_json(supp.get("BucketTaggingConfiguration"))
+    tags: dict[str, str] = {}
+    if isinstance(tagging, Mapping):
+        for tag_set in field(tagging, "tagSets") or ():
+            if isinstance(tag_set, Mapping):
+                tags.update(normalize_tags(field(tag_set, "tags")))
+    return tags
+
+
+def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
+    """Turn one AWS Config configuration item into a ``Resource`` and the flows it shows.
+
+    Raises ``RecordError`` when the item has neither an ARN nor the account, type and resource
+    id needed to build ``aws:ACCOUNT:REGION:TYPE:RESOURCEID``.
+    """
+    resource_type = ci.get("resourceType")
+    arn = ci.get("ARN") or ci.get("arn")
+    account = ci.get("awsAccountId") or ci.get("accountId")
+    resource_id = ci.get("resourceId")
+    raw_region = ci.get("awsRegion")
+    region = aws_region_of(raw_region) if isinstance(raw_region, str) else None
+    parsed = parse_arn(arn) if isinstance(arn, str) else None
+    if not isinstance(resource_type, str) or not resource_type:
+        raise RecordError("configuration item without resourceType")
+    if parsed is not None:
+        rid = str(arn)
+        if not isinstance(account, str) and parsed["account"]:
+            account = parsed["account"]
+    elif isinstance(account, str) and account and isinstance(resource_id, str) and resource_id:
+        # DESIGN.md: resources without an ARN are keyed aws:ACCOUNT:REGION:TYPE:RESOURCEID.
+        rid = f"aws:{account}:{region or 'global'}:{resource_type}:{resource_id}"
+    else:
+        raise RecordError(f"{resource_type} item without ARN, account or resourceId")
+    if not isinstance(account, str) or not account:
+        account = None
+
+    conf = maybe_json(ci.get("configuration"))
+    supp = maybe_json(ci.get("supplementaryConfiguration"))
+    ctx = Context(
+        id=rid,
+        resource_type=resource_type,
+        account=account,
+        region=region,
+        partition=parsed["partition"] if parsed else "aws",
+        conf=conf if isinstance(conf, Mapping) else {},
+        supp=supp if isinstance(supp, Mapping) else {},
+    )
+    facts = Facts()
+    extractor = EXTRACTORS.get(resource_type)
+    if extractor is not None:
+        extractor(ctx, facts)
+
+    tags = config_tags(ci.get("tags"))
+    if not tags and resource_type == "AWS::S3::Bucket":
+        tags = _s3_tagging_configuration(ctx.supp)
+    name = ci.get("resourceName") or resource_id or (parsed["resource"] if parsed else rid)
+    yield Resource(
+        id=rid,
+        provider=PROVIDER,
+        native_type=resource_type,
+        name=str(name),
+        account=account,
+        region=region,
+        raw_region=raw_region if isinstance(raw_region, str) else None,
+        tags=tags,
+        key=facts.key,
+        size_gb=facts.size_gb,
+        source=source,
+        attributes=facts.attributes,
+    )
+    yield from facts.flows
+
+
+# --- ARN → Resource Explorer type -------------------------------------------------------------
+
+#: Services whose ARN resource part is a bare name, with the type Resource Explorer gives them.
+#: https://docs.aws.amazon.com/resource-explorer/latest/userguide/supported-resource-types.html
+#: (checked 2026-11-30).
+_BARE_NAME_TYPES = {"s3": "bucket", "sns": "topic", "sqs": "queue"}
+
+
+def explorer_type_from_arn(arn: str) -> tuple[str, str, str] | None:
+    """``(native_type, name, service)`` in Resource Explorer form (``ec2:instance``) from an ARN.
+
+    The resource part of an ARN is ``type/id``, ``type:id`` or a bare name
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html, checked 2026-11-30).
+    Load balancers keep their kind (``elasticloadbalancing:loadbalancer/app``), as Resource
+    Explorer names them.
+    """
+    parsed = parse_arn(arn)
+    if parsed is None:
+        return None
+    service = parsed["service"]
+    resource = parsed["resource"].lstrip("/")
+    if service in _BARE_NAME_TYPES and "/" not in resource and ":" not in resource:
+        return f"{service}:{_BARE_NAME_TYPES[service]}", resource, service
+    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
+    if cut < 0:
+        return f"{service}:{resource}", resource, service
+    rtype, rest = resource[:cut], resource[cut + 1:]
+    if service == "elasticloadbalancing" and rtype == "loadbalancer":
+        kind, _, rest2 = rest.partition("/")
+        if kind in ("app", "net", "gwy") and rest2:
+            return f"{service}:loadbalancer/{kind}", rest2.split("/")[0], service
+        return f"{service}:loadbalancer", rest, service
+    return f"{service}:{rtype}", rest, service
+
+
+def _region_from_arn(parsed: Mapping[str, str]) -> str | None:
+    # Global services (IAM, CloudFront, Route 53, Organizations) have no region in their ARNs;
+    # S3 bucket ARNs have none either, but a bucket does live in one region that the ARN hides.
+    if parsed["region"]:
+        return aws_region_of(parsed["region"])
+    return None if parsed["service"] == "s3" else "global"
+
+
+def transform_tag_mapping(mapping: Mapping[str, Any], source: str) -> Resource:
+    """One ``ResourceTagMappingList`` entry → ``Resource`` (region and type from the ARN)."""
+    arn = mapping.get("ResourceARN")
+    if not isinstance(arn, str):
+        raise RecordError("tag mapping without ResourceARN")
+    described = explorer_type_from_arn(arn)
+    parsed = parse_arn(arn)
+    if described is None or parsed is None:
+        raise RecordError(f"ResourceARN is not an ARN: {arn[:80]}")
+    native_type, name, _ = described
+    return Resource(
+        id=arn,
+        provider=PROVIDER,
+        native_type=native_type,
+        name=name,
+        account=parsed["account"] or None,
+        region=_region_from_arn(parsed),
+        raw_region=parsed["region"] or None,
+        tags=normalize_tags(mapping.get("Tags")),
+        source=source,
+    )
+
+
+def explorer_tags(properties: Any) -> dict[str, str]:
+    """Tags of a Resource Explorer resource: ``Properties[Name == "tags"].Data``."""
+    tags: dict[str, str] = {}
+    if isinstance(properties, list):
+        for prop in properties:
+            if isinstance(prop, Mapping) and prop.get("Name") == "tags":
+                tags.update(normalize_tags(prop.get("Data")))
+    return tags
+
+
+def transform_explorer_resource(res: Mapping[str, Any], source: str) -> Resource:
+    """One Resource Explorer ``Resources[]`` entry → ``Resource``."""
+    arn = res.get("Arn")
+    parsed = parse_arn(arn) if isinstance(arn, str) else None
+    if parsed is None:
+        raise RecordError("Resource Explorer entry without a valid Arn")
+    described = explorer_type_from_arn(str(arn))
+    native_type = res.get("ResourceType")
+    if not isinstance(native_type, str) or not native_type:
+        native_type = described[0] if described else f"{parsed['service']}:unknown"
+    raw_region = res.get("Region")
+    region = aws_region_of(raw_region) if isinstance(raw_region, str) else _region_from_arn(parsed)
+    account = res.get("OwningAccountId")
+    return Resource(
+        id=str(arn),
+        provider=PROVIDER,
+        native_type=native_type,
+        name=described[1] if described else str(arn),
+        account=account if isinstance(account, str) and account else (parsed["account"] or None),
+        region=region,
+        raw_region=raw_region if isinstance(raw_region, str) else None,
+        tags=explorer_tags(res.get("Properties")),
+        source=source,
+    )
+
+
+def transform_account(acct: Mapping[str, Any], source: str) -> Account:
+    """One Organizations ``Accounts[]`` entry → ``Account``; ``Email`` is deliberately dropped.
+
+    The organisation id (``o-…``) from the account ARN
+    (``arn:aws:organizations::MGMT:account/o-xxxx/ID``) becomes ``parent``.
+    """
+    account_id = acct.get("Id")
+    if not isinstance(account_id, str) or not account_id:
+        raise RecordError("account entry without Id")
+    parent: str | None = None
+    arn = acct.get("Arn")
+    parsed = parse_arn(arn) if isinstance(arn, str) else None
+    if parsed is not None:
+        parts = parsed["resource"].split("/")
+        if len(parts) >= 3 and parts[1].startswith("o-"):
+            parent = parts[1]
+    name = acct.get("Name")
+    return Account(id=account_id, provider=PROVIDER, name=name if isinstance(name, str) else None,
+                   parent=parent, source=source)

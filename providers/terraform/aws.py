@@ -1,0 +1,328 @@
+"""AWS resources from Terraform (``hashicorp/aws``): ids, regions, keys and the flows they show.
+
+Ids are the ARN exactly as the ``arn`` attribute gives it (S3 buckets: ``arn:aws:s3:::NAME``,
+built from the name when the attribute is missing, as in a plan before apply); resources without
+an ARN get ``aws:ACCOUNT:REGION:TYPE:ID``. The provider's region is not in the state, so the
+region comes from the ``region`` attribute (always on S3 buckets; on most resources from AWS
+provider 6), else from the ARN, else, for a plan, from the provider configuration.
+Relations follow the provider schemas listed in reference/input-formats.md §4.3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from providers.common import aws_region_of, maybe_json, normalize_tags, parse_arn
+from providers.terraform.core import (
+    Context,
+    TfInstance,
+    block,
+    blocks,
+    customer_key,
+    flow,
+    make_resource,
+    strings,
+    text,
+)
+from scanner.model import FlowKind, Item, KeyControl, KeyRef
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# CloudFront S3 origins: REST endpoints (bucket.s3.amazonaws.com, bucket.s3.REGION.amazonaws.com,
+# legacy bucket.s3-REGION.amazonaws.com) and website endpoints (bucket.s3-website-REGION… /
+# bucket.s3-website.REGION…). Source: Amazon S3 User Guide, "Website endpoints" and "Virtual
+# hosting of buckets", checked 2026-11-30.
+_S3_ORIGIN = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3(?:-website)?(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d+))?"
+    r"\.amazonaws\.com(?:\.cn)?$")
+
+
+def partition(region: str | None) -> str:
+    """The ARN partition of a region (China and GovCloud have their own)."""
+    if region and region.startswith("cn-"):
+        return "aws-cn"
+    if region and region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def s3_arn(bucket: str, region: str | None = None) -> str:
+    return f"arn:{partition(region)}:s3:::{bucket}"
+
+
+def key_from_id(key_id: Any) -> KeyRef:
+    """A KMS key reference: empty ids and ``alias/aws/*`` are AWS-managed keys."""
+    value = key_id if isinstance(key_id, str) else ""
+    if not value or value.startswith("alias/aws/") or ":alias/aws/" in value:
+        return KeyRef(KeyControl.PROVIDER)
+    return KeyRef(KeyControl.CUSTOMER, value)
+
+
+_KEY_ATTRIBUTES = ("kms_key_id", "kms_key_arn", "kms_master_key_id")
+
+
+def _generic_key(values: Mapping[str, Any]) -> KeyRef | None:
+    """The key of a resource from its ``kms_*`` and ``(storage_)encrypted`` attributes."""
+    encrypted = values.get("storage_encrypted", values.get("encrypted"))
+    for attr in _KEY_ATTRIBUTES:
+        if attr in values:
+            key_id = values.get(attr)
+            if not key_id and encrypted is False:
+                return None  # encryption at rest is off: no key at all
+            return key_from_id(key_id)
+    if encrypted is True:
+        return KeyRef(KeyControl.PROVIDER)
+    return None
+
+
+def _sse_key(rule_holder: Mapping[str, Any]) -> KeyRef | None:
+    """Key of an S3 server-side-encryption configuration (inline block or separate resource)."""
+    for rule in blocks(rule_holder, "rule"):
+        default = block(rule, "apply_server_side_encryption_by_default")
+        if default:
+            algorithm = text(default.get("sse_algorithm")) or ""
+            if algorithm.startswith("aws:kms"):
+                return key_from_id(default.get("kms_master_key_id"))
+            return KeyRef(KeyControl.PROVIDER)  # AES256 = SSE-S3, keys held by AWS
+    return None
+
+
+def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
+    """Resource and flows of one AWS resource instance."""
+    v = inst.values
+    arn = text(v.get("arn"))
+    parsed = parse_arn(arn) if arn else None
+    raw_region = text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
+    if raw_region is None and parsed is not None and inst.type != "aws_s3_bucket":
+        raw_region = "global"  # an ARN without a region names a global service (IAM, CloudFront)
+    if raw_region is None:
+        raw_region = inst.provider_region
+    region = aws_region_of(raw_region)
+    account = (parsed["account"] if parsed and parsed["account"] else None) or text(v.get("owner_id"))
+    tags = normalize_tags(v.get("tags_all") or v.get("tags"))
+    key = _generic_key(v)
+    extra: dict[str, Any] = {}
+
+    if inst.type == "aws_s3_bucket":
+        bucket = text(v.get("bucket"))
+        rid = arn or (s3_arn(bucket, region) if bucket else f"tf:{inst.address}")
+        key = _sse_key(block(v, "server_side_encryption_configuration"))
+        ctx.facts[("s3-region", rid)] = region
+        yield from _legacy_replication(rid, v, ctx)
+        ctx.hold(make_resource(inst, rid, region=region, raw_region=raw_region, account=account,
+                               key=key, tags=tags))
+        return
+
+    native_id = text(v.get("id"))
+    if arn:
+        rid = arn
+    elif native_id:
+        rid = f"aws:{account or ''}:{region or ''}:{inst.type}:{native_id}"
+    else:
+        rid = f"tf:{inst.address}"
+
+    if inst.type == "aws_kms_key":
+        if text(v.get("xks_key_id")):
+            extra["key_control"] = KeyControl.EXTERNAL.value
+        elif text(v.get("custom_key_store_id")):
+            store = str(v["custom_key_store_id"])
+            base = make_resource(inst, rid, region=region, raw_region=raw_region, account=account,
+                                 tags=tags)
+            ctx.later(lambda c: _resolve_key_store(c, base, store))
+            return
+        else:
+            extra["key_control"] = KeyControl.CUSTOMER.value
+        key = None
+    elif inst.type == "aws_kms_external_key":
+        # Imported key material: the customer made the key but AWS holds it (BYOK).
+        extra["key_control"] = KeyControl.CUSTOMER.value
+        key = None
+    elif inst.type == "aws_kms_custom_key_store":
+        # Stores created before the XKS option have no type attribute: they are CloudHSM stores.
+        ctx.facts[("key-store", native_id or "")] = text(v.get("custom_key_store_type")) or "AWS_CLOUDHSM"
+    elif inst.type == "aws_vpc" and native_id:
+        ctx.facts[("vpc", native_id)] = rid
+    elif inst.type == "aws_dynamodb_table":
+        sse = block(v, "server_side_encryption")
+        # DynamoDB always encrypts; without a customer key it uses an AWS-owned key.
+        key = key_from_id(sse.get("kms_key_arn")) if sse.get("enabled") else KeyRef(KeyControl.PROVIDER)
+        yield from _dynamodb_replicas(rid, v, account)
+    elif inst.type == "aws_db_instance":
+        yield from _rds_replica(rid, v, region, account)
+    elif inst.type == "aws_rds_cluster":
+        source = text(v.get("replication_source_identifier"))
+        if source:
+            yield flow(source, rid, FlowKind.REPLICA, "aws_rds_cluster.replication_source_identifier",
+                       "aws", region)
+    elif inst.type == "aws_cloudfront_distribution":
+        yield from _cloudfront_origins(rid, v)
+    elif inst.type == "aws_iam_role":
+        yield from _trust(rid, v, account)
+    elif inst.type == "aws_vpc_peering_connection":
+        ctx.later(lambda c: _peering(c, v, region, account))
+
+    yield make_resource(inst, rid, region=region, raw_region=raw_region, account=account, key=key,
+                        tags=tags, extra=extra)
+
+
+def _resolve_key_store(ctx: Context, base: Any, store: str) -> Iterator[Item]:
+    store_type = ctx.facts.get(("key-store", store))
+    control = KeyControl.EXTERNAL if store_type == "EXTERNAL_KEY_STORE" else KeyControl.CUSTOMER
+    attributes = dict(base.attributes)
+    attributes["key_control"] = control.value
+    from dataclasses import replace
+
+    yield replace(base, attributes=attributes)
+
+
+def _legacy_replication(rid: str, v: Mapping[str, Any], ctx: Context) -> Iterator[Item]:
+    """Inline ``replication_configuration`` of aws_s3_bucket (AWS provider < 4)."""
+    config = block(v, "replication_configuration")
+    targets = []
+    for rule in blocks(config, "rules"):
+        if rule.get("status") not in (None, "Enabled"):
+            continue
+        for dest in blocks(rule, "destination"):
+            target = text(dest.get("bucket"))
+            if target:
+                targets.append(target)
+    if targets:
+        evidence = "aws_s3_bucket.replication_configuration.rules.destination.bucket"
+        ctx.later(lambda c: _s3_flows(c, rid, targets, FlowKind.REPLICATION, evidence))
+    return iter(())
+
+
+def _s3_flows(ctx: Context, source: str, targets: list[str], kind: FlowKind, evidence: str
+              ) -> Iterator[Item]:
+    """Flows to S3 buckets, with the target's region when the bucket is in the same file."""
+    for target in dict.fromkeys(targets):
+        yield flow(source, target, kind, evidence, "aws", ctx.facts.get(("s3-region", target)))
+
+
+def _dynamodb_replicas(rid: str, v: Mapping[str, Any], account: str | None) -> Iterator[Item]:
+    name = text(v.get("name"))
+    for replica in blocks(v, "replica"):
+        region_name = text(replica.get("region_name"))
+        if not region_name:
+            continue
+        target = text(replica.get("arn")) or (
+            f"arn:{partition(region_name)}:dynamodb:{region_name}:{account or ''}:table/{name}")
+        yield flow(rid, target, FlowKind.REPLICA, "aws_dynamodb_table.replica.region_name", "aws",
+                   aws_region_of(region_name))
+
+
+def _rds_replica(rid: str, v: Mapping[str, Any], region: str | None, account: str | None
+                 ) -> Iterator[Item]:
+    source = text(v.get("replicate_source_db"))
+    if not source:
+        return
+    if not source.startswith("arn:"):
+        # Same-region replicas name their source by identifier (AWS provider docs, aws_db_instance).
+        source = f"arn:{partition(region)}:rds:{region or ''}:{account or ''}:db:{source}"
+    yield flow(source, rid, FlowKind.REPLICA, "aws_db_instance.replicate_source_db", "aws", region)
+
+
+def _cloudfront_origins(rid: str, v: Mapping[str, Any]) -> Iterator[Item]:
+    # Only S3 origins name a resource; custom origins (load balancers, other hosts) are DNS names
+    # that no importer can join to a resource id.
+    for origin in blocks(v, "origin"):
+        domain = (text(origin.get("domain_name")) or "").lower()
+        match = _S3_ORIGIN.match(domain)
+        if match:
+            yield flow(s3_arn(match.group("bucket"), match.group("region")), rid, FlowKind.CDN,
+                       "aws_cloudfront_distribution.origin.domain_name", "aws", "global")
+
+
+def _trust(rid: str, v: Mapping[str, Any], account: str | None) -> Iterator[Item]:
+    """Cross-account principals of a role's trust policy (a plain JSON string in Terraform)."""
+    doc = maybe_json(v.get("assume_role_policy"))
+    if not isinstance(doc, Mapping):
+        return
+    statements = doc.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return
+    seen: set[str] = set()
+    for statement in statements:
+        if not isinstance(statement, Mapping) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if not isinstance(principal, Mapping):
+            continue
+        for value in strings(principal.get("AWS")):
+            other = value if _ACCOUNT_ID.match(value) else (parse_arn(value) or {}).get("account")
+            if other and other != account and other not in seen:
+                seen.add(other)
+                part = (parse_arn(rid) or {}).get("partition", "aws")
+                yield flow(rid, f"arn:{part}:iam::{other}:root", FlowKind.TRUST,
+                           "aws_iam_role.assume_role_policy.Statement.Principal.AWS", "aws", None)
+
+
+def _vpc_ref(ctx: Context, vpc_id: str, account: str | None, region: str | None) -> str:
+    known = ctx.facts.get(("vpc", vpc_id))
+    if known:
+        return known
+    if account and region:
+        return f"arn:{partition(region)}:ec2:{region}:{account}:vpc/{vpc_id}"
+    return f"aws:{account or ''}:{region or ''}:aws_vpc:{vpc_id}"
+
+
+def _peering(ctx: Context, v: Mapping[str, Any], region: str | None, account: str | None
+             ) -> Iterator[Item]:
+    vpc_id, peer_vpc = text(v.get("vpc_id")), text(v.get("peer_vpc_id"))
+    if not vpc_id or not peer_vpc:
+        return
+    peer_region = aws_region_of(text(v.get("peer_region"))) or region  # empty = same region
+    peer_owner = text(v.get("peer_owner_id")) or account
+    yield flow(_vpc_ref(ctx, vpc_id, account, region), _vpc_ref(ctx, peer_vpc, peer_owner, peer_region),
+               FlowKind.PEERING, "aws_vpc_peering_connection.peer_vpc_id", "aws", peer_region)
+
+
+# --------------------------------------------------------------------------- folded types
+
+
+def _fold_sse(inst: TfInstance, ctx: Context) -> Iterator[Item]:
+    bucket = text(inst.values.get("bucket"))
+    key = _sse_key(inst.values)
+    if bucket and key is not None:
+        ctx.set_key(s3_arn(bucket, aws_region_of(text(inst.values.get("region")))), key)
+    return iter(())
+
+
+def _fold_replication(inst: TfInstance, ctx: Context) -> Iterator[Item]:
+    bucket = text(inst.values.get("bucket"))
+    if not bucket:
+        return iter(())
+    targets = []
+    for rule in blocks(inst.values, "rule"):
+        if rule.get("status") not in (None, "Enabled"):
+            continue
+        for dest in blocks(rule, "destination"):
+            target = text(dest.get("bucket"))
+            if target:
+                targets.append(target)
+    if targets:
+        source = s3_arn(bucket, aws_region_of(text(inst.values.get("region"))))
+        evidence = "aws_s3_bucket_replication_configuration.rule.destination.bucket"
+        ctx.later(lambda c: _s3_flows(c, source, targets, FlowKind.REPLICATION, evidence))
+    return iter(())
+
+
+def _fold_logging(inst: TfInstance, ctx: Context) -> Iterator[Item]:
+    bucket, target = text(inst.values.get("bucket")), text(inst.values.get("target_bucket"))
+    if bucket and target:
+        region = aws_region_of(text(inst.values.get("region")))
+        source, dest = s3_arn(bucket, region), s3_arn(target, region)
+        ctx.later(lambda c: _s3_flows(c, source, [dest], FlowKind.LOGS,
+                                      "aws_s3_bucket_logging.target_bucket"))
+    return iter(())
+
+
+#: Folded types whose facts matter (the others in mapping.FOLDED_TYPES carry none).
+FOLDS: dict[str, Callable[[TfInstance, Context], Iterator[Item]]] = {
+    "aws_s3_bucket_server_side_encryption_configuration": _fold_sse,
+    "aws_s3_bucket_replication_configuration": _fold_replication,
+    "aws_s3_bucket_logging": _fold_logging,
+}

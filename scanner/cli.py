@@ -1,0 +1,218 @@
+"""The ``sovscan`` command line: thin typer commands, the only place that maps errors to exit codes.
+
+Exit codes: 0 done; 1 the ``--fail-on`` severity was reached; 2 bad usage or unreadable input
+(one line naming the file and, where known, the position); 3 live collection incomplete under
+``--strict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from scanner import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Whose laws can reach your cloud data, and how hard would it be to leave?")
+kb_app = typer.Typer(no_args_is_help=True, help="Inspect and validate the knowledge base.")
+app.add_typer(kb_app, name="kb")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+class Level(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"sovscan: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+InventoryOpt = Annotated[list[Path], typer.Option("--inventory", "-i", help="Exported file or folder (repeatable); .gz accepted, format sniffed from content.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="sovscan.toml (default: ./sovscan.toml when present).")]
+
+
+def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: str | None):  # type: ignore[no-untyped-def]
+    from providers.base import ProviderError
+    from scanner.config import ConfigError, load_config
+    from scanner.kb.loader import KnowledgeBaseError
+    from scanner.pipeline import scan
+
+    if as_of is not None:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            _fail(f"--as-of {as_of!r}: expected a date as YYYY-MM-DD")
+    try:
+        cfg = load_config(config)
+        return scan(inventory, cfg, as_of=as_of, organization=org,
+                    warn=lambda msg: typer.echo(f"sovscan: warning: {msg}", err=True))
+    except (ProviderError, ConfigError, KnowledgeBaseError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def run(
+    inventory: InventoryOpt,
+    fmt: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table on a terminal, json otherwise).")] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="Write to this file; '-' = standard output.")] = "-",
+    config: ConfigOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
+    fail_on: Annotated[Level | None, typer.Option("--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
+) -> None:
+    """Scan exported inventories offline and report exposure, lock-in and migration effort."""
+    if not inventory:
+        _fail("give at least one --inventory PATH")
+    result = _scan(inventory, config, as_of, org)
+    to_stdout = output == "-"
+    chosen = fmt or (Format.table if to_stdout and sys.stdout.isatty() else Format.json)
+    try:
+        _write(result, chosen, output)
+    except OSError as exc:
+        _fail(f"{output}: cannot write ({exc.strerror})")
+    if fail_on is not None:
+        from scanner.scoring.findings import SEVERITY_ORDER
+
+        threshold = SEVERITY_ORDER[fail_on.value]
+        if any(SEVERITY_ORDER[f.severity] >= threshold for f in result.findings):
+            raise typer.Exit(1)
+
+
+def _write(result, fmt: Format, output: str) -> None:  # type: ignore[no-untyped-def]
+    if fmt is Format.json:
+        from scanner.report.json_out import write_json
+
+        if output == "-":
+            buffer = sys.stdout.buffer
+            write_json(result, buffer)
+            buffer.flush()
+        else:
+            with open(output, "wb") as fh:
+                write_json(result, fh)
+        return
+    if fmt is Format.table:
+        if output == "-":
+            from scanner.report.terminal import render_terminal
+
+            render_terminal(result, Console())
+        else:
+            from scanner.report.terminal import render_terminal
+
+            with open(output, "w", encoding="utf-8") as fh:
+                render_terminal(result, Console(file=fh, width=120, force_terminal=False))
+        return
+    text_io = io.StringIO()
+    if fmt is Format.csv:
+        from scanner.report.csv_out import write_csv
+
+        write_csv(result, text_io)
+    else:
+        from scanner.report.markdown import render_markdown
+
+        text_io.write(render_markdown(result))
+    if output == "-":
+        sys.stdout.write(text_io.getvalue())
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text_io.getvalue())
+
+
+@app.command()
+def explain(
+    resource_id: Annotated[str, typer.Argument(help="Resource id (ARN, Azure id, GCP full name) or name.")],
+    inventory: InventoryOpt,
+    config: ConfigOpt = None,
+) -> None:
+    """Print the paths from one resource to each law that reaches it, in words."""
+    from scanner.explain import explain_lines
+
+    result = _scan(inventory, config, None, None)
+    found = result.by_id(resource_id)
+    if found is None:
+        matches = [a for a in result.assessed if a.res.name == resource_id]
+        if len(matches) > 1:
+            _fail(f"{resource_id}: {len(matches)} resources have this name; give the full id")
+        found = matches[0] if matches else None
+    if found is None:
+        _fail(f"{resource_id}: no such resource in the inventory (ids are listed by 'sovscan run --format csv')")
+    typer.echo("\n".join(explain_lines(result, found)))
+
+
+@kb_app.command("validate")
+def kb_validate(config: ConfigOpt = None) -> None:
+    """Validate every knowledge-base table and the references between them."""
+    from scanner.config import ConfigError, load_config
+    from scanner.kb.loader import KnowledgeBaseError
+
+    try:
+        kb = load_config(config).knowledge_base()
+    except (ConfigError, KnowledgeBaseError) as exc:
+        _fail(str(exc))
+    problems = kb.validate()
+    counts = ", ".join(f"{n} {name}" for name, n in kb.counts().items())
+    if problems:
+        for p in problems:
+            typer.echo(f"invalid: {p}", err=True)
+        _fail(f"knowledge base has {len(problems)} problem(s)")
+    typer.echo(f"knowledge base {kb.version} is valid: {counts}")
+
+
+@kb_app.command("show")
+def kb_show(
+    what: Annotated[str, typer.Argument(help="laws | providers | regions | services | alternatives | countries")] = "laws",
+    config: ConfigOpt = None,
+) -> None:
+    """List knowledge-base records with their source and date."""
+    from scanner.config import ConfigError, load_config
+    from scanner.kb.loader import KnowledgeBaseError
+
+    try:
+        kb = load_config(config).knowledge_base()
+    except (ConfigError, KnowledgeBaseError) as exc:
+        _fail(str(exc))
+    tables = {"laws": kb.laws, "providers": kb.providers, "regions": kb.regions, "services": kb.services,
+              "alternatives": kb.alternatives, "countries": kb.countries, "entities": kb.entities}
+    if what not in tables:
+        _fail(f"kb show {what!r}: choose one of {', '.join(tables)}")
+    for key, rec in tables[what].items():  # type: ignore[attr-defined]
+        label = "/".join(key) if isinstance(key, tuple) else key
+        typer.echo(f"{label}\t{getattr(rec, 'name', '')}\t{rec.source}\t{rec.as_of}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sovscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """sovscan: whose laws can reach your cloud data, and how hard would it be to leave?"""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

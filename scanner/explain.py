@@ -1,0 +1,66 @@
+"""``sovscan explain``: a resource's paths to each law, in words, with the facts' sources."""
+
+from __future__ import annotations
+
+from graphs.schema import NodeKind
+from scanner.pipeline import Assessed, ScanResult
+from scanner.scoring.exposure import UNLISTED
+
+
+def _describe(result: ScanResult, node: str) -> str:
+    kb = result.kb
+    kind, _, key = node.partition(":")
+    if node in result.inventory.resources:
+        res = result.inventory.resources[node]
+        return f"{res.name or res.id} ({res.native_type})"
+    if kind == NodeKind.REGION.value:
+        provider, _, code = key.partition(":")
+        region = kb.region(provider, code)
+        if region is None:
+            return f"{provider} region {code} (not in the knowledge base)"
+        where = ", ".join(x for x in (region.city, region.country) if x) or "/".join(kb.region_countries(region))
+        return f"{provider} region {code} ({where})"
+    if kind == NodeKind.COUNTRY.value:
+        country = kb.countries.get(key)
+        return f"{country.name.en} ({key})" if country else key
+    if kind == NodeKind.ENTITY.value:
+        ent = kb.entities.get(key)
+        return f"{ent.name} ({ent.country})" if ent else key
+    if kind == NodeKind.LAW.value:
+        law = kb.laws.get(key)
+        return f"{law.name} [{law.citation}]" if law else key
+    if node in result.graph:
+        return f"{node} (outside the inventory)"
+    return node
+
+
+def explain_lines(result: ScanResult, a: Assessed) -> list[str]:
+    """The explanation as plain lines of text."""
+    kb = result.kb
+    res = a.res
+    svc = a.service
+    lines = [f"{res.name or res.id}", f"  id: {res.id}",
+             f"  type: {res.native_type}" + (f" → {svc.name} ({svc.category})" if svc else " (not in the knowledge base)"),
+             f"  provider: {res.provider}, account: {res.account or 'unknown'}, region: {res.region or 'unknown'}"
+             + (f" (placed at {a.placement})" if a.placement and a.placement != res.region else ""),
+             f"  copies in: {', '.join(a.locations) or 'unknown'}",
+             f"  data classes: {', '.join(a.classes)} (from {a.class_source}); keys: {a.key_control}",
+             f"  exposure: {a.exposure} ({a.exposure_level}); lock-in: {a.lockin} ({a.lockin_level}); "
+             f"migration effort: {a.effort} ({a.effort_level})"]
+    if not a.hits:
+        lines.append("  No law in the knowledge base reaches this resource's placement.")
+    for hit in a.hits:
+        if hit.law.startswith(UNLISTED):
+            title = f"unspecified law of {hit.law[len(UNLISTED):]} (no law record; generic third-country weight)"
+        else:
+            law = kb.laws[hit.law]
+            title = f"{law.name} [{law.citation}] (source: {law.source}, as of {law.as_of})"
+        status = "foreign" if hit.foreign else "not foreign to the home country, not scored"
+        lines.append(f"  - {title}: by {hit.trigger}, {status}, weight {hit.weight}")
+        steps = [_describe(result, n) for n in hit.via]
+        lines.append("      " + " → ".join(steps))
+    if a.alternatives:
+        lines.append("  alternatives: " + ", ".join(
+            f"{alt['name']}" + (f" [{', '.join(alt['certifications'])}]" if alt["certifications"] else "")
+            for alt in a.alternatives))
+    return lines

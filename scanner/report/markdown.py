@@ -1,0 +1,44 @@
+"""Markdown summary, rendered from a Jinja2 template; every inventory value is escaped."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from scanner.pipeline import ScanResult
+from scanner.report.records import finding_records
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def md_escape(value: object) -> str:
+    """Neutralise Markdown and HTML syntax in a value taken from an inventory."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True)
+    env.filters["md"] = md_escape
+    return env
+
+
+def context(result: ScanResult, top: int = 15) -> dict[str, Any]:
+    kb = result.kb
+    s = result.summary
+    exposed = sorted(result.assessed, key=lambda a: (-a.exposure, a.res.id))[:top]
+    outside = []
+    for f in result.flows:
+        target = result.inventory.resources.get(f.target)
+        outside.append({"flow": f, "target_region": f.target_region or (target.region if target else None)})
+    laws = {lid: kb.laws[lid] for lid in s["exposure"]["by_law"] if lid in kb.laws}
+    return {"r": result, "s": s, "kb": kb, "exposed": exposed, "flows": outside, "laws": laws,
+            "findings": finding_records(result)[:40], "total_findings": len(result.findings)}
+
+
+def render_markdown(result: ScanResult) -> str:
+    return _env().get_template("summary.md.j2").render(**context(result))

@@ -1,0 +1,1 @@
+"""Scoring formulas: exposure, lock-in, migration effort, and the findings rules."""

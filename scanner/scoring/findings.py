@@ -1,0 +1,78 @@
+"""Findings: the worst combinations, named, one engine over rows of conditions.
+
+Rules (ids are stable, used in outputs and tests):
+
+- ``health-data-foreign-law`` (critical): health or genetic data reachable by a foreign law.
+- ``sensitive-data-foreign-law`` (high): employee, personal or financial data reachable by a
+  foreign law.
+- ``transfer-outside-eea`` (high): for an EU/EEA organisation, a copy of personal data in a country
+  outside the EU/EEA with no adequacy decision (GDPR Chapter V); (medium) when adequacy is partial
+  (e.g. the US under the Data Privacy Framework, which covers certified organisations only).
+- ``provider-held-keys`` (medium): sensitive data reachable by a foreign law whose encryption
+  keys the provider holds or can use.
+- ``unknown-location`` (low): a data-bearing resource whose location the inventory does not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.kb.loader import KnowledgeBase
+from scanner.scoring.exposure import LawHit
+
+HEALTH = {"health", "genetic-biometric"}
+SENSITIVE = {"employee", "personal", "financial"}
+SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    severity: str
+    rule: str
+    resource: str
+    message: str
+
+
+def _laws_text(hits: list[LawHit]) -> str:
+    names = sorted({h.law for h in hits})
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tuple[str, ...],
+                 data_bearing: bool, hits: list[LawHit], locations: tuple[str, ...], key_control: str,
+                 region_known: bool) -> list[Finding]:
+    out: list[Finding] = []
+    foreign = [h for h in hits if h.foreign and h.weight > 0]
+    cls = set(classes)
+
+    def add(rule: str, severity: str, message: str, suffix: str = "") -> None:
+        out.append(Finding(f"{rule}:{rid}{suffix}", severity, rule, rid, message))
+
+    if foreign and cls & HEALTH:
+        add("health-data-foreign-law", "critical",
+            f"{name} holds {'/'.join(sorted(cls & HEALTH))} data reachable by {_laws_text(foreign)}")
+    elif foreign and cls & SENSITIVE:
+        add("sensitive-data-foreign-law", "high",
+            f"{name} holds {'/'.join(sorted(cls & SENSITIVE))} data reachable by {_laws_text(foreign)}")
+    home_country = kb.countries.get(home)
+    if data_bearing and home_country is not None and home_country.eea and cls & set(kb.w.transfer_classes):
+        for code in locations:
+            country = kb.countries.get(code)
+            if country is None or country.eea:
+                continue
+            if country.adequacy is None:
+                add("transfer-outside-eea", "high",
+                    f"a copy of {name} is in {code}, outside the EU/EEA, with no adequacy decision", f":{code}")
+            elif country.adequacy.scope == "partial":
+                note = f": {country.adequacy.note}" if country.adequacy.note else ""
+                add("transfer-outside-eea", "medium",
+                    f"a copy of {name} is in {code}, outside the EU/EEA, where EU adequacy is only "
+                    f"partial{note}", f":{code}")
+    if foreign and cls & (HEALTH | SENSITIVE) and key_control in ("provider-managed", "customer-managed", "unknown"):
+        add("provider-held-keys", "medium",
+            f"{name}: the encryption keys are {key_control.replace('-', ' ')}; the provider can be "
+            "compelled to decrypt")
+    if data_bearing and not region_known:
+        add("unknown-location", "low", f"the inventory does not show where {name} is stored")
+    return out
