@@ -69,7 +69,8 @@ class GraphBuilder:
                     self.edge(EdgeKind.APPLIES_IN, lid, self.node(NodeKind.COUNTRY, code))
             if Trigger.CONTROL in law.triggers:
                 for ent in kb.entities.values():
-                    if law.jurisdiction == ent.country or (law.jurisdiction == "EU" and kb.countries.get(
+                    if law.jurisdiction in (ent.country, ent.controlled_from) or (
+                            law.jurisdiction == "EU" and kb.countries.get(
                             ent.country) is not None and kb.countries[ent.country].eu):
                         self.edge(EdgeKind.REACHES, lid, node_id(NodeKind.ENTITY, ent.id), via="incorporation")
                     elif law.jurisdiction in ent.presence:

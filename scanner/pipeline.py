@@ -165,7 +165,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         controller = None
         if operator is not None:
             chain = kb.entity_chain(operator)
-            controller = chain[-1].country if chain else None
+            controller = (chain[-1].controlled_from or chain[-1].country) if chain else None
         facts = (reaches, countries, operator, controller)
         region_cache[region_node] = facts
         return facts

@@ -261,13 +261,14 @@ def template_items(template: Mapping[str, Any], source: str) -> Iterator[Item]:
             if raw_location is not None:
                 unknown_location["an expression without a default value"] += 1
             region = None
-        raw_region = location if isinstance(location, str) else (
+        raw_region = location if isinstance(location, str) else (  # keep the expression for reports
             raw_location if isinstance(raw_location, str) else None)
         row = {"id": rid, "name": name, "type": rtype, "sku": ev.tree(res.get("sku")),
                "kind": ev.tree(res.get("kind")), "tags": ev.tree(res.get("tags")),
                "properties": ev.tree(res.get("properties"))}
         rows.append((row, region, raw_region))
     _apply_backup_storage_config(rows)
+    rows = _inherit_parent_region(rows)
     seen: set[tuple[str, str, str]] = set()
     for row, region, raw_region in rows:
         try:
@@ -322,3 +323,19 @@ def _apply_backup_storage_config(rows: list[tuple[dict[str, Any], str | None, st
             settings.setdefault("standardTierStorageRedundancy", kind)
             vault_props["redundancySettings"] = settings
             vault["properties"] = vault_props
+
+
+def _inherit_parent_region(rows: list[tuple[dict[str, Any], str | None, str | None]],
+                           ) -> list[tuple[dict[str, Any], str | None, str | None]]:
+    """Child resources declared without ``location`` (databases' firewall rules, failover groups,
+    peerings) live where their parent lives; give them the parent's region when it is known."""
+    regions = {row["id"]: region for row, region, _ in rows}
+    out = []
+    for row, region, raw_region in rows:
+        if region is None and raw_region is None:
+            parent = row["id"]
+            while region is None and "/providers/" in parent:
+                parent = parent.rsplit("/", 2)[0]
+                region = regions.get(parent)
+        out.append((row, region, raw_region))
+    return out

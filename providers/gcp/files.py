@@ -146,6 +146,8 @@ def _truncated(inp: InputFile, token: Any) -> Iterator[Gap]:
 
 def _read_records(inp: InputFile, transform: Transform, list_key: str, shape: Shape) -> Iterator[Item]:
     """Read a JSON array of records, or a REST page ``{list_key: [...], nextPageToken}``."""
+    if shape.container == "empty":
+        raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
     skips = _Skips(inp.display, "element")
     projects = ProjectIds()
     if shape.container == "array":
@@ -171,6 +173,8 @@ def _read_records(inp: InputFile, transform: Transform, list_key: str, shape: Sh
 def read_export(inp: InputFile) -> Iterator[Item]:
     """Stream a CAI export (NDJSON), one Asset per line."""
     shape = peek_shape(inp.head())
+    if shape.container == "empty":
+        raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
     if shape.container == "object":
         # One asset, possibly pretty-printed over several lines.
         doc = load_json(inp)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from providers.common import aws_region_of, maybe_json, normalize_tags, parse_arn
@@ -20,13 +21,12 @@ from providers.terraform.core import (
     TfInstance,
     block,
     blocks,
-    customer_key,
     flow,
     make_resource,
     strings,
     text,
 )
-from scanner.model import FlowKind, Item, KeyControl, KeyRef
+from scanner.model import FlowKind, Item, KeyControl, KeyRef, Resource
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 # CloudFront S3 origins: REST endpoints (bucket.s3.amazonaws.com, bucket.s3.REGION.amazonaws.com,
@@ -166,13 +166,11 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
                         tags=tags, extra=extra)
 
 
-def _resolve_key_store(ctx: Context, base: Any, store: str) -> Iterator[Item]:
+def _resolve_key_store(ctx: Context, base: Resource, store: str) -> Iterator[Item]:
     store_type = ctx.facts.get(("key-store", store))
     control = KeyControl.EXTERNAL if store_type == "EXTERNAL_KEY_STORE" else KeyControl.CUSTOMER
     attributes = dict(base.attributes)
     attributes["key_control"] = control.value
-    from dataclasses import replace
-
     yield replace(base, attributes=attributes)
 
 

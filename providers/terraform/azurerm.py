@@ -89,8 +89,8 @@ def _cosmos(rid: str, v: Mapping[str, Any], region: str | None) -> Iterator[Item
         loc = azure_region_of(text(geo.get("location")))
         if loc and loc not in seen:
             seen.add(loc)
-            yield flow(rid, f"{rid}#{loc}", FlowKind.REPLICA, "azurerm_cosmosdb_account.geo_location.location",
-                       "azure", loc)
+            yield flow(rid, f"{rid}#{loc}", FlowKind.REPLICA,
+                       "azurerm_cosmosdb_account.geo_location.location", "azure", loc)
 
 
 # --------------------------------------------------------------------------- folded types

@@ -21,7 +21,9 @@ from scanner.model import Gap, Item
 
 Transform = Callable[[TfInstance, Context], Iterator[Item]]
 
-_TRANSFORMS: dict[str, Transform] = {"aws": aws.transform, "azure": azurerm.transform, "gcp": google.transform}
+_TRANSFORMS: dict[str, Transform] = {
+    "aws": aws.transform, "azure": azurerm.transform, "gcp": google.transform,
+}
 _FOLDS: dict[str, Transform] = {**aws.FOLDS, **azurerm.FOLDS, **google.FOLDS}
 
 

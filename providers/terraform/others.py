@@ -54,7 +54,8 @@ def region_of(inst: TfInstance) -> tuple[str | None, str | None]:
             text(nodes[0].get("region")) if nodes else None)
         return _lower(raw), raw
     if inst.provider == "outscale":
-        raw = text(v.get("region")) or text(v.get("subregion_name")) or text(v.get("placement_subregion_name"))
+        raw = (text(v.get("region")) or text(v.get("subregion_name"))
+               or text(v.get("placement_subregion_name")))
         low = _lower(raw)
         match = _OUTSCALE_SUBREGION.match(low or "")
         return (match.group(1) if match else low), raw

@@ -235,6 +235,7 @@ class KnowledgeBase:
                 problems.append(f"{where}: no country")
         for ent in self.entities.values():
             country_ok(ent.country, f"entity {ent.id}")
+            country_ok(ent.controlled_from, f"entity {ent.id} controlled_from")
             for c in ent.presence:
                 country_ok(c, f"entity {ent.id} presence")
             if ent.parent and ent.parent not in self.entities:

@@ -105,6 +105,9 @@ class Entity(Record):
     country: IsoCountry  # country of incorporation
     parent: Slug | None = None  # controlling parent entity, None for the ultimate controller
     control_note: str = ""  # how the parent controls it (share, JV terms)
+    #: Where an ultimate controller is actually run from when that differs from its incorporation
+    #: (offshore holdings such as a Cayman Islands company run from mainland China).
+    controlled_from: IsoCountry | None = None
     #: Countries where the group has subsidiaries or business that courts there have used to reach
     #: group data (the OVH/Canada precedent). Scored with a lower weight than incorporation.
     presence: list[IsoCountry] = Field(default_factory=list)
