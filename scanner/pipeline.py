@@ -224,15 +224,19 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
 def _resolve_flows(inventory: Inventory, kb: KnowledgeBase, builder: GraphBuilder, warnings: list[str]) -> list[Flow]:
     """Add flow edges; place targets outside the inventory when the export says where they are."""
     resolved: list[Flow] = []
-    seen: set[tuple[str, str, str]] = set()
     resources = inventory.resources
+    # The same flow is often shown by both ends (a primary lists its replica, the replica names its
+    # primary): keep one per (source, target, kind), preferring the record that knows the region.
+    unique: dict[tuple[str, str, str], Flow] = {}
     for flow in inventory.flows:
         key = (flow.source, flow.target, str(flow.kind))
-        if key in seen or flow.source not in resources:
-            if flow.source not in resources:
-                warnings.append(f"flow from {flow.source} ignored: source not in the inventory")
+        old = unique.get(key)
+        if old is None or (old.target_region is None and flow.target_region is not None):
+            unique[key] = flow
+    for flow in unique.values():
+        if flow.source not in resources:
+            warnings.append(f"{flow.kind} flow from {flow.source} ignored: source not in the inventory")
             continue
-        seen.add(key)
         source = resources[flow.source]
         target_region = flow.target_region
         if target_region is None and source.attributes.get("geo_pair_needed") and source.region:

@@ -788,3 +788,17 @@ def test_settle_accounts_releases_held_resources_when_the_project_is_learnt() ->
 
     out = list(settle_accounts(stream(), projects))
     assert out == [Gap("f", "marker"), _res("r1", "t", "r1", None, None, "f", account="answer"), other]
+
+
+def test_export_whose_first_line_is_longer_than_the_sniffed_head(tmp_path: Path) -> None:
+    lines = (FIXTURES / "cai-export.ndjson").read_text().splitlines()
+    first = json.loads(lines[1])
+    first["resource"]["data"]["labels"] = {f"label-{n:06d}": "x" * 40 for n in range(6000)}  # ~330 kB
+    path = tmp_path / "wide.ndjson"
+    path.write_text(json.dumps(first) + "\n" + lines[2] + "\n")
+    inp = InputFile(path, "wide.ndjson")
+    assert len(path.read_bytes().split(b"\n")[0]) > len(inp.head())
+    assert [f.name for f in FORMATS if f.sniff(peek_shape(inp.head()))] == [EXPORT]
+    got = {(i.id, i.account) for i in BY_NAME[EXPORT].read(inp) if isinstance(i, Resource)}
+    dataset = "//bigquery.googleapis.com/projects/excare-prod/datasets/patients"
+    assert got == {(BUCKETS + "excare-web-assets", "excare-prod"), (dataset, "excare-prod")}

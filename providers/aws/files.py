@@ -20,6 +20,7 @@ The record → item transforms are in ``normalize.py`` and shared with the live 
 from __future__ import annotations
 
 import io
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -36,6 +37,7 @@ from providers.aws.normalize import (
     transform_tag_mapping,
 )
 from providers.base import (
+    HEAD_BYTES,
     FileFormat,
     InputFile,
     InventoryFormatError,
@@ -110,9 +112,27 @@ def sniff_organizations_accounts(shape: Shape) -> bool:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+def _head(inp: InputFile) -> bytes:
+    """The decompressed head; for a gzip cut short, as much as decompresses.
+
+    ``InputFile.head`` refuses a truncated gzip without a position; decoding what is there lets
+    the streaming read report the byte where the data stops.
+    """
+    try:
+        return inp.head()
+    except InventoryFormatError:
+        with inp.path.open("rb") as fh:
+            raw = fh.read(HEAD_BYTES)
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, HEAD_BYTES)
+        except zlib.error:
+            raise InventoryFormatError(inp.display, "corrupt gzip data", "byte 0",
+                                       "re-download or re-export the file") from None
+
+
 def _open_checked(inp: InputFile, sniff: Callable[[Shape], bool], what: str) -> tuple[Shape, bytes]:
     """Sniff again before reading, so a wrong or empty file fails with a clear message."""
-    head = inp.head()
+    head = _head(inp)
     shape = peek_shape(head)
     if shape.container == "empty":
         raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")

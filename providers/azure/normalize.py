@@ -226,7 +226,7 @@ def _sql_failover_group(f: _Facts, props: Mapping[str, Any], sku: str | None) ->
 
 
 def _sql_replication_link(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
-    database = parent_id(parent_id(f.rid))  # …/databases/d/replicationlinks/l → …/databases/d
+    database = parent_id(f.rid)  # …/databases/d/replicationlinks/l → …/databases/d
     target = _str(props.get("partnerDatabaseId"))
     if target:
         target = canonical_id(target)

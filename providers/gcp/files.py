@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from providers.base import (
     FileFormat,
     InputFile,
@@ -170,16 +172,27 @@ def _read_records(inp: InputFile, transform: Transform, list_key: str, shape: Sh
     yield from skips.gaps()
 
 
+def _pretty_printed(head: bytes) -> bool:
+    """Whether a document that starts with ``{`` spans lines (rather than being NDJSON)."""
+    first, newline, _ = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
+    if not newline:
+        return False  # the first line does not even end within the head: a long NDJSON line
+    try:
+        return not isinstance(orjson.loads(first), dict)
+    except orjson.JSONDecodeError:
+        return True
+
+
 def read_export(inp: InputFile) -> Iterator[Item]:
     """Stream a CAI export (NDJSON), one Asset per line."""
     shape = peek_shape(inp.head())
     if shape.container == "empty":
         raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
-    if shape.container == "object":
-        # One asset, possibly pretty-printed over several lines.
-        doc = load_json(inp)
-        lines: Iterable[tuple[Any, Any]] = [(1, doc)]
+    lines: Iterable[tuple[Any, Any]]
+    if shape.container == "object" and _pretty_printed(inp.head()):
+        lines = [(1, load_json(inp))]  # one asset written over several lines
     else:
+        # NDJSON; "object" here means one line, or a first line longer than the sniffed head.
         lines = iter_ndjson(inp)
     # Lines written by a search-results pipeline (``jq -c '.[]'``) are read as such.
     transform: Transform = search_result_items if _is_search_result(shape.keys) else asset_items

@@ -348,7 +348,7 @@ def _sql(rid: str, data: dict[str, Any], facts: _Facts) -> None:
         if target:
             facts.flows.append(Flow(rid, target, FlowKind.FAILOVER, "resource.data.failoverReplica.name"))
     # Automated backups go to a multi-region by default or to the location named here
-    # (https://cloud.google.com/sql/docs/mysql/backup-recovery/backups#custom-backup-location).
+    # (https://cloud.google.com/sql/docs/mysql/backup-recovery/backups, checked 2026-11-30).
     backup = _dict(settings.get("backupConfiguration"))
     backup_loc = _str(backup.get("location"))
     if backup_loc and backup.get("enabled") is not False:
@@ -375,7 +375,7 @@ def _disk(rid: str, data: dict[str, Any], facts: _Facts) -> None:
         facts.key = _cmek(enc.get("kmsKeyName"))
     elif enc.get("sha256") or enc.get("rawKey") or enc.get("rsaEncryptedKey"):
         # A customer-supplied key (CSEK) is sent with each request and not kept by Google
-        # (https://cloud.google.com/docs/security/encryption/customer-supplied-encryption-keys).
+        # (https://cloud.google.com/docs/security/encryption/customer-supplied-encryption-keys, 2026-11-30).
         facts.key = KeyRef(KeyControl.EXTERNAL)
     status = _str(data.get("status"))
     if status:
@@ -397,7 +397,8 @@ def _sink_target(dest: str) -> tuple[str, str | None]:
     if dest.startswith("storage.googleapis.com/"):
         return bucket_id(dest[len("storage.googleapis.com/"):]), None
     target = "//" + dest if "/" in dest and not dest.startswith("//") else dest
-    # Log buckets and BigQuery/Pub/Sub names do not show a region, except Logging's own buckets.
+    # Only Logging's own buckets name their region in the destination; Cloud Storage, BigQuery
+    # and Pub/Sub destinations do not (their region is on the target resource, if exported).
     seg = _segment_after(target, "/locations/") if target.startswith("//logging.") else None
     return target, seg
 

@@ -93,7 +93,8 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     v = inst.values
     arn = text(v.get("arn"))
     parsed = parse_arn(arn) if arn else None
-    raw_region = text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
+    raw_region = (text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
+                  or text(v.get("availability_zone")))
     if raw_region is None and parsed is not None and inst.type != "aws_s3_bucket":
         raw_region = "global"  # an ARN without a region names a global service (IAM, CloudFront)
     if raw_region is None:

@@ -108,7 +108,11 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
                 raw_region = parts[parts.index("locations") + 1]
                 region = gcp_region_of(raw_region)
 
-    yield make_resource(inst, rid, region=region, raw_region=raw_region, account=text(v.get("project")),
+    account = text(v.get("project"))
+    if account is None and rid.startswith("//") and "/projects/" in rid:
+        account = rid.split("/projects/", 1)[1].split("/", 1)[0]
+        account = None if account == "_" else account
+    yield make_resource(inst, rid, region=region, raw_region=raw_region, account=account,
                         key=key, tags=normalize_tags(labels), extra=extra)
 
 
