@@ -81,13 +81,31 @@ class InputFile:
         return raw
 
     def head(self, size: int = HEAD_BYTES) -> bytes:
-        """The first ``size`` bytes after decompression."""
-        try:
-            with self.open() as fh:
-                return fh.read(size)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InventoryFormatError(self.display, f"corrupt gzip data: {exc}",
-                                       hint="re-download or re-export the file") from None
+        """The first ``size`` bytes after decompression.
+
+        A gzip file cut short still yields what decompresses, so that sniffing works and the
+        full read reports the byte where the data ends.
+        """
+        with self.path.open("rb") as raw:
+            start = raw.read(2)
+            if start != GZIP_MAGIC:
+                return start + raw.read(max(size - 2, 0))
+            raw.seek(0)
+            inflater = zlib.decompressobj(wbits=31)
+            out = bytearray()
+            try:
+                while len(out) < size:
+                    chunk = raw.read(64 * 1024)
+                    if not chunk:
+                        break
+                    out += inflater.decompress(chunk, size - len(out))
+                    if inflater.eof:
+                        break
+            except zlib.error as exc:
+                if not out:
+                    raise InventoryFormatError(self.display, f"corrupt gzip data: {exc}", "byte 0",
+                                               "re-download or re-export the file") from None
+            return bytes(out)
 
     def is_large(self) -> bool:
         size = self.path.stat().st_size
@@ -229,7 +247,7 @@ def iter_ndjson(inp: InputFile) -> Iterator[tuple[int, Any]]:
     lineno = 0
     try:
         with inp.open() as fh:
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007 - used after the loop
+            for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
                 try:

@@ -12,7 +12,7 @@ import importlib
 from functools import cache
 from importlib.metadata import entry_points
 
-from providers.base import FileFormat, InputFile, InventoryFormatError, Shape, peek_shape
+from providers.base import FileFormat, InputFile, InventoryFormatError, Shape, load_json, peek_shape
 
 BUILTIN_FORMAT_MODULES = (
     "providers.aws.files",
@@ -44,6 +44,8 @@ def sniff(inp: InputFile) -> tuple[FileFormat, Shape]:
                                    "give a cloud inventory export (see docs/formats.md)")
     matches = [fmt for fmt in file_formats() if fmt.sniff(shape)]
     if not matches:
+        if shape.container in ("object", "array") and not inp.is_large():
+            load_json(inp)  # a file cut short says so, with its position, rather than "unrecognised"
         keys = ", ".join(sorted(shape.keys)[:8]) or "none"
         raise InventoryFormatError(inp.display, f"unrecognised inventory format ({shape.container} with keys: {keys})",
                                    hint="see docs/formats.md for the supported exports")

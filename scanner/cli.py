@@ -44,8 +44,10 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-InventoryOpt = Annotated[list[Path], typer.Option("--inventory", "-i", help="Exported file or folder (repeatable); .gz accepted, format sniffed from content.")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="sovscan.toml (default: ./sovscan.toml when present).")]
+InventoryOpt = Annotated[list[Path], typer.Option(
+    "--inventory", "-i", help="Exported file or folder (repeatable); .gz accepted, format sniffed from content.")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="sovscan.toml (default: ./sovscan.toml when present).")]
 
 
 def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: str | None):  # type: ignore[no-untyped-def]
@@ -70,12 +72,15 @@ def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: st
 @app.command()
 def run(
     inventory: InventoryOpt,
-    fmt: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table on a terminal, json otherwise).")] = None,
+    fmt: Annotated[Format | None, typer.Option(
+        "--format", "-f", help="Output format (default: table on a terminal, json otherwise).")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Write to this file; '-' = standard output.")] = "-",
     config: ConfigOpt = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
-    fail_on: Annotated[Level | None, typer.Option("--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
+    fail_on: Annotated[Level | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
 ) -> None:
     """Scan exported inventories offline and report exposure, lock-in and migration effort."""
     if not inventory:
@@ -176,7 +181,8 @@ def kb_validate(config: ConfigOpt = None) -> None:
 
 @kb_app.command("show")
 def kb_show(
-    what: Annotated[str, typer.Argument(help="laws | providers | regions | services | alternatives | countries")] = "laws",
+    what: Annotated[str, typer.Argument(
+        help="laws | providers | regions | services | alternatives | countries | entities")] = "laws",
     config: ConfigOpt = None,
 ) -> None:
     """List knowledge-base records with their source and date."""
@@ -204,7 +210,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ) -> None:
     """sovscan: whose laws can reach your cloud data, and how hard would it be to leave?"""
 

@@ -40,7 +40,8 @@ def explain_lines(result: ScanResult, a: Assessed) -> list[str]:
     res = a.res
     svc = a.service
     lines = [f"{res.name or res.id}", f"  id: {res.id}",
-             f"  type: {res.native_type}" + (f" → {svc.name} ({svc.category})" if svc else " (not in the knowledge base)"),
+             f"  type: {res.native_type}"
+             + (f" → {svc.name} ({svc.category})" if svc else " (not in the knowledge base)"),
              f"  provider: {res.provider}, account: {res.account or 'unknown'}, region: {res.region or 'unknown'}"
              + (f" (placed at {a.placement})" if a.placement and a.placement != res.region else ""),
              f"  copies in: {', '.join(a.locations) or 'unknown'}",

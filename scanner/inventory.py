@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from providers.base import InputFile, InventoryFormatError
 from providers.registry import sniff
@@ -46,7 +47,7 @@ class Inventory:
 
 def merge_resources(old: Resource, new: Resource) -> Resource:
     """Combine two records of one resource: known facts win over unknown, tags are united."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for name in ("account", "region", "raw_region", "key", "size_gb"):
         if getattr(old, name) is None and getattr(new, name) is not None:
             changes[name] = getattr(new, name)

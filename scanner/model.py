@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 
-
 class KeyControl(StrEnum):
     """Who controls the key that encrypts a resource's data at rest."""
 

@@ -18,7 +18,6 @@ from typing import Any
 from graphs.build import GraphBuilder
 from graphs.paths import COPY_KINDS, LawQuery, Reach
 from graphs.schema import EdgeKind, NodeKind, node_id
-from scanner import __version__
 from scanner.classify import Classifier
 from scanner.config import Config
 from scanner.inventory import Inventory, load_inventory

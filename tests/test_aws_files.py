@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -20,9 +21,24 @@ FIXTURES = Path(__file__).parent / "fixtures" / "aws"
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 
 ACCT = "111122223333"
-CMK = f"arn:aws:kms:eu-central-1:{ACCT}:key/1a2b3c4d-1111-4222-8333-444455556666"
-XKS = f"arn:aws:kms:eu-central-1:{ACCT}:key/0b0b0b0b-7777-4888-9999-aaaabbbbcccc"
+E1 = "eu-central-1"
+CMK = f"arn:aws:kms:{E1}:{ACCT}:key/1a2b3c4d-1111-4222-8333-444455556666"
+AWS_KEY = f"arn:aws:kms:{E1}:{ACCT}:key/9f8e7d6c-5555-4666-8777-888899990000"
+XKS = f"arn:aws:kms:{E1}:{ACCT}:key/0b0b0b0b-7777-4888-9999-aaaabbbbcccc"
 PROV = KeyRef(KeyControl.PROVIDER)
+NOTAGS: frozenset[tuple[str, str]] = frozenset()
+
+
+def arn(service: str, region: str, resource: str, account: str = ACCT) -> str:
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def cmk(key_arn: str) -> KeyRef:
+    return KeyRef(KeyControl.CUSTOMER, key_arn)
+
+
+def tags(**kv: str) -> frozenset[tuple[str, str]]:
+    return frozenset(kv.items())
 
 
 def _input(path: Path) -> InputFile:
@@ -43,11 +59,8 @@ def _read(fmt: str, inp: InputFile) -> list[Item]:
 
 
 def _resources(items: Iterable[Item]) -> set[tuple[Any, ...]]:
-    return {
-        (r.id, r.native_type, r.name, r.account, r.region, frozenset(r.tags.items()), r.key, r.size_gb)
-        for r in items
-        if isinstance(r, Resource)
-    }
+    return {(r.id, r.native_type, r.name, r.account, r.region, frozenset(r.tags.items()), r.key, r.size_gb)
+            for r in items if isinstance(r, Resource)}
 
 
 def _flows(items: Iterable[Item]) -> set[tuple[str, str, str, str | None]]:
@@ -66,45 +79,39 @@ def _write(tmp_path: Path, name: str, doc: Any) -> InputFile:
 
 # --- sniffing ---------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("fixture", "expected"),
-    [
-        ("config_snapshot_euc1.json.gz", "aws-config-snapshot"),
-        ("config_history_global.json", "aws-config-snapshot"),
-        ("config_api_batch.json", "aws-config-snapshot"),
-        ("truncated_snapshot.json", "aws-config-snapshot"),
-        ("config_select_pages.json", "aws-config-select"),
-        ("config_select_page.json", "aws-config-select"),
-        ("tagging.json", "aws-tagging"),
-        ("tagging_pages.json", "aws-tagging"),
-        ("resource_explorer_search.json", "aws-resource-explorer"),
-        ("organizations_accounts.json", "aws-organizations-accounts"),
-        ("unknown_shape.json", None),
-        ("empty.json", None),
-    ],
-)
+@pytest.mark.parametrize(("fixture", "expected"), [
+    ("config_snapshot_euc1.json.gz", "aws-config-snapshot"),
+    ("config_history_global.json", "aws-config-snapshot"),
+    ("config_api_batch.json", "aws-config-snapshot"),
+    ("truncated_snapshot.json", "aws-config-snapshot"),
+    ("config_select_pages.json", "aws-config-select"),
+    ("config_select_page.json", "aws-config-select"),
+    ("tagging.json", "aws-tagging"),
+    ("tagging_pages.json", "aws-tagging"),
+    ("resource_explorer_search.json", "aws-resource-explorer"),
+    ("organizations_accounts.json", "aws-organizations-accounts"),
+    ("unknown_shape.json", None),
+    ("empty.json", None),
+])
 def test_each_fixture_is_recognised_by_exactly_its_format(fixture: str, expected: str | None) -> None:
     assert _sniffed(_fixture(fixture)) == ([expected] if expected else [])
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # CloudFormation template: "Resources" is a map, not Resource Explorer's list.
-        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
-        # Azure Resource Graph, az resource list, Terraform state, CAI NDJSON, Cloud Control.
-        '{"count": 1, "data": [{"id": "/subscriptions/x"}], "skip_token": null, "total_records": 1}',
-        '[{"id": "/subscriptions/x/resourceGroups/rg", "type": "Microsoft.Storage/storageAccounts"}]',
-        '{"version": 4, "terraform_version": "1.7.0", "serial": 1, "lineage": "x", "resources": []}',
-        '{"name": "//storage.googleapis.com/b", "asset_type": "storage.googleapis.com/Bucket"}\n{"name": "//x"}\n',
-        '{"TypeName": "AWS::S3::Bucket", "ResourceDescriptions": [{"Identifier": "b", "Properties": "{}"}]}',
-        # Config items without the wrapper's markers and without item keys are not guessed at.
-        '{"configurationItems": [], "nextToken": "x"}',
-        # A generic "Accounts" list that is not Organizations output.
-        '{"Accounts": [{"AccountId": "1", "Name": "n"}], "Owner": "x"}',
-    ],
-)
+@pytest.mark.parametrize("text", [
+    # CloudFormation template: "Resources" is a map, not Resource Explorer's list.
+    '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
+    # Azure Resource Graph, az resource list, Terraform state, CAI NDJSON, Cloud Control.
+    '{"count": 1, "data": [{"id": "/subscriptions/x"}], "skip_token": null, "total_records": 1}',
+    '[{"id": "/subscriptions/x/resourceGroups/rg", "type": "Microsoft.Storage/storageAccounts"}]',
+    '{"version": 4, "terraform_version": "1.7.0", "serial": 1, "lineage": "x", "resources": []}',
+    '{"name": "//storage.googleapis.com/b", "asset_type": "storage.googleapis.com/Bucket"}\n'
+    '{"name": "//x"}\n',
+    '{"TypeName": "AWS::S3::Bucket", "ResourceDescriptions": [{"Identifier": "b", "Properties": "{}"}]}',
+    # Config items without the wrapper's markers and without item keys are not guessed at.
+    '{"configurationItems": [], "nextToken": "x"}',
+    # A generic "Accounts" list that is not Organizations output.
+    '{"Accounts": [{"AccountId": "1", "Name": "n"}], "Owner": "x"}',
+])
 def test_sniffers_reject_other_shapes(text: str) -> None:
     shape = peek_shape(text.encode())
     assert [fmt.name for fmt in FORMATS if fmt.sniff(shape)] == []
@@ -112,302 +119,103 @@ def test_sniffers_reject_other_shapes(text: str) -> None:
 
 def test_formats_are_declared_once_each() -> None:
     assert [fmt.name for fmt in FORMATS] == [
-        "aws-config-snapshot",
-        "aws-config-select",
-        "aws-tagging",
-        "aws-resource-explorer",
-        "aws-organizations-accounts",
-    ]
+        "aws-config-snapshot", "aws-config-select", "aws-tagging", "aws-resource-explorer",
+        "aws-organizations-accounts"]
     assert all(isinstance(fmt, FileFormat) and fmt.provider == "aws" and fmt.description for fmt in FORMATS)
 
 
 # --- AWS Config snapshot (gzip) ---------------------------------------------------------------
 
-
 def test_config_snapshot_resources() -> None:
     items = _read("aws-config-snapshot", _fixture("config_snapshot_euc1.json.gz"))
-    euc1 = "eu-central-1"
     assert _resources(items) == {
-        (
-            "arn:aws:s3:::excare-phi-records-euc1",
-            "AWS::S3::Bucket",
-            "excare-phi-records-euc1",
-            ACCT,
-            euc1,
-            frozenset({("DataClassification", "PHI"), ("Owner", "records-team")}),
-            KeyRef(KeyControl.CUSTOMER, CMK),
-            None,
-        ),
-        (
-            "arn:aws:s3:::excare-logs-euc1",
-            "AWS::S3::Bucket",
-            "excare-logs-euc1",
-            ACCT,
-            euc1,
-            frozenset({("Purpose", "logs")}),
-            PROV,
-            None,
-        ),
-        (
-            "arn:aws:s3:::excare-web-static",
-            "AWS::S3::Bucket",
-            "excare-web-static",
-            ACCT,
-            "eu-west-3",
-            frozenset({("Public", "true")}),
-            PROV,
-            None,
-        ),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db",
-            "AWS::RDS::DBInstance",
-            "excare-db",
-            ACCT,
-            euc1,
-            frozenset({("DataClassification", "PHI")}),
-            KeyRef(KeyControl.CUSTOMER, CMK),
-            100.0,
-        ),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db-ro",
-            "AWS::RDS::DBInstance",
-            "excare-db-ro",
-            ACCT,
-            euc1,
-            frozenset(),
-            None,
-            100.0,
-        ),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:cluster:excare-aurora",
-            "AWS::RDS::DBCluster",
-            "excare-aurora",
-            ACCT,
-            euc1,
-            frozenset(),
-            KeyRef(KeyControl.CUSTOMER, CMK),
-            None,
-        ),
-        (
-            f"arn:aws:dynamodb:{euc1}:{ACCT}:table/patients",
-            "AWS::DynamoDB::Table",
-            "patients",
-            ACCT,
-            euc1,
-            frozenset({("DataClassification", "PHI")}),
-            KeyRef(KeyControl.CUSTOMER, f"arn:aws:kms:{euc1}:{ACCT}:key/mrk-0a1b2c3d4e5f"),
-            5.0,
-        ),
-        (
-            f"arn:aws:dynamodb:{euc1}:{ACCT}:table/sessions",
-            "AWS::DynamoDB::Table",
-            "sessions",
-            ACCT,
-            euc1,
-            frozenset(),
-            PROV,
-            0.0,
-        ),
-        (CMK, "AWS::KMS::Key", "1a2b3c4d-1111-4222-8333-444455556666", ACCT, euc1, frozenset(), None, None),
-        (
-            f"arn:aws:kms:{euc1}:{ACCT}:key/9f8e7d6c-5555-4666-8777-888899990000",
-            "AWS::KMS::Key",
-            "9f8e7d6c-5555-4666-8777-888899990000",
-            ACCT,
-            euc1,
-            frozenset(),
-            None,
-            None,
-        ),
-        (XKS, "AWS::KMS::Key", "0b0b0b0b-7777-4888-9999-aaaabbbbcccc", ACCT, euc1, frozenset(), None, None),
-        (
-            f"arn:aws:ec2:{euc1}:{ACCT}:vpc-peering-connection/pcx-0123456789abcdef0",
-            "AWS::EC2::VPCPeeringConnection",
-            "pcx-0123456789abcdef0",
-            ACCT,
-            euc1,
-            frozenset(),
-            None,
-            None,
-        ),
-        (
-            f"arn:aws:ec2:{euc1}:{ACCT}:vpc/vpc-0a1a1a1a1a1a1a1a1",
-            "AWS::EC2::VPC",
-            "vpc-0a1a1a1a1a1a1a1a1",
-            ACCT,
-            euc1,
-            frozenset({("Name", "excare-core")}),
-            None,
-            None,
-        ),
-        (
-            f"arn:aws:ec2:{euc1}:{ACCT}:volume/vol-0c0c0c0c0c0c0c0c0",
-            "AWS::EC2::Volume",
-            "vol-0c0c0c0c0c0c0c0c0",
-            ACCT,
-            euc1,
-            frozenset(),
-            KeyRef(KeyControl.CUSTOMER, XKS),
-            50.0,
-        ),
+        ("arn:aws:s3:::excare-phi-records-euc1", "AWS::S3::Bucket", "excare-phi-records-euc1", ACCT, E1,
+         tags(DataClassification="PHI", Owner="records-team"), cmk(CMK), None),
+        ("arn:aws:s3:::excare-logs-euc1", "AWS::S3::Bucket", "excare-logs-euc1", ACCT, E1,
+         tags(Purpose="logs"), PROV, None),
+        ("arn:aws:s3:::excare-web-static", "AWS::S3::Bucket", "excare-web-static", ACCT, "eu-west-3",
+         tags(Public="true"), PROV, None),
+        (arn("rds", E1, "db:excare-db"), "AWS::RDS::DBInstance", "excare-db", ACCT, E1,
+         tags(DataClassification="PHI"), cmk(CMK), 100.0),
+        (arn("rds", E1, "db:excare-db-ro"), "AWS::RDS::DBInstance", "excare-db-ro", ACCT, E1,
+         NOTAGS, None, 100.0),
+        (arn("rds", E1, "cluster:excare-aurora"), "AWS::RDS::DBCluster", "excare-aurora", ACCT, E1,
+         NOTAGS, cmk(CMK), None),
+        (arn("dynamodb", E1, "table/patients"), "AWS::DynamoDB::Table", "patients", ACCT, E1,
+         tags(DataClassification="PHI"), cmk(arn("kms", E1, "key/mrk-0a1b2c3d4e5f")), 5.0),
+        (arn("dynamodb", E1, "table/sessions"), "AWS::DynamoDB::Table", "sessions", ACCT, E1,
+         NOTAGS, PROV, 0.0),
+        (CMK, "AWS::KMS::Key", "1a2b3c4d-1111-4222-8333-444455556666", ACCT, E1, NOTAGS, None, None),
+        (AWS_KEY, "AWS::KMS::Key", "9f8e7d6c-5555-4666-8777-888899990000", ACCT, E1, NOTAGS, None, None),
+        (XKS, "AWS::KMS::Key", "0b0b0b0b-7777-4888-9999-aaaabbbbcccc", ACCT, E1, NOTAGS, None, None),
+        (arn("ec2", E1, "vpc-peering-connection/pcx-0123456789abcdef0"), "AWS::EC2::VPCPeeringConnection",
+         "pcx-0123456789abcdef0", ACCT, E1, NOTAGS, None, None),
+        (arn("ec2", E1, "vpc/vpc-0a1a1a1a1a1a1a1a1"), "AWS::EC2::VPC", "vpc-0a1a1a1a1a1a1a1a1", ACCT, E1,
+         tags(Name="excare-core"), None, None),
+        (arn("ec2", E1, "volume/vol-0c0c0c0c0c0c0c0c0"), "AWS::EC2::Volume", "vol-0c0c0c0c0c0c0c0c0",
+         ACCT, E1, NOTAGS, cmk(XKS), 50.0),
         # EFS shows a bare key id: completed to the key's ARN so it joins the KMS key resource.
-        (
-            f"arn:aws:elasticfilesystem:{euc1}:{ACCT}:file-system/fs-0d0d0d0d",
-            "AWS::EFS::FileSystem",
-            "fs-0d0d0d0d",
-            ACCT,
-            euc1,
-            frozenset(),
-            KeyRef(KeyControl.CUSTOMER, CMK),
-            None,
-        ),
-        (
-            f"arn:aws:redshift:{euc1}:{ACCT}:cluster:excare-dwh",
-            "AWS::Redshift::Cluster",
-            "excare-dwh",
-            ACCT,
-            euc1,
-            frozenset(),
-            PROV,
-            None,
-        ),
-        (
-            f"arn:aws:backup:{euc1}:{ACCT}:backup-plan:0e0e0e0e-1234-4567-89ab-cdef01234567",
-            "AWS::Backup::BackupPlan",
-            "excare-daily",
-            ACCT,
-            euc1,
-            frozenset(),
-            None,
-            None,
-        ),
-        (
-            f"arn:aws:lambda:{euc1}:{ACCT}:function:excare-ingest",
-            "AWS::Lambda::Function",
-            "excare-ingest",
-            ACCT,
-            euc1,
-            frozenset(),
-            PROV,
-            None,
-        ),
-        (
-            f"arn:aws:cloudtrail:{euc1}:{ACCT}:trail/excare-trail",
-            "AWS::CloudTrail::Trail",
-            "excare-trail",
-            ACCT,
-            euc1,
-            frozenset(),
-            KeyRef(KeyControl.CUSTOMER, CMK),
-            None,
-        ),
+        (arn("elasticfilesystem", E1, "file-system/fs-0d0d0d0d"), "AWS::EFS::FileSystem", "fs-0d0d0d0d",
+         ACCT, E1, NOTAGS, cmk(CMK), None),
+        (arn("redshift", E1, "cluster:excare-dwh"), "AWS::Redshift::Cluster", "excare-dwh", ACCT, E1,
+         NOTAGS, PROV, None),
+        (arn("backup", E1, "backup-plan:0e0e0e0e-1234-4567-89ab-cdef01234567"), "AWS::Backup::BackupPlan",
+         "excare-daily", ACCT, E1, NOTAGS, None, None),
+        (arn("lambda", E1, "function:excare-ingest"), "AWS::Lambda::Function", "excare-ingest", ACCT, E1,
+         NOTAGS, PROV, None),
+        (arn("cloudtrail", E1, "trail/excare-trail"), "AWS::CloudTrail::Trail", "excare-trail", ACCT, E1,
+         NOTAGS, cmk(CMK), None),
         # No ARN in the item: the ARN-less id convention.
-        (
-            f"aws:{ACCT}:{euc1}:AWS::SSM::ManagedInstanceInventory:i-0f0f0f0f0f0f0f0f0",
-            "AWS::SSM::ManagedInstanceInventory",
-            "i-0f0f0f0f0f0f0f0f0",
-            ACCT,
-            euc1,
-            frozenset(),
-            None,
-            None,
-        ),
+        (f"aws:{ACCT}:{E1}:AWS::SSM::ManagedInstanceInventory:i-0f0f0f0f0f0f0f0f0",
+         "AWS::SSM::ManagedInstanceInventory", "i-0f0f0f0f0f0f0f0f0", ACCT, E1, NOTAGS, None, None),
     }
     by_id = {r.id: r for r in items if isinstance(r, Resource)}
     assert {rid: dict(r.attributes) for rid, r in by_id.items() if r.native_type == "AWS::KMS::Key"} == {
         CMK: {"key_control": "customer-managed"},
-        f"arn:aws:kms:{euc1}:{ACCT}:key/9f8e7d6c-5555-4666-8777-888899990000": {
-            "key_control": "provider-managed"
-        },
+        AWS_KEY: {"key_control": "provider-managed"},
         XKS: {"key_control": "customer-external"},
     }
-    assert dict(by_id[f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db-ro"].attributes) == {
-        "engine": "postgres",
-        "encrypted": False,
-    }
+    replica = by_id[arn("rds", E1, "db:excare-db-ro")]
+    assert dict(replica.attributes) == {"engine": "postgres", "encrypted": False}
     assert {r.source for r in by_id.values()} == {"config_snapshot_euc1.json.gz"}
     assert all(r.provider == "aws" and r.raw_region == r.region for r in by_id.values())
 
 
 def test_config_snapshot_flows_and_gaps() -> None:
     items = _read("aws-config-snapshot", _fixture("config_snapshot_euc1.json.gz"))
-    euc1 = "eu-central-1"
+    db = arn("rds", E1, "db:excare-db")
+    plan = arn("backup", E1, "backup-plan:0e0e0e0e-1234-4567-89ab-cdef01234567")
+    dwh = arn("redshift", E1, "cluster:excare-dwh")
     assert _flows(items) == {
         # Enabled rule only; the replica KMS key's region tells the destination region.
-        (
-            "arn:aws:s3:::excare-phi-records-euc1",
-            "arn:aws:s3:::excare-phi-records-dr-use1",
-            "replication",
-            "us-east-1",
-        ),
+        ("arn:aws:s3:::excare-phi-records-euc1", "arn:aws:s3:::excare-phi-records-dr-use1", "replication",
+         "us-east-1"),
         ("arn:aws:s3:::excare-phi-records-euc1", "arn:aws:s3:::excare-logs-euc1", "logs", None),
         # SDK v2 list shape inside a JSON string.
         ("arn:aws:s3:::excare-logs-euc1", "arn:aws:s3:::excare-logs-archive", "replication", None),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db",
-            f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db-ro",
-            "replica",
-            euc1,
-        ),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:db:excare-db",
-            f"arn:aws:rds:us-east-1:{ACCT}:db:excare-db-dr",
-            "replica",
-            "us-east-1",
-        ),
-        (
-            f"arn:aws:rds:{euc1}:{ACCT}:cluster:excare-aurora",
-            f"arn:aws:rds:eu-west-3:{ACCT}:cluster:excare-aurora-par",
-            "replica",
-            "eu-west-3",
-        ),
-        (
-            f"arn:aws:dynamodb:{euc1}:{ACCT}:table/patients",
-            f"arn:aws:dynamodb:eu-west-1:{ACCT}:table/patients",
-            "replica",
-            "eu-west-1",
-        ),
-        (
-            f"arn:aws:ec2:{euc1}:{ACCT}:vpc/vpc-0a1a1a1a1a1a1a1a1",
-            "arn:aws:ec2:us-east-1:444455556666:vpc/vpc-0b2b2b2b2b2b2b2b2",
-            "peering",
-            "us-east-1",
-        ),
-        (
-            f"arn:aws:redshift:{euc1}:{ACCT}:cluster:excare-dwh",
-            f"aws:{ACCT}:eu-west-1:AWS::Redshift::ClusterSnapshot:excare-dwh",
-            "backup",
-            "eu-west-1",
-        ),
-        (f"arn:aws:redshift:{euc1}:{ACCT}:cluster:excare-dwh", "arn:aws:s3:::excare-logs-euc1", "logs", None),
-        (
-            f"arn:aws:backup:{euc1}:{ACCT}:backup-plan:0e0e0e0e-1234-4567-89ab-cdef01234567",
-            f"arn:aws:backup:eu-west-1:{ACCT}:backup-vault:excare-dr-vault",
-            "backup",
-            "eu-west-1",
-        ),
-        (
-            f"arn:aws:cloudtrail:{euc1}:{ACCT}:trail/excare-trail",
-            "arn:aws:s3:::excare-trail-logs",
-            "logs",
-            None,
-        ),
+        (db, arn("rds", E1, "db:excare-db-ro"), "replica", E1),
+        (db, arn("rds", "us-east-1", "db:excare-db-dr"), "replica", "us-east-1"),
+        (arn("rds", E1, "cluster:excare-aurora"), arn("rds", "eu-west-3", "cluster:excare-aurora-par"),
+         "replica", "eu-west-3"),
+        (arn("dynamodb", E1, "table/patients"), arn("dynamodb", "eu-west-1", "table/patients"), "replica",
+         "eu-west-1"),
+        (arn("ec2", E1, "vpc/vpc-0a1a1a1a1a1a1a1a1"),
+         arn("ec2", "us-east-1", "vpc/vpc-0b2b2b2b2b2b2b2b2", "444455556666"), "peering", "us-east-1"),
+        (dwh, f"aws:{ACCT}:eu-west-1:AWS::Redshift::ClusterSnapshot:excare-dwh", "backup", "eu-west-1"),
+        (dwh, "arn:aws:s3:::excare-logs-euc1", "logs", None),
+        (plan, arn("backup", "eu-west-1", "backup-vault:excare-dr-vault"), "backup", "eu-west-1"),
+        (arn("cloudtrail", E1, "trail/excare-trail"), "arn:aws:s3:::excare-trail-logs", "logs", None),
     }
     evidence = {(f.source, f.target): f.evidence for f in items if isinstance(f, Flow)}
     assert evidence[("arn:aws:s3:::excare-phi-records-euc1", "arn:aws:s3:::excare-phi-records-dr-use1")] == (
         "supplementaryConfiguration.BucketReplicationConfiguration.rules.dr-copy-to-us-east-1"
-        ".destinationConfig.bucketARN"
-    )
+        ".destinationConfig.bucketARN")
     assert evidence[("arn:aws:s3:::excare-logs-euc1", "arn:aws:s3:::excare-logs-archive")] == (
-        "supplementaryConfiguration.BucketReplicationConfiguration.rules[0].destination.bucket"
-    )
+        "supplementaryConfiguration.BucketReplicationConfiguration.rules[0].destination.bucket")
     assert all(f.target_provider == "aws" for f in items if isinstance(f, Flow))
     assert _gaps(items) == [
-        (
-            "skipped",
-            "skipped 2 configuration items of deleted or unrecorded resources "
-            "(ResourceDeleted: 1, ResourceDeletedNotRecorded: 1)",
-        ),
+        ("skipped", "skipped 2 configuration items of deleted or unrecorded resources "
+                    "(ResourceDeleted: 1, ResourceDeletedNotRecorded: 1)"),
         ("bad-record", "1 configuration items of an unknown shape were skipped"),
     ]
 
@@ -417,8 +225,8 @@ def test_config_history_global_types() -> None:
     dist = f"arn:aws:cloudfront::{ACCT}:distribution/E2ABCDEF123456"
     role = f"arn:aws:iam::{ACCT}:role/excare-audit-access"
     assert _resources(items) == {
-        (dist, "AWS::CloudFront::Distribution", "E2ABCDEF123456", ACCT, "global", frozenset(), None, None),
-        (role, "AWS::IAM::Role", "excare-audit-access", ACCT, "global", frozenset(), None, None),
+        (dist, "AWS::CloudFront::Distribution", "E2ABCDEF123456", ACCT, "global", NOTAGS, None, None),
+        (role, "AWS::IAM::Role", "excare-audit-access", ACCT, "global", NOTAGS, None, None),
     }
     assert _flows(items) == {
         # S3 origins (regional and legacy global endpoints); the ELB origin is not a bucket.
@@ -435,182 +243,70 @@ def test_config_history_global_types() -> None:
 def test_config_api_dump_with_json_string_configuration() -> None:
     items = _read("aws-config-snapshot", _fixture("config_api_batch.json"))
     assert _resources(items) == {
-        (
-            "arn:aws:s3:::excare-imaging-euw1",
-            "AWS::S3::Bucket",
-            "excare-imaging-euw1",
-            ACCT,
-            "eu-west-1",
-            frozenset(),
-            KeyRef(
-                KeyControl.CUSTOMER, f"arn:aws:kms:eu-west-1:{ACCT}:key/5e5e5e5e-0000-4111-8222-333344445555"
-            ),
-            None,
-        ),
-        (
-            f"arn:aws:rds:us-east-1:{ACCT}:db:excare-db-dr",
-            "AWS::RDS::DBInstance",
-            "excare-db-dr",
-            ACCT,
-            "us-east-1",
-            frozenset(),
-            KeyRef(
-                KeyControl.CUSTOMER, f"arn:aws:kms:us-east-1:{ACCT}:key/7d3e2f10-aaaa-4bbb-8ccc-0123456789ab"
-            ),
-            100.0,
-        ),
+        ("arn:aws:s3:::excare-imaging-euw1", "AWS::S3::Bucket", "excare-imaging-euw1", ACCT, "eu-west-1",
+         NOTAGS, cmk(arn("kms", "eu-west-1", "key/5e5e5e5e-0000-4111-8222-333344445555")), None),
+        (arn("rds", "us-east-1", "db:excare-db-dr"), "AWS::RDS::DBInstance", "excare-db-dr", ACCT,
+         "us-east-1", NOTAGS, cmk(arn("kms", "us-east-1", "key/7d3e2f10-aaaa-4bbb-8ccc-0123456789ab")),
+         100.0),
     }
     assert _flows(items) == {
         ("arn:aws:s3:::excare-imaging-euw1", "arn:aws:s3:::excare-imaging-euc1", "replication", None),
-        (
-            f"arn:aws:rds:eu-central-1:{ACCT}:db:excare-db",
-            f"arn:aws:rds:us-east-1:{ACCT}:db:excare-db-dr",
-            "replica",
-            "us-east-1",
-        ),
+        (arn("rds", E1, "db:excare-db"), arn("rds", "us-east-1", "db:excare-db-dr"), "replica", "us-east-1"),
     }
 
 
 def test_config_history_api_variant_is_read(tmp_path: Path) -> None:
-    doc = {
-        "configurationItems": [
-            {
-                "version": "1.3",
-                "accountId": ACCT,
-                "configurationItemStatus": "OK",
-                "resourceType": "AWS::EC2::Volume",
-                "resourceId": "vol-1",
-                "arn": f"arn:aws:ec2:eu-west-3:{ACCT}:volume/vol-1",
-                "awsRegion": "eu-west-3",
-                "availabilityZone": "eu-west-3a",
-                "tags": {"env": "prod"},
-                "configuration": json.dumps({"size": 8, "encrypted": True, "kmsKeyId": "alias/aws/ebs"}),
-            },
-            {
-                "version": "1.3",
-                "accountId": ACCT,
-                "configurationItemStatus": "ResourceNotRecorded",
-                "resourceType": "AWS::EC2::Volume",
-                "resourceId": "vol-2",
-                "awsRegion": "eu-west-3",
-            },
-        ],
-        "nextToken": "",
-    }
+    volume = arn("ec2", "eu-west-3", "volume/vol-1")
+    doc = {"configurationItems": [
+        {"version": "1.3", "accountId": ACCT, "configurationItemStatus": "OK",
+         "resourceType": "AWS::EC2::Volume", "resourceId": "vol-1", "arn": volume, "awsRegion": "eu-west-3",
+         "availabilityZone": "eu-west-3a", "tags": {"env": "prod"},
+         "configuration": json.dumps({"size": 8, "encrypted": True, "kmsKeyId": "alias/aws/ebs"})},
+        {"version": "1.3", "accountId": ACCT, "configurationItemStatus": "ResourceNotRecorded",
+         "resourceType": "AWS::EC2::Volume", "resourceId": "vol-2", "awsRegion": "eu-west-3"}],
+        "nextToken": ""}
     inp = _write(tmp_path, "history.json", doc)
     assert _sniffed(inp) == ["aws-config-snapshot"]
     items = _read("aws-config-snapshot", inp)
     assert _resources(items) == {
-        (
-            f"arn:aws:ec2:eu-west-3:{ACCT}:volume/vol-1",
-            "AWS::EC2::Volume",
-            "vol-1",
-            ACCT,
-            "eu-west-3",
-            frozenset({("env", "prod")}),
-            PROV,
-            8.0,
-        )
-    }
-    assert _gaps(items) == [
-        (
-            "skipped",
-            "skipped 1 configuration items of deleted or unrecorded resources (ResourceNotRecorded: 1)",
-        )
-    ]
+        (volume, "AWS::EC2::Volume", "vol-1", ACCT, "eu-west-3", tags(env="prod"), PROV, 8.0)}
+    assert _gaps(items) == [("skipped", "skipped 1 configuration items of deleted or unrecorded resources "
+                                        "(ResourceNotRecorded: 1)")]
 
 
 # --- Config advanced query --------------------------------------------------------------------
 
-
 def test_config_select_pages() -> None:
     items = _read("aws-config-select", _fixture("config_select_pages.json"))
-    acct = "555566667777"
+    acct, w3 = "555566667777", "eu-west-3"
+    billing = arn("rds", w3, "db:billing", acct)
     assert _resources(items) == {
-        (
-            f"arn:aws:rds:eu-west-3:{acct}:db:billing",
-            "AWS::RDS::DBInstance",
-            "billing",
-            acct,
-            "eu-west-3",
-            frozenset({("DataClassification", "financial")}),
-            KeyRef(
-                KeyControl.CUSTOMER, f"arn:aws:kms:eu-west-3:{acct}:key/4c4c4c4c-1111-4222-8333-444455556666"
-            ),
-            None,
-        ),
-        (
-            "arn:aws:s3:::billing-exports",
-            "AWS::S3::Bucket",
-            "billing-exports",
-            acct,
-            "eu-west-3",
-            frozenset({("team", "finance")}),
-            None,
-            None,
-        ),
-        (
-            f"arn:aws:iam::{acct}:role/billing-reader",
-            "AWS::IAM::Role",
-            "billing-reader",
-            acct,
-            "global",
-            frozenset(),
-            None,
-            None,
-        ),
-        (
-            f"aws:{acct}:eu-west-3:AWS::EC2::NetworkInterface:eni-0aa11bb22cc33dd44",
-            "AWS::EC2::NetworkInterface",
-            "eni-0aa11bb22cc33dd44",
-            acct,
-            "eu-west-3",
-            frozenset(),
-            None,
-            None,
-        ),
+        (billing, "AWS::RDS::DBInstance", "billing", acct, w3, tags(DataClassification="financial"),
+         cmk(arn("kms", w3, "key/4c4c4c4c-1111-4222-8333-444455556666", acct)), None),
+        ("arn:aws:s3:::billing-exports", "AWS::S3::Bucket", "billing-exports", acct, w3,
+         tags(team="finance"), None, None),
+        (f"arn:aws:iam::{acct}:role/billing-reader", "AWS::IAM::Role", "billing-reader", acct, "global",
+         NOTAGS, None, None),
+        (f"aws:{acct}:{w3}:AWS::EC2::NetworkInterface:eni-0aa11bb22cc33dd44", "AWS::EC2::NetworkInterface",
+         "eni-0aa11bb22cc33dd44", acct, w3, NOTAGS, None, None),
     }
-    assert _flows(items) == {
-        (
-            f"arn:aws:rds:eu-west-3:{acct}:db:billing",
-            f"arn:aws:rds:eu-central-1:{acct}:db:billing-ro",
-            "replica",
-            "eu-central-1",
-        )
-    }
+    assert _flows(items) == {(billing, arn("rds", E1, "db:billing-ro", acct), "replica", E1)}
     # Pages were concatenated, so the first page's NextToken is not a truncation.
     assert _gaps(items) == [("bad-record", "1 query results of an unknown shape were skipped")]
 
 
 def test_config_select_single_page_with_next_token_is_truncated() -> None:
     items = _read("aws-config-select", _fixture("config_select_page.json"))
-    table = f"arn:aws:dynamodb:eu-central-1:{ACCT}:table/patients"
-    assert _flows(items) == {
-        (table, f"arn:aws:dynamodb:us-west-2:{ACCT}:table/patients", "replica", "us-west-2")
-    }
+    table = arn("dynamodb", E1, "table/patients")
+    assert _flows(items) == {(table, arn("dynamodb", "us-west-2", "table/patients"), "replica", "us-west-2")}
     assert [reason for reason, _ in _gaps(items)] == ["truncated"]
 
 
 def test_config_select_result_that_is_not_json_is_a_gap(tmp_path: Path) -> None:
-    inp = _write(
-        tmp_path,
-        "select.json",
-        {
-            "Results": [
-                "{not json",
-                json.dumps(
-                    {
-                        "accountId": ACCT,
-                        "awsRegion": "eu-west-3",
-                        "arn": "arn:aws:s3:::b",
-                        "resourceType": "AWS::S3::Bucket",
-                        "resourceId": "b",
-                    }
-                ),
-            ],
-            "QueryInfo": {"SelectFields": [{"Name": "arn"}]},
-        },
-    )
+    good = {"accountId": ACCT, "awsRegion": "eu-west-3", "arn": "arn:aws:s3:::b",
+            "resourceType": "AWS::S3::Bucket", "resourceId": "b"}
+    inp = _write(tmp_path, "select.json", {"Results": ["{not json", json.dumps(good)],
+                                           "QueryInfo": {"SelectFields": [{"Name": "arn"}]}})
     items = _read("aws-config-select", inp)
     assert [r.id for r in items if isinstance(r, Resource)] == ["arn:aws:s3:::b"]
     assert _gaps(items) == [("bad-record", "1 query results of an unknown shape were skipped")]
@@ -618,80 +314,24 @@ def test_config_select_result_that_is_not_json_is_a_gap(tmp_path: Path) -> None:
 
 # --- tagging ----------------------------------------------------------------------------------
 
-
 def test_tagging_resources_from_arns() -> None:
     items = _read("aws-tagging", _fixture("tagging.json"))
-    e = "eu-central-1"
-    assert {
-        (r.id, r.native_type, r.name, r.account, r.region, frozenset(r.tags.items()))
-        for r in items
-        if isinstance(r, Resource)
-    } == {
-        (
-            "arn:aws:s3:::excare-phi-records-euc1",
-            "s3:bucket",
-            "excare-phi-records-euc1",
-            None,
-            None,
-            frozenset({("DataClassification", "PHI")}),
-        ),
-        (
-            f"arn:aws:ec2:{e}:{ACCT}:instance/i-0123456789abcdef0",
-            "ec2:instance",
-            "i-0123456789abcdef0",
-            ACCT,
-            e,
-            frozenset({("Name", "excare-app-1"), ("env", "prod")}),
-        ),
-        (
-            f"arn:aws:rds:{e}:{ACCT}:db:excare-db",
-            "rds:db",
-            "excare-db",
-            ACCT,
-            e,
-            frozenset({("DataClassification", "PHI")}),
-        ),
-        (
-            f"arn:aws:lambda:{e}:{ACCT}:function:excare-ingest",
-            "lambda:function",
-            "excare-ingest",
-            ACCT,
-            e,
-            frozenset(),
-        ),
-        (
-            f"arn:aws:dynamodb:{e}:{ACCT}:table/patients",
-            "dynamodb:table",
-            "patients",
-            ACCT,
-            e,
-            frozenset({("DataClassification", "PHI")}),
-        ),
-        (CMK, "kms:key", "1a2b3c4d-1111-4222-8333-444455556666", ACCT, e, frozenset({("purpose", "phi")})),
-        (
-            f"arn:aws:iam::{ACCT}:role/excare-audit-access",
-            "iam:role",
-            "excare-audit-access",
-            ACCT,
-            "global",
-            frozenset({("owner", "security")}),
-        ),
-        (
-            f"arn:aws:sns:{e}:{ACCT}:excare-alerts",
-            "sns:topic",
-            "excare-alerts",
-            ACCT,
-            e,
-            frozenset({("env", "prod")}),
-        ),
-        (
-            f"arn:aws:elasticloadbalancing:{e}:{ACCT}:loadbalancer/app/excare-api/50dc6c495c0c9188",
-            "elasticloadbalancing:loadbalancer/app",
-            "excare-api",
-            ACCT,
-            e,
-            frozenset({("env", "prod")}),
-        ),
+    assert {(r.id, r.native_type, r.name, r.account, r.region, frozenset(r.tags.items()))
+            for r in items if isinstance(r, Resource)} == {
+        ("arn:aws:s3:::excare-phi-records-euc1", "s3:bucket", "excare-phi-records-euc1", None, None,
+         tags(DataClassification="PHI")),
+        (arn("ec2", E1, "instance/i-0123456789abcdef0"), "ec2:instance", "i-0123456789abcdef0", ACCT, E1,
+         tags(Name="excare-app-1", env="prod")),
+        (arn("rds", E1, "db:excare-db"), "rds:db", "excare-db", ACCT, E1, tags(DataClassification="PHI")),
+        (arn("lambda", E1, "function:excare-ingest"), "lambda:function", "excare-ingest", ACCT, E1, NOTAGS),
+        (arn("dynamodb", E1, "table/patients"), "dynamodb:table", "patients", ACCT, E1,
+         tags(DataClassification="PHI")),
+        (CMK, "kms:key", "1a2b3c4d-1111-4222-8333-444455556666", ACCT, E1, tags(purpose="phi")),
+        (f"arn:aws:iam::{ACCT}:role/excare-audit-access", "iam:role", "excare-audit-access", ACCT, "global",
+         tags(owner="security")),
+        (arn("sns", E1, "excare-alerts"), "sns:topic", "excare-alerts", ACCT, E1, tags(env="prod")),
+        (arn("elasticloadbalancing", E1, "loadbalancer/app/excare-api/50dc6c495c0c9188"),
+         "elasticloadbalancing:loadbalancer/app", "excare-api", ACCT, E1, tags(env="prod")),
     }
     assert not any(isinstance(i, Flow) for i in items)
     assert _gaps(items) == [("bad-record", "1 tag mappings of an unknown shape were skipped")]
@@ -700,50 +340,27 @@ def test_tagging_resources_from_arns() -> None:
 def test_tagging_pages_and_bare_list(tmp_path: Path) -> None:
     items = _read("aws-tagging", _fixture("tagging_pages.json"))
     assert {(r.id, r.region) for r in items if isinstance(r, Resource)} == {
-        (f"arn:aws:ec2:eu-west-3:{ACCT}:volume/vol-0abc", "eu-west-3"),
-        (f"arn:aws:ec2:us-east-1:{ACCT}:volume/vol-0def", "us-east-1"),
-    }
+        (arn("ec2", "eu-west-3", "volume/vol-0abc"), "eu-west-3"),
+        (arn("ec2", "us-east-1", "volume/vol-0def"), "us-east-1")}
     bare = _write(tmp_path, "bare.json", [{"ResourceARN": "arn:aws:sqs:eu-west-3:1:q", "Tags": []}])
     assert _sniffed(bare) == ["aws-tagging"]
     assert [(r.id, r.native_type) for r in _read("aws-tagging", bare) if isinstance(r, Resource)] == [
-        ("arn:aws:sqs:eu-west-3:1:q", "sqs:queue")
-    ]
+        ("arn:aws:sqs:eu-west-3:1:q", "sqs:queue")]
     truncated = _write(tmp_path, "page.json", {"ResourceTagMappingList": [], "PaginationToken": "abc"})
     assert [reason for reason, _ in _gaps(_read("aws-tagging", truncated))] == ["truncated"]
 
 
 # --- Resource Explorer ------------------------------------------------------------------------
 
-
 def test_resource_explorer_search() -> None:
     items = _read("aws-resource-explorer", _fixture("resource_explorer_search.json"))
-    assert {
-        (r.id, r.native_type, r.account, r.region, frozenset(r.tags.items()))
-        for r in items
-        if isinstance(r, Resource)
-    } == {
-        (
-            f"arn:aws:ec2:us-east-1:{ACCT}:subnet/subnet-1a2b3c4d",
-            "ec2:subnet",
-            ACCT,
-            "us-east-1",
-            frozenset({("Environment", "Production")}),
-        ),
-        (
-            "arn:aws:s3:::excare-phi-records-euc1",
-            "s3:bucket",
-            ACCT,
-            "eu-central-1",
-            frozenset({("DataClassification", "PHI")}),
-        ),
-        (f"arn:aws:iam::{ACCT}:role/excare-audit-access", "iam:role", ACCT, "global", frozenset()),
-        (
-            "arn:aws:rds:eu-central-1:444455556666:db:partner-db",
-            "rds:db",
-            "444455556666",
-            "eu-central-1",
-            frozenset(),
-        ),
+    assert {(r.id, r.native_type, r.account, r.region, frozenset(r.tags.items()))
+            for r in items if isinstance(r, Resource)} == {
+        (arn("ec2", "us-east-1", "subnet/subnet-1a2b3c4d"), "ec2:subnet", ACCT, "us-east-1",
+         tags(Environment="Production")),
+        ("arn:aws:s3:::excare-phi-records-euc1", "s3:bucket", ACCT, E1, tags(DataClassification="PHI")),
+        (f"arn:aws:iam::{ACCT}:role/excare-audit-access", "iam:role", ACCT, "global", NOTAGS),
+        (arn("rds", E1, "db:partner-db", "444455556666"), "rds:db", "444455556666", E1, NOTAGS),
     }
     gaps = _gaps(items)
     assert [reason for reason, _ in gaps] == ["truncated", "bad-record"]
@@ -751,37 +368,20 @@ def test_resource_explorer_search() -> None:
 
 
 def test_resource_explorer_complete_pages_and_bare_list(tmp_path: Path) -> None:
-    res = {
-        "Arn": "arn:aws:ec2:eu-west-3:1:instance/i-1",
-        "OwningAccountId": "1",
-        "Region": "eu-west-3",
-        "ResourceType": "ec2:instance",
-        "Service": "ec2",
-        "Properties": [],
-    }
-    pages = _write(
-        tmp_path,
-        "pages.json",
-        [
-            {
-                "Count": {"Complete": True, "TotalResources": 1},
-                "Resources": [res],
-                "ViewArn": "arn:aws:resource-explorer-2:x",
-            }
-        ],
-    )
+    res = {"Arn": "arn:aws:ec2:eu-west-3:1:instance/i-1", "OwningAccountId": "1", "Region": "eu-west-3",
+           "ResourceType": "ec2:instance", "Service": "ec2", "Properties": []}
+    pages = _write(tmp_path, "pages.json", [{"Count": {"Complete": True, "TotalResources": 1},
+                                             "Resources": [res], "ViewArn": "arn:aws:resource-explorer-2:x"}])
     bare = _write(tmp_path, "bare.json", [res])
     for inp in (pages, bare):
         assert _sniffed(inp) == ["aws-resource-explorer"]
         items = _read("aws-resource-explorer", inp)
         assert [(r.id, r.region) for r in items if isinstance(r, Resource)] == [
-            ("arn:aws:ec2:eu-west-3:1:instance/i-1", "eu-west-3")
-        ]
+            ("arn:aws:ec2:eu-west-3:1:instance/i-1", "eu-west-3")]
         assert _gaps(items) == []
 
 
 # --- Organizations ----------------------------------------------------------------------------
-
 
 def test_organizations_accounts_without_email() -> None:
     items = _read("aws-organizations-accounts", _fixture("organizations_accounts.json"))
@@ -797,16 +397,13 @@ def test_organizations_accounts_without_email() -> None:
 
 # --- bad input --------------------------------------------------------------------------------
 
-
 def test_truncated_file_names_file_and_byte_offset() -> None:
     inp = _fixture("truncated_snapshot.json")
+    size = inp.path.stat().st_size
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", inp)
-    assert err.value.path == "truncated_snapshot.json"
-    assert err.value.position == f"byte {inp.path.stat().st_size}"
-    assert str(err.value).startswith(
-        f"truncated_snapshot.json:byte {inp.path.stat().st_size}: truncated JSON"
-    )
+    assert (err.value.path, err.value.position) == ("truncated_snapshot.json", f"byte {size}")
+    assert str(err.value).startswith(f"truncated_snapshot.json:byte {size}: truncated JSON")
 
 
 def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
@@ -821,9 +418,7 @@ def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
 
 def test_invalid_json_inside_items_names_the_byte(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text(
-        '{"fileVersion": "1.0", "configurationItems": [{"resourceType": "AWS::S3::Bucket", oops}]}'
-    )
+    path.write_text('{"fileVersion": "1.0", "configurationItems": [{"resourceType": "AWS::S3::Bucket", x}]}')
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", _input(path))
     assert err.value.path == "bad.json"
@@ -851,69 +446,50 @@ def test_gzip_is_read_like_plain(tmp_path: Path) -> None:
     packed = tmp_path / "config_history_global.json.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     assert _flows(_read("aws-config-snapshot", _input(packed))) == _flows(
-        _read("aws-config-snapshot", _input(plain))
-    )
+        _read("aws-config-snapshot", _input(plain)))
 
 
 # --- transforms shared with the live collector ------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("domain", "expected"),
-    [
-        ("excare-web.s3.amazonaws.com", ("excare-web", None)),
-        ("excare-web.s3.eu-west-3.amazonaws.com", ("excare-web", "eu-west-3")),
-        ("excare-web.s3-eu-west-1.amazonaws.com", ("excare-web", "eu-west-1")),
-        ("excare-web.s3-website-eu-west-1.amazonaws.com", ("excare-web", "eu-west-1")),
-        ("excare-web.s3-website.eu-central-1.amazonaws.com", ("excare-web", "eu-central-1")),
-        ("excare-web.s3.dualstack.us-east-1.amazonaws.com", ("excare-web", "us-east-1")),
-        ("logs.example.com.s3.cn-north-1.amazonaws.com.cn", ("logs.example.com", "cn-north-1")),
-        ("excare-web.s3.eusc-de-east-1.amazonaws.eu", ("excare-web", "eusc-de-east-1")),
-        ("api-123.eu-central-1.elb.amazonaws.com", None),
-        ("www.example.org", None),
-    ],
-)
+@pytest.mark.parametrize(("domain", "expected"), [
+    ("excare-web.s3.amazonaws.com", ("excare-web", None)),
+    ("excare-web.s3.eu-west-3.amazonaws.com", ("excare-web", "eu-west-3")),
+    ("excare-web.s3-eu-west-1.amazonaws.com", ("excare-web", "eu-west-1")),
+    ("excare-web.s3-website-eu-west-1.amazonaws.com", ("excare-web", "eu-west-1")),
+    ("excare-web.s3-website.eu-central-1.amazonaws.com", ("excare-web", "eu-central-1")),
+    ("excare-web.s3.dualstack.us-east-1.amazonaws.com", ("excare-web", "us-east-1")),
+    ("logs.example.com.s3.cn-north-1.amazonaws.com.cn", ("logs.example.com", "cn-north-1")),
+    ("excare-web.s3.eusc-de-east-1.amazonaws.eu", ("excare-web", "eusc-de-east-1")),
+    ("api-123.eu-central-1.elb.amazonaws.com", None),
+    ("www.example.org", None),
+])
 def test_s3_origin_domains(domain: str, expected: tuple[str, str | None] | None) -> None:
     assert s3_domain(domain) == expected
 
 
-@pytest.mark.parametrize(
-    ("arn", "expected"),
-    [
-        ("arn:aws:s3:::bucket.with.dots", ("s3:bucket", "bucket.with.dots")),
-        ("arn:aws:ec2:eu-west-3:1:security-group/sg-1", ("ec2:security-group", "sg-1")),
-        ("arn:aws:logs:eu-west-3:1:log-group:/aws/lambda/f", ("logs:log-group", "/aws/lambda/f")),
-        (
-            "arn:aws:elasticloadbalancing:eu-west-3:1:loadbalancer/net/nlb/abc",
-            ("elasticloadbalancing:loadbalancer/net", "nlb"),
-        ),
-        (
-            "arn:aws:elasticloadbalancing:eu-west-3:1:targetgroup/tg/abc",
-            ("elasticloadbalancing:targetgroup", "tg/abc"),
-        ),
-        ("arn:aws:apigateway:eu-west-3::/restapis/a1b2", ("apigateway:restapis", "a1b2")),
-        ("arn:aws-cn:sqs:cn-north-1:1:queue", ("sqs:queue", "queue")),
-    ],
-)
-def test_explorer_type_from_arn(arn: str, expected: tuple[str, str]) -> None:
-    described = explorer_type_from_arn(arn)
+@pytest.mark.parametrize(("resource_arn", "expected"), [
+    ("arn:aws:s3:::bucket.with.dots", ("s3:bucket", "bucket.with.dots")),
+    ("arn:aws:ec2:eu-west-3:1:security-group/sg-1", ("ec2:security-group", "sg-1")),
+    ("arn:aws:logs:eu-west-3:1:log-group:/aws/lambda/f", ("logs:log-group", "/aws/lambda/f")),
+    ("arn:aws:elasticloadbalancing:eu-west-3:1:loadbalancer/net/nlb/abc",
+     ("elasticloadbalancing:loadbalancer/net", "nlb")),
+    ("arn:aws:elasticloadbalancing:eu-west-3:1:targetgroup/tg/abc",
+     ("elasticloadbalancing:targetgroup", "tg/abc")),
+    ("arn:aws:apigateway:eu-west-3::/restapis/a1b2", ("apigateway:restapis", "a1b2")),
+    ("arn:aws-cn:sqs:cn-north-1:1:queue", ("sqs:queue", "queue")),
+])
+def test_explorer_type_from_arn(resource_arn: str, expected: tuple[str, str]) -> None:
+    described = explorer_type_from_arn(resource_arn)
     assert described is not None and described[:2] == expected
 
 
 def test_transform_config_item_accepts_live_api_shape() -> None:
     """The live collector hands over API-shaped items (``arn``, ``accountId``, JSON strings)."""
-    trust = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22222233334444%22%7D%7D%7D"
-    ci = {
-        "version": "1.3",
-        "accountId": ACCT,
-        "arn": f"arn:aws:iam::{ACCT}:role/r",
-        "resourceType": "AWS::IAM::Role",
-        "resourceId": "AROA1",
-        "resourceName": "r",
-        "awsRegion": "global",
-        "configuration": json.dumps({"assumeRolePolicyDocument": trust}),
-    }
+    statement = {"Effect": "Allow", "Principal": {"AWS": "222233334444"}}
+    trust = quote(json.dumps({"Statement": statement}), safe="")
+    role = f"arn:aws:iam::{ACCT}:role/r"
+    ci = {"version": "1.3", "accountId": ACCT, "arn": role, "resourceType": "AWS::IAM::Role",
+          "resourceId": "AROA1", "resourceName": "r", "awsRegion": "global",
+          "configuration": json.dumps({"assumeRolePolicyDocument": trust})}
     items = list(transform_config_item(ci, "live"))
-    assert _flows(items) == {
-        (f"arn:aws:iam::{ACCT}:role/r", "arn:aws:iam::222233334444:root", "trust", "global")
-    }
+    assert _flows(items) == {(role, "arn:aws:iam::222233334444:root", "trust", "global")}

@@ -31,7 +31,7 @@ def _laws(result: ScanResult, rid: str, foreign_only: bool = True) -> set[tuple[
 PHI = Resource(id="arn:aws:s3:::patients", provider="aws", native_type="AWS::S3::Bucket", name="patients",
                account="111122223333", region="eu-west-3", tags={"DataClassification": "PHI"},
                key=KeyRef(KeyControl.PROVIDER))
-DR = Resource(id="arn:aws:s3:::patients-dr", provider="aws", native_type="AWS::S3::Bucket", name="patients-dr",
+DR = Resource(id="arn:aws:s3:::dr-copy-use1", provider="aws", native_type="AWS::S3::Bucket", name="dr-copy-use1",
               account="111122223333", region="us-east-1")
 
 

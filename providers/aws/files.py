@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import ijson
@@ -184,7 +184,7 @@ def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
     skipped: Counter[str] = Counter()
     bad = 0
     for ci in iter_json_items(inp, f"{key}.item"):
-        if not isinstance(ci, Mapping):
+        if not isinstance(ci, dict):
             bad += 1
             continue
         status = ci.get("configurationItemStatus")
@@ -212,7 +212,7 @@ def read_config_select(inp: InputFile) -> Iterator[Item]:
         except orjson.JSONDecodeError:
             bad += 1
             continue
-        if not isinstance(record, Mapping):
+        if not isinstance(record, dict):
             bad += 1
             continue
         try:
@@ -232,7 +232,7 @@ def read_tagging(inp: InputFile) -> Iterator[Item]:
     bad = 0
     for mapping in iter_json_items(inp, prefix):
         try:
-            if not isinstance(mapping, Mapping):
+            if not isinstance(mapping, dict):
                 raise RecordError("not an object")
             yield transform_tag_mapping(mapping, inp.display)
         except RecordError:
@@ -250,7 +250,7 @@ def read_resource_explorer(inp: InputFile) -> Iterator[Item]:
     bad = 0
     for res in iter_json_items(inp, "item" if bare else _pages(shape, "Resources")):
         try:
-            if not isinstance(res, Mapping):
+            if not isinstance(res, dict):
                 raise RecordError("not an object")
             yield transform_explorer_resource(res, inp.display)
         except RecordError:
@@ -274,7 +274,7 @@ def read_organizations_accounts(inp: InputFile) -> Iterator[Item]:
     bad = 0
     for acct in iter_json_items(inp, "item" if bare else _pages(shape, "Accounts")):
         try:
-            if not isinstance(acct, Mapping):
+            if not isinstance(acct, dict):
                 raise RecordError("not an object")
             yield transform_account(acct, inp.display)
         except RecordError:

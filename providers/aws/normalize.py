@@ -61,7 +61,7 @@ def config_tags(value: Any) -> dict[str, str]:
     if isinstance(value, list):
         tags: dict[str, str] = {}
         for item in value:
-            if isinstance(item, Mapping) and "key" not in item and "Key" not in item:
+            if isinstance(item, dict) and "key" not in item and "Key" not in item:
                 tag = item.get("tag")
                 if isinstance(tag, str):
                     key, _, val = tag.partition("=")
@@ -76,9 +76,9 @@ def _s3_tagging_configuration(supp: Mapping[str, Any]) -> dict[str, str]:
     """Bucket tags from ``supplementaryConfiguration.BucketTaggingConfiguration.tagSets[].tags``."""
     tagging = maybe_json(supp.get("BucketTaggingConfiguration"))
     tags: dict[str, str] = {}
-    if isinstance(tagging, Mapping):
+    if isinstance(tagging, dict):
         for tag_set in field(tagging, "tagSets") or ():
-            if isinstance(tag_set, Mapping):
+            if isinstance(tag_set, dict):
                 tags.update(normalize_tags(field(tag_set, "tags")))
     return tags
 
@@ -118,8 +118,8 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
         account=account,
         region=region,
         partition=parsed["partition"] if parsed else "aws",
-        conf=conf if isinstance(conf, Mapping) else {},
-        supp=supp if isinstance(supp, Mapping) else {},
+        conf=conf if isinstance(conf, dict) else {},
+        supp=supp if isinstance(supp, dict) else {},
     )
     facts = Facts()
     extractor = EXTRACTORS.get(resource_type)
@@ -218,7 +218,7 @@ def explorer_tags(properties: Any) -> dict[str, str]:
     tags: dict[str, str] = {}
     if isinstance(properties, list):
         for prop in properties:
-            if isinstance(prop, Mapping) and prop.get("Name") == "tags":
+            if isinstance(prop, dict) and prop.get("Name") == "tags":
                 tags.update(normalize_tags(prop.get("Data")))
     return tags
 

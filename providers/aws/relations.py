@@ -7,7 +7,9 @@ cross-account trust are read from ``configuration`` / ``supplementaryConfigurati
 small extractor per resource type. Field names follow the Config property schema
 (https://github.com/awslabs/aws-config-resource-schema, ``config/properties/resource-types``,
 checked 2026-11-30), whose casing varies by type (``kmskeyArn``, ``dBInstanceIdentifier``,
-EFS ``KmsKeyId``), so look-ups fall back to a case-insensitive match.
+EFS ``KmsKeyId``), so look-ups fall back to a case-insensitive match. Records are JSON-decoded
+(or boto3) plain ``dict``s: type checks use ``dict``, several times cheaper than the ``Mapping``
+ABC on the million-record path.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class Facts:
 
 def field(obj: Any, *names: str) -> Any:
     """``obj[name]`` for the first name present (JSON strings decoded), case-insensitively as a fallback."""
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):
         return None
     for name in names:
         value = obj.get(name)
@@ -71,12 +73,12 @@ def field(obj: Any, *names: str) -> Any:
 def find_keys(obj: Any, names: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:
     """Depth-first ``(path, value)`` of every key whose lower-cased name is in ``names``."""
     obj = maybe_json(obj)
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict):
         for key, value in obj.items():
             here = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and key.lower() in names and value is not None:
                 yield here, value
-            elif isinstance(value, Mapping | list | str):
+            elif isinstance(value, dict | list | str):
                 yield from find_keys(value, names, here)
     elif isinstance(obj, list):
         for i, value in enumerate(obj):
@@ -86,7 +88,7 @@ def find_keys(obj: Any, names: frozenset[str], path: str = "") -> Iterator[tuple
 def _items(value: Any) -> list[tuple[str, Any]]:
     """``(label, element)`` of a list (``[i]``), a map keyed by id (``.id``) or ``{items: [...]}``."""
     value = maybe_json(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         inner = field(value, "items")
         if isinstance(inner, list):
             return [(f".items[{i}]", v) for i, v in enumerate(inner)]
@@ -187,7 +189,7 @@ def _s3_bucket(ctx: Context, facts: Facts) -> None:
             continue
         where, prefix = rule, ""
         for name in ("destinationConfig", "destination", "Destination"):
-            if isinstance(rule, Mapping) and isinstance(rule.get(name), Mapping):
+            if isinstance(rule, dict) and isinstance(rule.get(name), dict):
                 where, prefix = rule[name], f".{name}"
                 break
         for path, value in find_keys(where, frozenset({"bucketarn", "bucket"})):
@@ -273,7 +275,7 @@ def _rds_cluster(ctx: Context, facts: Facts) -> None:
 
 
 def _rds_global_cluster(ctx: Context, facts: Facts) -> None:
-    members = [m for _, m in _items(field(ctx.conf, "globalClusterMembers")) if isinstance(m, Mapping)]
+    members = [m for _, m in _items(field(ctx.conf, "globalClusterMembers")) if isinstance(m, dict)]
     writers = [field(m, "dBClusterArn") for m in members if field(m, "isWriter") is True]
     for writer in writers:
         for i, member in enumerate(members):
@@ -289,7 +291,7 @@ def _dynamodb_table(ctx: Context, facts: Facts) -> None:
     size = _number(field(conf, "tableSizeBytes"))
     facts.size_gb = None if size is None else size / _GIB
     sse = field(conf, "ssedescription", "sSEDescription")
-    if isinstance(sse, Mapping):
+    if isinstance(sse, dict):
         facts.key = kms_ref(field(sse, "kmsmasterKeyArn"), ctx) or KeyRef(KeyControl.PROVIDER)
     else:
         # No SSEDescription: the table uses the AWS owned key, DynamoDB's default.
@@ -326,7 +328,7 @@ def _kms_key(ctx: Context, facts: Facts) -> None:
 def _cloudfront_distribution(ctx: Context, facts: Facts) -> None:
     config = field(ctx.conf, "distributionConfig")
     base = "configuration.distributionConfig"
-    if not isinstance(config, Mapping):
+    if not isinstance(config, dict):
         config, base = ctx.conf, "configuration"
     for label, origin in _items(field(config, "origins")):
         found = s3_domain(field(origin, "domainName"))
@@ -372,7 +374,7 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 def _iam_role(ctx: Context, facts: Facts) -> None:
     document = field(ctx.conf, "assumeRolePolicyDocument")
     statements = field(document, "Statement")
-    if isinstance(statements, Mapping):
+    if isinstance(statements, dict):
         statements = [statements]
     seen: set[str] = set()
     for i, statement in enumerate(statements if isinstance(statements, list) else ()):

@@ -13,6 +13,7 @@ checked 2026-11-30) and each provider's resource documentation for the sub-resou
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 #: Public registries whose addresses are shortened to ``namespace/type``. OpenTofu's registry
@@ -58,6 +59,7 @@ _STATE_PROVIDER = re.compile(r'provider\["([^"]+)"\]')
 _LEGACY_PROVIDER = re.compile(r"(?:^|\.)provider\.([A-Za-z0-9_-]+)")
 
 
+@lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_source(ref: str) -> str:
     """The provider source address of a state ``provider`` field or a show-json ``provider_name``.
 
@@ -73,6 +75,7 @@ def provider_source(ref: str) -> str:
     return ref
 
 
+@lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def short_source(source: str) -> str:
     """``namespace/type`` for a public-registry address; other hosts keep their full address."""
     parts = source.lower().split("/")
@@ -81,6 +84,7 @@ def short_source(source: str) -> str:
     return source.lower()
 
 
+@lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_id(source: str) -> str | None:
     """The sovscan provider id of a provider source address, or None when unsupported."""
     return PROVIDERS.get(short_source(source))
@@ -145,7 +149,9 @@ FOLDED_TYPES: Final[dict[str, str]] = {
     "google_project_iam_policy": "google_project",
     "google_kms_crypto_key_iam_member": "google_kms_crypto_key",
     "google_kms_crypto_key_iam_binding": "google_kms_crypto_key",
-    # Scaleway and OVHcloud: access rules and database users (users hold passwords).
+    # Scaleway and OVHcloud: access rules and database users, which live inside a database
+    # instance. (Project-level users such as ovh_cloud_project_user are identities, like
+    # aws_iam_user, and stay resources.)
     "scaleway_object_bucket_acl": "scaleway_object_bucket",
     "scaleway_object_bucket_policy": "scaleway_object_bucket",
     "scaleway_object_bucket_website_configuration": "scaleway_object_bucket",
@@ -154,7 +160,6 @@ FOLDED_TYPES: Final[dict[str, str]] = {
     "scaleway_rdb_acl": "scaleway_rdb_instance",
     "scaleway_rdb_user": "scaleway_rdb_instance",
     "scaleway_rdb_privilege": "scaleway_rdb_instance",
-    "ovh_cloud_project_user": "ovh_cloud_project",
     "ovh_cloud_project_database_user": "ovh_cloud_project_database",
     "ovh_cloud_project_database_ip_restriction": "ovh_cloud_project_database",
     "ovh_cloud_project_database_postgresql_user": "ovh_cloud_project_database",

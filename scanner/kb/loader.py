@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from scanner.kb.schema import (
     EFFORT_SCALE,
@@ -62,7 +62,7 @@ class Weights(BaseModel):
     version: int
     source: str
     as_of: dt.date
-    sensitivity: dict[DataClass, float]
+    sensitivity: dict[str, float]
     metadata_only_sensitivity: float = Field(ge=0, le=1)
     mitigation: dict[str, float]
     trigger: dict[str, float]
@@ -70,8 +70,21 @@ class Weights(BaseModel):
     levels: dict[str, float]
     lockin: LockinWeights
     migration_levels: dict[int, str]
-    required_certifications: dict[DataClass, dict[str, list[str]]]
-    transfer_classes: list[DataClass]
+    required_certifications: dict[str, dict[str, list[str]]]
+    transfer_classes: list[str]
+
+    @field_validator("sensitivity", "required_certifications")
+    @classmethod
+    def _class_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(value) - {str(dc) for dc in DataClass}
+        if unknown:
+            raise ValueError(f"unknown data class(es): {', '.join(sorted(unknown))}")
+        return value
+
+    @field_validator("transfer_classes")
+    @classmethod
+    def _class_list(cls, value: list[str]) -> list[str]:
+        return list(cls._class_keys(dict.fromkeys(value)))
 
     def level(self, score: float | None) -> str:
         """Map a 0-100 score to ``none|low|medium|high|critical`` with the configured thresholds."""
@@ -242,13 +255,13 @@ class KnowledgeBase:
                 problems.append(f"entity {ent.id}: unknown parent {ent.parent}")
             if len(self.entity_chain(ent.id)) > 30:
                 problems.append(f"entity {ent.id}: parent chain too long (cycle?)")
-        for prov in self.providers.values():
-            for ent_id in [prov.default_operator, *(r.entity for r in prov.operators)]:
+        for provider in self.providers.values():
+            for ent_id in [provider.default_operator, *(r.entity for r in provider.operators)]:
                 if ent_id not in self.entities:
-                    problems.append(f"provider {prov.id}: unknown entity {ent_id}")
-            for cert in prov.certifications:
+                    problems.append(f"provider {provider.id}: unknown entity {ent_id}")
+            for cert in provider.certifications:
                 if cert.scheme not in self.schemes:
-                    problems.append(f"provider {prov.id}: unknown certification scheme {cert.scheme}")
+                    problems.append(f"provider {provider.id}: unknown certification scheme {cert.scheme}")
         for law in self.laws.values():
             if law.jurisdiction != "EU":
                 country_ok(law.jurisdiction, f"law {law.id}")
@@ -265,18 +278,16 @@ class KnowledgeBase:
                 problems.append(f"{where}: unknown placement {svc.placement}")
             if svc.effort not in EFFORT_SCALE:
                 problems.append(f"{where}: effort {svc.effort} not on the scale")
-        for alt in self.alternatives.values():
-            if alt.provider and alt.provider not in self.providers:
-                problems.append(f"alternative {alt.id}: unknown provider {alt.provider}")
-            for scheme in alt.certifications:
-                if scheme not in self.schemes:
-                    problems.append(f"alternative {alt.id}: unknown certification scheme {scheme}")
+        for alternative in self.alternatives.values():
+            if alternative.provider and alternative.provider not in self.providers:
+                problems.append(f"alternative {alternative.id}: unknown provider {alternative.provider}")
+            problems.extend(f"alternative {alternative.id}: unknown certification scheme {scheme}"
+                            for scheme in alternative.certifications if scheme not in self.schemes)
         if self.weights is None:
             problems.append("weights.yaml: missing")
         else:
-            for cls in DataClass:
-                if cls not in self.weights.sensitivity:
-                    problems.append(f"weights: no sensitivity for data class {cls}")
+            problems.extend(f"weights: no sensitivity for data class {dc}"
+                            for dc in DataClass if dc not in self.weights.sensitivity)
             for name, value in self.weights.sensitivity.items():
                 if not 0 <= value <= 1:
                     problems.append(f"weights: sensitivity {name}={value} outside 0..1")

@@ -59,8 +59,7 @@ def hits_for(kb: KnowledgeBase, reaches: Iterable[Reach], home: str) -> list[Law
 
 def sensitivity(kb: KnowledgeBase, classes: Iterable[str], data_bearing: bool) -> float:
     w = kb.w
-    value = max((w.sensitivity.get(c, w.sensitivity["unknown"]) for c in classes),  # type: ignore[call-overload]
-                default=w.sensitivity["unknown"])  # type: ignore[index]
+    value = max((w.sensitivity.get(c, w.sensitivity["unknown"]) for c in classes), default=w.sensitivity["unknown"])
     return min(value, w.metadata_only_sensitivity) if not data_bearing else value
 
 

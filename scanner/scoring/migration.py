@@ -17,7 +17,7 @@ from scanner.kb.schema import Service
 def required_schemes(kb: KnowledgeBase, classes: Iterable[str], home: str) -> set[str]:
     needed: set[str] = set()
     for cls in classes:
-        per_country = kb.w.required_certifications.get(cls, {})  # type: ignore[call-overload]
+        per_country = kb.w.required_certifications.get(cls, {})
         needed.update(per_country.get(home, []))
         needed.update(per_country.get("*", []))
     return needed
