@@ -107,7 +107,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
 
     def place(res: Resource, svc: Service | None) -> tuple[str, str | None]:
         code = res.region
-        if code == "global" and svc is not None and svc.placement:
+        if code in (None, "global") and svc is not None and svc.placement:
             code = svc.placement
         nid, region = builder.add_region(res.provider, code)
         if region is None:
@@ -343,6 +343,8 @@ def summarize(result: ScanResult) -> dict[str, Any]:
     effort_total = 0
     data_gb = 0.0
     sens_classes = {"health", "genetic-biometric", "employee", "personal", "financial"}
+    unlisted_resources = unlisted_sensitive = 0
+    unlisted_countries: set[str] = set()
     for a in assessed:
         pid = a.res.provider
         provider_counts[pid] += 1
@@ -351,6 +353,11 @@ def summarize(result: ScanResult) -> dict[str, Any]:
             by_law[law] += 1
             if sens_classes & set(a.classes):
                 by_law_sensitive[law] += 1
+        unlisted = sorted(law[len(UNLISTED):] for law in foreign if law.startswith(UNLISTED))
+        if unlisted:
+            unlisted_resources += 1
+            unlisted_sensitive += 1 if sens_classes & set(a.classes) else 0
+            unlisted_countries.update(unlisted)
         prov = by_provider.setdefault(pid, {"resources": 0, "exposed": 0, "score_sum": 0.0, "max": 0.0,
                                             "lockin_sum": 0.0, "lockin_n": 0, "effort": 0})
         prov["resources"] += 1
@@ -399,6 +406,9 @@ def summarize(result: ScanResult) -> dict[str, Any]:
             "by_provider": providers_out,
             "by_country": dict(by_country.most_common()),
             "by_data_class": dict(sorted(by_class.items(), key=lambda kv: -kv[1]["resources"])),
+            # copies in countries for which the knowledge base has no law record (generic weight)
+            "unlisted_law_countries": {"resources": unlisted_resources, "sensitive_resources": unlisted_sensitive,
+                                       "countries": sorted(unlisted_countries)},
         },
         "lockin": {
             "score": lockin, "level": kb.w.level(lockin),

@@ -23,6 +23,7 @@ _SCW_ZONE = re.compile(r"^([a-z]{2}-[a-z]{3})-\d+$")
 _SCW_LOCALITY = re.compile(r"^[a-z]{2}-[a-z]{3}(?:-\d+)?$")
 _OUTSCALE_SUBREGION = re.compile(r"^(.*-\d+)[a-z]$")
 _HETZNER_DC = re.compile(r"^([a-z]+\d*)-dc\d+$")
+_ALIBABA_ZONE = re.compile(r"^([a-z]{2}-[a-z]+-\d+)[a-z]$")
 # OCIDs: ocid1.<resource type>.<realm>.[region].<unique id>; the region is empty for global types.
 # Source: https://docs.oracle.com/iaas/Content/General/Concepts/identifiers.htm, checked 2026-11-30.
 _OCID = re.compile(r"^ocid1\.[a-z0-9]+\.[a-z0-9]+\.([a-z0-9-]*)\.")
@@ -64,6 +65,16 @@ def region_of(inst: TfInstance) -> tuple[str | None, str | None]:
         low = _lower(raw)
         match = _HETZNER_DC.match(low or "")
         return (match.group(1) if match else low), raw
+    if inst.provider == "alibaba":
+        # OSS buckets say ``location: oss-eu-central-1``; instances give ``availability_zone:
+        # eu-central-1a``. Source: registry.terraform.io aliyun/alicloud docs (alicloud_oss_bucket,
+        # alicloud_instance), checked 2026-11-30.
+        raw = (text(v.get("region")) or text(v.get("location")) or text(v.get("availability_zone"))
+               or text(v.get("zone_id")) or inst.provider_region)
+        low = _lower(raw) or ""
+        low = low.removeprefix("oss-")
+        match = _ALIBABA_ZONE.match(low)
+        return (match.group(1) if match else low) or None, raw
     raw = text(v.get("region")) or text(v.get("location")) or text(v.get("zone"))
     if raw is None and inst.provider == "oci":
         match = _OCID.match(text(v.get("id")) or "")

@@ -37,8 +37,13 @@ def render_terminal(result: ScanResult, console: Console, top: int = 10) -> None
         for col in ("Law", "Resources", "Sensitive"):
             table.add_column(col, justify="right" if col != "Law" else "left")
         for lid, n in e["by_law"].items():
-            name = kb.laws[lid].name if lid in kb.laws else f"{lid} (no law record)"
-            table.add_row(escape(name), str(n["resources"]), str(n["sensitive_resources"]))
+            if lid in kb.laws:
+                table.add_row(escape(kb.laws[lid].name), str(n["resources"]), str(n["sensitive_resources"]))
+        unlisted = e["unlisted_law_countries"]
+        if unlisted["resources"]:
+            table.add_row(f"Laws of {len(unlisted['countries'])} other countries with no law record "
+                          f"({', '.join(unlisted['countries'])})", str(unlisted["resources"]),
+                          str(unlisted["sensitive_resources"]))
         console.print(table)
 
     table = Table(title="Providers", title_justify="left")

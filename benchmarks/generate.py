@@ -1,0 +1,729 @@
+"""Deterministic generators of large synthetic inventories for the benchmark.
+
+Two formats, the two that large organisations export most often:
+
+- ``aws``: an AWS Config snapshot as delivered to S3 (``{"fileVersion", "configSnapshotId",
+  "configurationItems": [...]}``, S3 delivery spelling: ``ARN``, ``awsAccountId``,
+  ``configurationItemVersion`` ``"1.3"``, ``configuration`` as an object, supplementary values as
+  objects or JSON strings; shapes as in ``reference/input-formats.md`` §1.1 and the sample
+  inventories). AWS delivers one file per account and region; the benchmark puts a whole
+  organisation (many accounts and regions) into one file, which is the hardest case for a reader.
+- ``gcp``: a Cloud Asset Inventory export (``gcloud asset export --content-type=resource``):
+  NDJSON, one Asset per line with proto (snake_case) field names and ``resource.data`` in the
+  service's REST camelCase (``reference/input-formats.md`` §3.1).
+
+Both mix the resource types of a real estate (compute, volumes, buckets with cross-region
+replication, databases with replicas, keys, roles, functions, queues, …), spread over several
+accounts/projects and regions, with realistic tags/labels (some ``DataClassification=PHI``).
+``N`` is the number of resources sovscan should report; the generator writes records one at a
+time (never a list of N), so the 1M files need little memory. Output is seeded and cached: a file
+is re-used when its ``.meta.json`` names the same generator version, seed and size.
+
+Usage: ``python benchmarks/generate.py [--sizes 10000,100000,1000000] [--formats aws,gcp]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import os
+import random
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+#: Bump when the output changes, so cached files are regenerated.
+GENERATOR_VERSION = 1
+SEED = 20261130
+SIZES = (10_000, 100_000, 1_000_000)
+FORMATS = ("aws", "gcp")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+Record = dict[str, Any]
+
+# Applications of a fictional hospital group, with the data class their tags announce.
+_APPS = (
+    ("dossiers-patients", "PHI"), ("imagerie-pacs", "PHI"), ("laboratoire", "PHI"),
+    ("pharmacie", "PHI"), ("urgences", "PHI"), ("paie", "HR"), ("rh-carrieres", "HR"),
+    ("facturation", "Financial"), ("comptabilite", "Financial"), ("portail-patients", "Personal"),
+    ("site-public", "Public"), ("messagerie", "Internal"), ("logistique", "Internal"),
+    ("analytique", "Internal"), ("ci-outillage", "Internal"), ("recherche", "PHI"),
+)
+_ENVS = ("prod", "prod", "prod", "preprod", "dev")
+_TEAMS = ("dsi-infra", "dsi-etudes", "dsi-data", "biomedical", "recherche-clinique", "finances")
+
+
+def _hex(rng: random.Random, digits: int) -> str:
+    return f"{rng.getrandbits(digits * 4):0{digits}x}"
+
+
+def _uuid(rng: random.Random) -> str:
+    h = _hex(rng, 32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:]}"
+
+
+class _Picker:
+    """Weighted choice by bisection over cumulative weights (cheaper than ``rng.choices`` per call)."""
+
+    def __init__(self, weighted: dict[Any, float]):
+        self.values = list(weighted)
+        self.cum = list(itertools.accumulate(weighted.values()))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random) -> Any:
+        return self.values[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+def _tags(rng: random.Random, i: int) -> tuple[dict[str, str], str, str]:
+    """Tags of a resource, with its application and environment."""
+    app, data_class = _APPS[rng.randrange(len(_APPS))]
+    env = _ENVS[rng.randrange(len(_ENVS))]
+    tags = {"application": app, "environment": env, "equipe": _TEAMS[i % len(_TEAMS)]}
+    if rng.random() < 0.7:  # not every team tags its resources
+        tags["DataClassification"] = data_class
+    if rng.random() < 0.3:
+        tags["cost-center"] = f"cc-{rng.randrange(100, 999)}"
+    return tags, app, env
+
+
+# --- AWS Config snapshot ------------------------------------------------------------------------
+
+_AWS_REGIONS = _Picker({"eu-west-3": 40, "eu-central-1": 15, "eu-west-1": 15, "us-east-1": 12,
+                        "us-west-2": 5, "eu-north-1": 5, "eu-south-1": 3, "ap-southeast-1": 3,
+                        "ca-central-1": 2})
+_CAPTURE = "2026-11-30T03:12:45.118Z"
+
+
+class _AwsOrg:
+    """Accounts, regions and KMS keys of a fictional AWS organisation, drawn from ``rng``."""
+
+    def __init__(self, rng: random.Random, n: int):
+        self.accounts = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(max(4, min(250, n // 5000)))]
+        self.external = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(5)]  # vendors, not inventoried
+        self.regions = list(_AWS_REGIONS.values)
+        self.log_region = "eu-west-3"  # one central log bucket per account, where S3 access logs go
+        # Per (account, region): [customer key, AWS-managed key, maybe an external key store key].
+        self.keys: dict[tuple[str, str], list[str]] = {}
+        for acct in self.accounts:
+            for region in self.regions:
+                ids = [_uuid(rng), _uuid(rng)] + ([_uuid(rng)] if rng.random() < 0.1 else [])
+                self.keys[acct, region] = [f"arn:aws:kms:{region}:{acct}:key/{k}" for k in ids]
+        self.trust_docs = {
+            acct: urllib.parse.quote(orjson.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+                "Action": "sts:AssumeRole"}]}).decode(), safe="")
+            for acct in self.external}
+        self.site_buckets: list[tuple[str, str]] = []  # (name, region) of buckets CloudFront can front
+        self.service_docs = {
+            svc: urllib.parse.quote(orjson.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": f"{svc}.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}).decode(), safe="")
+            for svc in ("ec2", "lambda", "ecs-tasks", "s3")}
+
+
+def _ci(rtype: str, arn: str, acct: str, region: str, rid: str, name: str | None, tags: dict[str, str],
+        conf: Record, supp: Record | None = None, az: str = "Not Applicable",
+        relationships: list[Record] | None = None, state_id: int = 0) -> Record:
+    return {
+        "relatedEvents": [], "relationships": relationships or [], "configuration": conf,
+        "supplementaryConfiguration": supp or {}, "tags": tags, "configurationItemVersion": "1.3",
+        "configurationItemCaptureTime": _CAPTURE, "configurationStateId": 1764400000000 + state_id,
+        "awsAccountId": acct,
+        "configurationItemStatus": "ResourceDiscovered" if state_id % 20 == 0 else "OK",
+        "resourceType": rtype, "resourceId": rid, "resourceName": name, "ARN": arn, "awsRegion": region,
+        "availabilityZone": az, "resourceCreationTime": "2024-03-11T08:21:37.000Z",
+        "configurationStateMd5Hash": "",
+    }
+
+
+def _aws_key(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int, slot: int) -> Record:
+    arn = org.keys[acct, region][slot]
+    key_id = arn.rsplit("/", 1)[1]
+    manager = "AWS" if slot == 1 else "CUSTOMER"
+    origin = "EXTERNAL_KEY_STORE" if slot == 2 else "AWS_KMS"
+    conf = {"awsaccountId": acct, "keyId": key_id, "arn": arn, "creationDate": "2023-04-11T08:22:40.000Z",
+            "enabled": True, "description": "aws/rds" if slot == 1 else f"cle-{i}", "keyUsage": "ENCRYPT_DECRYPT",
+            "keyState": "Enabled", "origin": origin, "keyManager": manager,
+            "customerMasterKeySpec": "SYMMETRIC_DEFAULT", "keySpec": "SYMMETRIC_DEFAULT",
+            "encryptionAlgorithms": ["SYMMETRIC_DEFAULT"], "multiRegion": False}
+    tags = {} if slot == 1 else _tags(rng, i)[0]
+    return _ci("AWS::KMS::Key", arn, acct, region, key_id, None, tags, conf,
+               {"KeyRotationStatus": {"keyRotationEnabled": slot == 0}}, state_id=i)
+
+
+def _aws_bucket(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    name = f"ghge-{app}-{env}-{i:07d}"
+    roll = rng.random()
+    if roll < 0.5:
+        default: Record = {"sseAlgorithm": "AES256", "kmsMasterKeyID": None}
+    elif roll < 0.8:
+        default = {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": org.keys[acct, region][0]}
+    else:
+        default = {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": "alias/aws/s3"}
+    supp: Record = {
+        "AccessControlList": orjson.dumps({"grantSet": None, "grantList": [{"grantee": {"id": acct,
+                                           "displayName": None}, "permission": "FullControl"}],
+                                           "owner": {"displayName": None, "id": acct},
+                                           "isRequesterCharged": False}).decode(),
+        "BucketAccelerateConfiguration": {"status": None},
+        "BucketLoggingConfiguration": {"destinationBucketName": f"ghge-journaux-{acct}" if roll < 0.3 else None,
+                                       "logFilePrefix": None},
+        "BucketNotificationConfiguration": {"configurations": {}},
+        "BucketPolicy": {"policyText": None},
+        "BucketVersioningConfiguration": {"status": "Enabled", "isMfaDeleteEnabled": None},
+        "IsRequesterPaysEnabled": False,
+        "PublicAccessBlockConfiguration": {"blockPublicAcls": True, "ignorePublicAcls": True,
+                                           "blockPublicPolicy": True, "restrictPublicBuckets": True},
+        "ServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": default,
+                                                         "bucketKeyEnabled": True}]},
+        "BucketTaggingConfiguration": {"tagSets": [{"tags": tags}]},
+    }
+    if app == "site-public" and len(org.site_buckets) < 1000:
+        org.site_buckets.append((name, region))
+    out: list[Record] = []
+    if rng.random() < 0.2:  # cross-region replication (disaster recovery copy)
+        dest_region = "us-east-1" if rng.random() < 0.3 else ("eu-central-1" if region != "eu-central-1"
+                                                              else "eu-west-3")
+        dest = f"{name}-dr"
+        supp["BucketReplicationConfiguration"] = {
+            "roleARN": f"arn:aws:iam::{acct}:role/ghge-s3-replication",
+            "rules": {f"pra-copie-{dest_region}": {
+                "prefix": None, "status": "Enabled", "priority": 1,
+                "filter": {"predicate": {"type": "Prefix", "prefix": ""}},
+                "deleteMarkerReplication": {"status": "Disabled"},
+                "destinationConfig": {
+                    "bucketARN": f"arn:aws:s3:::{dest}", "account": None, "storageClass": "STANDARD_IA",
+                    "accessControlTranslation": None,
+                    "encryptionConfiguration": {"replicaKmsKeyID": org.keys[acct, dest_region][0]}}}}}
+        if rng.random() < 0.5:  # the destination bucket is in the inventory too
+            dest_supp = {k: v for k, v in supp.items() if k != "BucketReplicationConfiguration"}
+            out.append(_ci("AWS::S3::Bucket", f"arn:aws:s3:::{dest}", acct, dest_region, dest, dest, tags,
+                           {"name": dest, "owner": {"displayName": None, "id": acct},
+                            "creationDate": "2023-04-11T08:21:37.000Z"}, dest_supp, "Regional", state_id=i + 1))
+    out.insert(0, _ci("AWS::S3::Bucket", f"arn:aws:s3:::{name}", acct, region, name, name, tags,
+                      {"name": name, "owner": {"displayName": None, "id": acct},
+                       "creationDate": "2023-04-11T08:21:37.000Z"}, supp, "Regional", state_id=i))
+    return out
+
+
+def _aws_rds(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    ident = f"{app}-{env}-db-{i:07d}"
+    arn = f"arn:aws:rds:{region}:{acct}:db:{ident}"
+    engine = ("postgres", "mysql", "oracle-ee", "sqlserver-se")[i % 4]
+    replicas: list[str] = []
+    out: list[Record] = []
+    replica_region = "eu-central-1" if region != "eu-central-1" else "eu-west-1"
+    if rng.random() < 0.1:
+        replicas.append(f"arn:aws:rds:{replica_region}:{acct}:db:{ident}-replica")
+
+    def conf(db_ident: str, db_arn: str, db_region: str, source: str | None) -> Record:
+        c: Record = {
+            "dBInstanceIdentifier": db_ident, "dBInstanceClass": "db.r6g.xlarge", "engine": engine,
+            "dBInstanceStatus": "available", "masterUsername": "admin_app",
+            "endpoint": {"address": f"{db_ident}.c9akciq32.{db_region}.rds.amazonaws.com", "port": 5432,
+                         "hostedZoneId": "ZMESEXAMPLE01"},
+            "allocatedStorage": rng.choice((20, 100, 250, 500, 1000)), "backupRetentionPeriod": 14,
+            "availabilityZone": f"{db_region}a", "multiAZ": rng.random() < 0.5, "engineVersion": "16.4",
+            "readReplicaDBInstanceIdentifiers": [] if source else replicas,
+            "readReplicaDBClusterIdentifiers": [], "storageType": "gp3",
+            "storageEncrypted": rng.random() < 0.9, "kmsKeyId": org.keys[acct, db_region][rng.randrange(2)],
+            "dbiResourceId": f"db-{_hex(rng, 26).upper()}", "dBInstanceArn": db_arn, "deletionProtection": True,
+        }
+        if source:
+            c["readReplicaSourceDBInstanceIdentifier"] = source
+        return c
+
+    c = conf(ident, arn, region, None)
+    out.append(_ci("AWS::RDS::DBInstance", arn, acct, region, c["dbiResourceId"], ident, tags, c,
+                   az=f"{region}a", state_id=i))
+    if replicas and rng.random() < 0.5:
+        rident = f"{ident}-replica"
+        c = conf(rident, replicas[0], replica_region, arn)
+        out.append(_ci("AWS::RDS::DBInstance", replicas[0], acct, replica_region, c["dbiResourceId"], rident,
+                       tags, c, az=f"{replica_region}a", state_id=i + 1))
+    return out
+
+
+def _aws_dynamodb(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    table = f"{app}-{env}-{i:07d}"
+    arn = f"arn:aws:dynamodb:{region}:{acct}:table/{table}"
+    conf: Record = {"tableName": table, "tableArn": arn, "tableStatus": "ACTIVE",
+                    "tableSizeBytes": rng.randrange(10**6, 10**11), "itemCount": rng.randrange(10**6),
+                    "billingModeSummary": {"billingMode": "PAY_PER_REQUEST"},
+                    "keySchema": [{"attributeName": "pk", "keyType": "HASH"}]}
+    if rng.random() < 0.4:
+        conf["ssedescription"] = {"status": "ENABLED", "ssetype": "KMS",
+                                  "kmsmasterKeyArn": org.keys[acct, region][0]}
+    if rng.random() < 0.1:  # global table
+        other = "us-east-1" if region != "us-east-1" else "eu-west-3"
+        conf["globalTableVersion"] = "2019.11.21"
+        conf["replicas"] = [{"regionName": region, "replicaStatus": "ACTIVE"},
+                            {"regionName": other, "replicaStatus": "ACTIVE"}]
+    return [_ci("AWS::DynamoDB::Table", arn, acct, region, table, table, tags, conf, state_id=i)]
+
+
+def _aws_instance(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    iid = f"i-0{_hex(rng, 16)}"
+    vol = f"vol-0{_hex(rng, 16)}"
+    az = f"{region}{'abc'[i % 3]}"
+    tags = {**tags, "Name": f"{app}-{env}-{i % 1000:03d}"}
+    conf = {"amiLaunchIndex": 0, "imageId": f"ami-0{_hex(rng, 16)}", "instanceId": iid,
+            "instanceType": rng.choice(("t3.medium", "m6i.large", "m6i.xlarge", "r6i.2xlarge", "c7g.large")),
+            "launchTime": "2024-09-02T08:09:41.000Z", "placement": {"availabilityZone": az, "tenancy": "default"},
+            "privateIpAddress": f"10.{i % 250}.{(i // 250) % 250}.{i % 200 + 10}", "publicIpAddress": None,
+            "state": {"code": 16, "name": "running"}, "subnetId": f"subnet-0{_hex(rng, 16)}",
+            "vpcId": f"vpc-0{_hex(rng, 16)}", "architecture": "x86_64",
+            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"attachTime": "2024-09-02T08:10:00.000Z",
+                                                                        "deleteOnTermination": True,
+                                                                        "status": "attached", "volumeId": vol}}],
+            "ebsOptimized": True, "hypervisor": "nitro", "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs",
+            "tags": [{"key": k, "value": v} for k, v in tags.items()], "virtualizationType": "hvm",
+            "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"}}
+    rels = [{"resourceId": vol, "resourceName": None, "resourceType": "AWS::EC2::Volume",
+             "name": "Is attached to Volume"}]
+    return [_ci("AWS::EC2::Instance", f"arn:aws:ec2:{region}:{acct}:instance/{iid}", acct, region, iid, None,
+                tags, conf, az=az, relationships=rels, state_id=i)]
+
+
+def _aws_volume(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags = _tags(rng, i)[0]
+    vid = f"vol-0{_hex(rng, 16)}"
+    az = f"{region}{'abc'[i % 3]}"
+    encrypted = rng.random() < 0.8
+    conf = {"attachments": [], "availabilityZone": az, "createTime": "2024-09-02T08:09:41.512Z",
+            "encrypted": encrypted, "kmsKeyId": org.keys[acct, region][rng.randrange(2)] if encrypted else None,
+            "size": rng.choice((8, 30, 100, 500, 2000)), "snapshotId": "", "state": "in-use", "volumeId": vid,
+            "iops": 3000, "volumeType": "gp3", "tags": []}
+    return [_ci("AWS::EC2::Volume", f"arn:aws:ec2:{region}:{acct}:volume/{vid}", acct, region, vid, None, tags,
+                conf, az=az, state_id=i)]
+
+
+def _aws_network(rtype: str, prefix: str, kind: str) -> Callable[..., list[Record]]:
+    def make(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+        rid = f"{prefix}-0{_hex(rng, 16)}"
+        conf = {"ownerId": acct, "vpcId": f"vpc-0{_hex(rng, 16)}", "state": "available",
+                "description": f"{kind} {i}", "tags": []}
+        return [_ci(rtype, f"arn:aws:ec2:{region}:{acct}:{kind}/{rid}", acct, region, rid, None, {}, conf,
+                    state_id=i)]
+    return make
+
+
+def _aws_role(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    name = f"ghge-role-{i:07d}"
+    doc = org.trust_docs[org.external[i % len(org.external)]] if rng.random() < 0.1 else \
+        org.service_docs[("ec2", "lambda", "ecs-tasks", "s3")[i % 4]]
+    role_id = f"AROA{_hex(rng, 16).upper()}"
+    arn = f"arn:aws:iam::{acct}:role/{name}"
+    conf = {"path": "/", "roleName": name, "roleId": role_id, "arn": arn, "createDate": "2023-04-11T08:19:44.000Z",
+            "assumeRolePolicyDocument": doc, "instanceProfileList": [], "rolePolicyList": [],
+            "attachedManagedPolicies": [{"policyName": "ReadOnlyAccess",
+                                         "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+            "permissionsBoundary": None, "tags": [], "roleLastUsed": None}
+    return [_ci("AWS::IAM::Role", arn, acct, "global", role_id, name, {}, conf, state_id=i)]
+
+
+def _aws_lambda(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    name = f"{app}-{env}-fn-{i:07d}"
+    arn = f"arn:aws:lambda:{region}:{acct}:function:{name}"
+    conf = {"functionName": name, "functionArn": arn, "runtime": "python3.12",
+            "role": f"arn:aws:iam::{acct}:role/ghge-role-lambda", "handler": "app.handler",
+            "codeSize": rng.randrange(10**3, 10**7), "timeout": 60, "memorySize": 512,
+            "kmskeyArn": org.keys[acct, region][0] if rng.random() < 0.2 else None,
+            "tracingConfig": {"mode": "PassThrough"}, "layers": [], "packageType": "Zip",
+            "architectures": ["arm64"], "ephemeralStorage": {"size": 512}}
+    return [_ci("AWS::Lambda::Function", arn, acct, region, name, name, tags, conf, {"Tags": tags}, state_id=i)]
+
+
+def _aws_messaging(rtype: str, service: str) -> Callable[..., list[Record]]:
+    def make(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+        tags, app, env = _tags(rng, i)
+        name = f"{app}-{env}-{service}-{i:07d}"
+        arn = f"arn:aws:{service}:{region}:{acct}:{name}"
+        conf = {"TopicArn" if service == "sns" else "QueueArn": arn, "KmsMasterKeyId": f"alias/aws/{service}"}
+        return [_ci(rtype, arn, acct, region, arn if service == "sns" else f"https://sqs.{region}.amazonaws.com/"
+                    f"{acct}/{name}", name, tags, conf, state_id=i)]
+    return make
+
+
+def _aws_cloudfront(org: _AwsOrg, rng: random.Random, acct: str, region: str, i: int) -> list[Record]:
+    dist = f"E{_hex(rng, 13).upper()}"
+    bucket, bucket_region = org.site_buckets[i % len(org.site_buckets)] if org.site_buckets else \
+        (f"ghge-journaux-{acct}", org.log_region)
+    origin = f"{bucket}.s3.{bucket_region}.amazonaws.com"
+    arn = f"arn:aws:cloudfront::{acct}:distribution/{dist}"
+    conf: Record = {"id": dist, "arn": arn, "status": "Deployed",
+            "domainName": f"d{_hex(rng, 12)}.cloudfront.net",
+            "distributionConfig": {"origins": {"quantity": 1, "items": [{"id": origin, "domainName": origin,
+                                                                         "originPath": ""}]},
+                                   "logging": {"enabled": False, "includeCookies": False, "bucket": "",
+                                               "prefix": ""},
+                                   "priceClass": "PriceClass_100", "enabled": True}}
+    return [_ci("AWS::CloudFront::Distribution", arn, acct, "global", dist, None,
+                {"application": "site-public"}, conf, {"Tags": []}, state_id=i)]
+
+
+_AWS_TYPES = _Picker({
+    _aws_instance: 12, _aws_volume: 18, _aws_bucket: 8, _aws_rds: 4, _aws_dynamodb: 4, _aws_lambda: 10,
+    _aws_role: 8, _aws_messaging("AWS::SNS::Topic", "sns"): 3, _aws_messaging("AWS::SQS::Queue", "sqs"): 3,
+    _aws_network("AWS::EC2::SecurityGroup", "sg", "security-group"): 10,
+    _aws_network("AWS::EC2::Subnet", "subnet", "subnet"): 5,
+    # Config records network interfaces; the knowledge base does not map them (an unmapped type).
+    _aws_network("AWS::EC2::NetworkInterface", "eni", "network-interface"): 6,
+    _aws_cloudfront: 0.5,
+})
+
+
+def aws_records(n: int, seed: int = SEED) -> Iterator[Record]:
+    """Yield exactly ``n`` configuration items (one resource each): keys and log buckets first."""
+    rng = random.Random(f"aws:{seed}:{n}")
+    org = _AwsOrg(rng, n)
+    emitted = 0
+    for (acct, region), keys in org.keys.items():
+        for slot in range(len(keys)):
+            if emitted >= n:
+                return
+            yield _aws_key(org, rng, acct, region, emitted, slot)
+            emitted += 1
+    for acct in org.accounts:
+        if emitted >= n:
+            return
+        name = f"ghge-journaux-{acct}"
+        yield _ci("AWS::S3::Bucket", f"arn:aws:s3:::{name}", acct, org.log_region, name, name,
+                  {"application": "journaux", "DataClassification": "Internal"},
+                  {"name": name, "owner": {"displayName": None, "id": acct},
+                   "creationDate": "2022-01-10T08:00:00.000Z"},
+                  {"ServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": {
+                      "sseAlgorithm": "AES256", "kmsMasterKeyID": None}, "bucketKeyEnabled": False}]}},
+                  "Regional", state_id=emitted)
+        emitted += 1
+    accounts = org.accounts
+    while emitted < n:
+        acct = accounts[rng.randrange(len(accounts))]
+        for record in _AWS_TYPES(rng)(org, rng, acct, _AWS_REGIONS(rng), emitted):
+            if emitted >= n:
+                return
+            yield record
+            emitted += 1
+
+
+def write_aws(path: Path, n: int, seed: int = SEED) -> int:
+    """Write the snapshot compactly (as AWS delivers it), one item at a time; returns the item count."""
+    count = 0
+    with path.open("wb", buffering=1 << 20) as fh:
+        fh.write(b'{"fileVersion":"1.0","configSnapshotId":"' + _uuid(random.Random(seed)).encode()
+                 + b'","configurationItems":[')
+        for record in aws_records(n, seed):
+            if count:
+                fh.write(b",")
+            fh.write(orjson.dumps(record))
+            count += 1
+        fh.write(b"]}")
+    return count
+
+
+# --- GCP Cloud Asset export ---------------------------------------------------------------------
+
+_GCP_REGIONS = _Picker({"europe-west9": 35, "europe-west1": 15, "europe-west3": 10, "europe-west4": 10,
+                        "us-central1": 12, "us-east1": 5, "europe-north1": 5, "asia-southeast1": 3,
+                        "europe-southwest1": 5})
+#: Bucket / BigQuery locations other than single regions: multi-regions and dual-regions.
+_GCS_MULTI = _Picker({"EU": 6, "US": 2, "EUR4": 2, "NAM4": 1})
+_ORG = "organizations/905512347788"
+_FOLDERS = ("folders/583920174655", "folders/583920174656", "folders/583920174657")
+_UPDATE = "2026-11-30T02:14:09.281734Z"
+
+
+class _GcpOrg:
+    """Projects (number, id, folder) and Cloud KMS keys of a fictional organisation."""
+
+    def __init__(self, rng: random.Random, n: int):
+        count = max(5, min(600, n // 2000))
+        self.projects: list[tuple[str, str, str]] = []
+        for k in range(count):
+            app = _APPS[k % len(_APPS)][0]
+            self.projects.append((str(rng.randrange(10**11, 10**12)), f"ghge-{app}-{k:03d}",
+                                  _FOLDERS[k % len(_FOLDERS)]))
+        # 1 in 20 projects has no Project asset in the export (e.g. no permission on it): their
+        # resources keep the project number, which exercises the importer's pending path.
+        self.hidden = {p[0] for k, p in enumerate(self.projects) if k % 20 == 19}
+        self.announced: set[str] = set()
+        self.keys: set[tuple[str, str]] = set()  # (project id, region) whose CryptoKey was written
+
+
+def _asset(name: str, asset_type: str, number: str, folder: str, data: Record, location: str,
+           discovery: str, version: str = "v1") -> Record:
+    service = asset_type.split("/", 1)[0]
+    return {"name": name, "asset_type": asset_type,
+            "resource": {"version": version,
+                         "discovery_document_uri": f"https://{service}/$discovery/rest",
+                         "discovery_name": discovery,
+                         "parent": f"//cloudresourcemanager.googleapis.com/projects/{number}",
+                         "data": data, "location": location},
+            "ancestors": [f"projects/{number}", folder, _ORG], "update_time": _UPDATE}
+
+
+def _labels(rng: random.Random, i: int) -> dict[str, str]:
+    tags, _, _ = _tags(rng, i)
+    # GCP label keys and values are lower case.
+    return {k.lower().replace("dataclassification", "data-class"): v.lower() for k, v in tags.items()}
+
+
+def _gcp_project_asset(number: str, pid: str, folder: str) -> Record:
+    data = {"projectNumber": number, "projectId": pid, "lifecycleState": "ACTIVE", "name": pid,
+            "labels": {"entite": pid.split("-")[1]}, "createTime": "2024-02-05T10:11:12.345Z",
+            "parent": {"type": "folder", "id": folder.split("/")[1]}}
+    rec = _asset(f"//cloudresourcemanager.googleapis.com/projects/{number}",
+                 "cloudresourcemanager.googleapis.com/Project", number, folder, data, "global", "Project")
+    rec["resource"]["parent"] = f"//cloudresourcemanager.googleapis.com/{folder}"
+    return rec
+
+
+def _gcp_key(rng: random.Random, number: str, pid: str, folder: str, region: str, i: int) -> Record:
+    name = f"projects/{pid}/locations/{region}/keyRings/ghge/cryptoKeys/cle-{region}"
+    level = "EXTERNAL" if i % 10 == 3 else ("HSM" if i % 3 == 0 else "SOFTWARE")
+    data = {"name": name, "purpose": "ENCRYPT_DECRYPT", "createTime": "2024-03-01T09:01:44.902361522Z",
+            "primary": {"name": f"{name}/cryptoKeyVersions/1", "state": "ENABLED", "protectionLevel": level,
+                        "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
+            "versionTemplate": {"protectionLevel": level, "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
+            "labels": _labels(rng, i)}
+    return _asset(f"//cloudkms.googleapis.com/{name}", "cloudkms.googleapis.com/CryptoKey", number, folder,
+                  data, region, "CryptoKey")
+
+
+def _gcp_log_bucket(number: str, pid: str, folder: str) -> Record:
+    """The project's log bucket, destination of its log sinks."""
+    name = f"{pid}-journaux"
+    data = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": number, "location": "EU",
+            "locationType": "multi-region", "storageClass": "STANDARD", "labels": {"usage": "journaux"}}
+    return _asset(f"//storage.googleapis.com/{name}", "storage.googleapis.com/Bucket", number, folder, data,
+                  "eu", "Bucket")
+
+
+class _GcpGen:
+    """Emits assets for one project at a time; keys and Project assets appear on first use."""
+
+    def __init__(self, rng: random.Random, org: _GcpOrg):
+        self.rng = rng
+        self.org = org
+
+    def cmek(self, pid: str, region: str, out: list[Record], number: str, folder: str, i: int) -> str:
+        """The project's CryptoKey in ``region``; its asset is written just before its first user."""
+        name = f"projects/{pid}/locations/{region}/keyRings/ghge/cryptoKeys/cle-{region}"
+        if (pid, region) not in self.org.keys:
+            self.org.keys.add((pid, region))
+            out.append(_gcp_key(self.rng, number, pid, folder, region, i))
+        return name
+
+    def make(self, i: int) -> list[Record]:
+        rng, org = self.rng, self.org
+        number, pid, folder = org.projects[rng.randrange(len(org.projects))]
+        out: list[Record] = []
+        if number not in org.announced and number not in org.hidden:
+            org.announced.add(number)
+            out.append(_gcp_project_asset(number, pid, folder))
+            out.append(_gcp_log_bucket(number, pid, folder))
+        region = _GCP_REGIONS(rng)
+        zone = f"{region}-{'abc'[i % 3]}"
+        kind = _GCP_TYPES(rng)
+        labels = _labels(rng, i)
+        cmek = rng.random() < 0.25
+        if kind == "instance":
+            data: Record = {"id": str(rng.getrandbits(63)), "name": f"vm-{i:07d}",
+                            "machineType": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}/"
+                                           "machineTypes/n2-standard-4",
+                            "status": "RUNNING", "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/"
+                                                         f"zones/{zone}",
+                            "disks": [{"boot": True, "source": f"https://www.googleapis.com/compute/v1/projects/"
+                                                               f"{pid}/zones/{zone}/disks/vm-{i:07d}"}],
+                            "labels": labels}
+            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/vm-{i:07d}",
+                              "compute.googleapis.com/Instance", number, folder, data, zone, "Instance"))
+        elif kind == "disk":
+            data = {"id": str(rng.getrandbits(63)), "name": f"disk-{i:07d}",
+                    "sizeGb": str(rng.choice((10, 50, 100, 500, 2000))), "status": "READY", "type": "pd-balanced",
+                    "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}",
+                    "labels": labels}
+            if cmek:
+                key = self.cmek(pid, region, out, number, folder, i)
+                data["diskEncryptionKey"] = {"kmsKeyName": f"{key}/cryptoKeyVersions/1"}
+            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/disks/disk-{i:07d}",
+                              "compute.googleapis.com/Disk", number, folder, data, zone, "Disk"))
+        elif kind == "bucket":
+            name = f"{pid}-donnees-{i:07d}"
+            multi = rng.random() < 0.25
+            loc = _GCS_MULTI(rng) if multi else region.upper()
+            loc_type = ("dual-region" if len(loc) == 4 else "multi-region") if multi else "region"
+            data = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": number, "location": loc,
+                    "locationType": loc_type, "storageClass": "STANDARD", "etag": "CAE=", "metageneration": "1",
+                    "timeCreated": "2024-03-04T15:20:11.041Z", "updated": "2026-06-12T08:12:40.771Z",
+                    "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True},
+                                         "publicAccessPrevention": "enforced"},
+                    "rpo": "DEFAULT", "labels": labels}
+            if multi and loc == "EU" and rng.random() < 0.3:  # configurable dual-region
+                data["locationType"] = "dual-region"
+                data["customPlacementConfig"] = {"dataLocations": ["EUROPE-WEST9", "EUROPE-WEST3"]}
+            if cmek and not multi:
+                data["encryption"] = {"defaultKmsKeyName": self.cmek(pid, region, out, number, folder, i)}
+            out.append(_asset(f"//storage.googleapis.com/{name}", "storage.googleapis.com/Bucket", number,
+                              folder, data, loc.lower(), "Bucket"))
+        elif kind in ("dataset", "table"):
+            ds = f"donnees_{i // 8:07d}" if kind == "table" else f"jeu_{i:07d}"
+            loc = "EU" if rng.random() < 0.3 else region
+            name = f"//bigquery.googleapis.com/projects/{pid}/datasets/{ds}"
+            data = {"kind": "bigquery#dataset", "id": f"{pid}:{ds}",
+                    "datasetReference": {"datasetId": ds, "projectId": pid}, "labels": labels, "location": loc,
+                    "creationTime": "1709283712000", "lastModifiedTime": "1764389221000", "type": "DEFAULT"}
+            asset_type, discovery = "bigquery.googleapis.com/Dataset", "Dataset"
+            if kind == "table":
+                table = f"table_{i:07d}"
+                name = f"{name}/tables/{table}"
+                data = {"kind": "bigquery#table", "id": f"{pid}:{ds}.{table}",
+                        "tableReference": {"projectId": pid, "datasetId": ds, "tableId": table},
+                        "numBytes": str(rng.randrange(10**9)), "numRows": str(rng.randrange(10**7)),
+                        "location": loc, "labels": labels, "type": "TABLE"}
+                asset_type, discovery = "bigquery.googleapis.com/Table", "Table"
+            out.append(_asset(name, asset_type, number, folder, data, loc.lower(), discovery, "v2"))
+        elif kind == "sql":
+            inst = f"sql-{i:07d}"
+            data = {"kind": "sql#instance", "name": inst, "project": pid, "region": region, "gceZone": zone,
+                    "databaseVersion": "POSTGRES_16", "state": "RUNNABLE", "instanceType": "CLOUD_SQL_INSTANCE",
+                    "settings": {"tier": "db-custom-4-16384", "dataDiskSizeGb": str(rng.choice((50, 250, 1000))),
+                                 "backupConfiguration": {"enabled": True, "startTime": "02:00",
+                                                         "location": "eu" if region.startswith("europe") else "us",
+                                                         "pointInTimeRecoveryEnabled": True},
+                                 "userLabels": labels}}
+            if rng.random() < 0.1:  # a cross-region read replica, exported with its primary
+                data["replicaNames"] = [f"{inst}-replica"]
+            out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}",
+                              "sqladmin.googleapis.com/Instance", number, folder, data, region, "DatabaseInstance",
+                              "v1beta4"))
+            if "replicaNames" in data:
+                replica_region = "europe-west1" if region != "europe-west1" else "europe-west4"
+                rdata = {**data, "name": f"{inst}-replica", "region": replica_region,
+                         "gceZone": f"{replica_region}-b", "instanceType": "READ_REPLICA_INSTANCE",
+                         "masterInstanceName": f"{pid}:{inst}"}
+                del rdata["replicaNames"]
+                out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}-replica",
+                                  "sqladmin.googleapis.com/Instance", number, folder, rdata, replica_region,
+                                  "DatabaseInstance", "v1beta4"))
+        elif kind == "topic":
+            data = {"name": f"projects/{pid}/topics/evenements-{i:07d}", "labels": labels,
+                    "messageStoragePolicy": {"allowedPersistenceRegions": [region]}}
+            if cmek:
+                data["kmsKeyName"] = self.cmek(pid, region, out, number, folder, i)
+            out.append(_asset(f"//pubsub.googleapis.com/projects/{pid}/topics/evenements-{i:07d}",
+                              "pubsub.googleapis.com/Topic", number, folder, data, "global", "Topic"))
+        elif kind == "run":
+            svc = f"api-{i:07d}"
+            data = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                    "metadata": {"name": svc, "namespace": number,
+                                 "labels": {"cloud.googleapis.com/location": region, **labels}},
+                    "spec": {"template": {"spec": {"containers": [{"image": f"{region}-docker.pkg.dev/{pid}/"
+                                                                            f"images/{svc}:1.0"}]}}}}
+            out.append(_asset(f"//run.googleapis.com/projects/{pid}/locations/{region}/services/{svc}",
+                              "run.googleapis.com/Service", number, folder, data, region, "Service"))
+        elif kind == "sa":
+            uid = str(rng.randrange(10**20, 10**21))
+            data = {"name": f"projects/{pid}/serviceAccounts/sa-{i:07d}@{pid}.iam.gserviceaccount.com",
+                    "projectId": pid, "uniqueId": uid, "displayName": f"sa-{i:07d}",
+                    "email": f"sa-{i:07d}@{pid}.iam.gserviceaccount.com", "oauth2ClientId": uid}
+            out.append(_asset(f"//iam.googleapis.com/projects/{pid}/serviceAccounts/{uid}",
+                              "iam.googleapis.com/ServiceAccount", number, folder, data, "global", "ServiceAccount"))
+        elif kind == "firewall":
+            data = {"id": str(rng.getrandbits(63)), "name": f"fw-{i:07d}", "direction": "INGRESS", "priority": 1000,
+                    "network": f"https://www.googleapis.com/compute/v1/projects/{pid}/global/networks/vpc-principal",
+                    "sourceRanges": ["10.0.0.0/8"], "allowed": [{"IPProtocol": "tcp", "ports": ["443"]}]}
+            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/global/firewalls/fw-{i:07d}",
+                              "compute.googleapis.com/Firewall", number, folder, data, "global", "Firewall"))
+        else:  # "sink": project log sinks to a bucket in the same project
+            data = {"name": f"journaux-{i:07d}", "destination": f"storage.googleapis.com/{pid}-journaux",
+                    "filter": "severity>=WARNING", "writerIdentity": f"serviceAccount:p{number}-0@gcp-sa-logging"
+                                                                  ".iam.gserviceaccount.com"}
+            out.append(_asset(f"//logging.googleapis.com/projects/{pid}/sinks/journaux-{i:07d}",
+                              "logging.googleapis.com/LogSink", number, folder, data, "global", "LogSink"))
+        return out
+
+
+_GCP_TYPES = _Picker({"instance": 15, "disk": 18, "bucket": 10, "dataset": 4, "table": 10, "sql": 3,
+                      "topic": 6, "run": 6, "sa": 10, "firewall": 10, "sink": 0.3})
+
+
+def gcp_records(n: int, seed: int = SEED) -> Iterator[Record]:
+    """Yield exactly ``n`` assets (one resource each)."""
+    rng = random.Random(f"gcp:{seed}:{n}")
+    gen = _GcpGen(rng, _GcpOrg(rng, n))
+    emitted = 0
+    while emitted < n:
+        for record in gen.make(emitted):
+            if emitted >= n:
+                return
+            yield record
+            emitted += 1
+
+
+def write_gcp(path: Path, n: int, seed: int = SEED) -> int:
+    """Write NDJSON, one asset per line; returns the line count."""
+    count = 0
+    with path.open("wb", buffering=1 << 20) as fh:
+        for record in gcp_records(n, seed):
+            fh.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+            count += 1
+    return count
+
+
+# --- cache --------------------------------------------------------------------------------------
+
+WRITERS: dict[str, tuple[str, Callable[[Path, int, int], int]]] = {
+    "aws": ("aws-config-snapshot-{n}.json", write_aws),
+    "gcp": ("gcp-asset-export-{n}.ndjson", write_gcp),
+}
+
+
+def path_for(fmt: str, n: int, data_dir: Path = DATA_DIR) -> Path:
+    return data_dir / WRITERS[fmt][0].format(n=n)
+
+
+def ensure(fmt: str, n: int, data_dir: Path = DATA_DIR, seed: int = SEED,
+           log: Callable[[str], None] = print) -> Path:
+    """The inventory file for ``fmt`` × ``n``, generated unless a matching cached copy exists."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = path_for(fmt, n, data_dir)
+    meta_path = path.with_name(path.name + ".meta.json")
+    want = {"generator_version": GENERATOR_VERSION, "seed": seed, "format": fmt, "resources": n}
+    if path.exists() and meta_path.exists():
+        meta = orjson.loads(meta_path.read_bytes())
+        if {k: meta.get(k) for k in want} == want and meta.get("bytes") == path.stat().st_size:
+            return path
+    tmp = path.with_name(path.name + ".tmp")
+    started = time.perf_counter()
+    count = WRITERS[fmt][1](tmp, n, seed)
+    os.replace(tmp, path)
+    size = path.stat().st_size
+    meta_path.write_bytes(orjson.dumps({**want, "records": count, "bytes": size}, option=orjson.OPT_INDENT_2))
+    log(f"generated {path.name}: {count} records, {size / 2**20:.0f} MiB in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    args = parser.parse_args()
+    for fmt in args.formats.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            print(ensure(fmt, n, args.data_dir))
+
+
+if __name__ == "__main__":
+    main()
