@@ -188,12 +188,10 @@ def read_export(inp: InputFile) -> Iterator[Item]:
     shape = peek_shape(inp.head())
     if shape.container == "empty":
         raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
-    lines: Iterable[tuple[Any, Any]]
-    if shape.container == "object" and _pretty_printed(inp.head()):
-        lines = [(1, load_json(inp))]  # one asset written over several lines
-    else:
-        # NDJSON; "object" here means one line, or a first line longer than the sniffed head.
-        lines = iter_ndjson(inp)
+    # One asset written over several lines is read whole; otherwise NDJSON ("object" here means
+    # one line, or a first line longer than the sniffed head).
+    pretty = shape.container == "object" and _pretty_printed(inp.head())
+    lines: Iterable[tuple[Any, Any]] = [(1, load_json(inp))] if pretty else iter_ndjson(inp)
     # Lines written by a search-results pipeline (``jq -c '.[]'``) are read as such.
     transform: Transform = search_result_items if _is_search_result(shape.keys) else asset_items
     skips = _Skips(inp.display, "line")
