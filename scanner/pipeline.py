@@ -141,7 +141,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
     assessed: list[Assessed] = []
     findings: list[Finding] = []
     region_cache: dict[str, tuple[list[Reach], tuple[str, ...], str | None, str | None]] = {}
-    unlisted_warned: set[str] = set()
+    unlisted_seen: set[str] = set()
 
     def region_facts(region_node: str) -> tuple[list[Reach], tuple[str, ...], str | None, str | None]:
         cached = region_cache.get(region_node)
@@ -153,12 +153,14 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         for code in countries:
             cnode = node_id(NodeKind.COUNTRY, code)
             country = kb.countries.get(code)
-            if code != home and cnode not in located and country is not None and not country.eea:
+            # A third country with neither a law record nor a full adequacy decision: not assumed
+            # immune (a full adequacy decision includes the Commission's assessment of public
+            # authorities' access, GDPR Art. 45(2)(a)).
+            full_adequacy = country is not None and country.adequacy is not None and country.adequacy.scope == "full"
+            if (code != home and cnode not in located and country is not None and not country.eea
+                    and not full_adequacy):
                 reaches.append(Reach(f"{UNLISTED}{code}", "location", (region_node, cnode)))
-                if code not in unlisted_warned:
-                    unlisted_warned.add(code)
-                    warnings.append(f"no law record for data located in {code}; scored with the generic "
-                                    f"third-country weight ({UNLISTED}{code})")
+                unlisted_seen.add(code)
         operators = [t for _, t, k in g.out_edges(region_node, keys=True) if k == EdgeKind.OPERATED_BY.value]
         operator = operators[0].split(":", 1)[1] if operators else None
         controller = None
@@ -202,6 +204,9 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         findings.extend(findings_for(kb, home, rid, res.name or rid, cls, data_bearing, hits, sorted_locations,
                                      key_control, code is not None))
 
+    if unlisted_seen:
+        warnings.append(f"no law record for data located in {', '.join(sorted(unlisted_seen))}; scored with the "
+                        f"generic third-country weight ({UNLISTED}<country>)")
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, f.resource))
     coverage = {
         "resources": len(assessed),

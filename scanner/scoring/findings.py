@@ -35,7 +35,7 @@ class Finding:
 
 
 def _laws_text(hits: list[LawHit]) -> str:
-    names = sorted({h.law for h in hits})
+    names = list(dict.fromkeys(h.law for h in hits))  # strongest first (hits are sorted by weight)
     return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
@@ -49,10 +49,10 @@ def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tup
     def add(rule: str, severity: str, message: str, suffix: str = "") -> None:
         out.append(Finding(f"{rule}:{rid}{suffix}", severity, rule, rid, message))
 
-    if foreign and cls & HEALTH:
+    if foreign and data_bearing and cls & HEALTH:
         add("health-data-foreign-law", "critical",
             f"{name} holds {'/'.join(sorted(cls & HEALTH))} data reachable by {_laws_text(foreign)}")
-    elif foreign and cls & SENSITIVE:
+    elif foreign and data_bearing and cls & SENSITIVE:
         add("sensitive-data-foreign-law", "high",
             f"{name} holds {'/'.join(sorted(cls & SENSITIVE))} data reachable by {_laws_text(foreign)}")
     home_country = kb.countries.get(home)
@@ -69,7 +69,7 @@ def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tup
                 add("transfer-outside-eea", "medium",
                     f"a copy of {name} is in {code}, outside the EU/EEA, where EU adequacy is only "
                     f"partial{note}", f":{code}")
-    if foreign and cls & (HEALTH | SENSITIVE) and key_control in ("provider-managed", "customer-managed", "unknown"):
+    if foreign and data_bearing and cls & (HEALTH | SENSITIVE) and key_control in ("provider-managed", "customer-managed", "unknown"):
         add("provider-held-keys", "medium",
             f"{name}: the encryption keys are {key_control.replace('-', ' ')}; the provider can be "
             "compelled to decrypt")
