@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphs.schema import NodeKind
 from scanner.pipeline import Assessed, ScanResult
-from scanner.scoring.exposure import UNLISTED
+from scanner.scoring.exposure import UNLISTED, LawHit
 
 
 def _describe(result: ScanResult, node: str) -> str:
@@ -50,16 +50,24 @@ def explain_lines(result: ScanResult, a: Assessed) -> list[str]:
              f"migration effort: {a.effort} ({a.effort_level})"]
     if not a.hits:
         lines.append("  No law in the knowledge base reaches this resource's placement.")
+    by_law: dict[str, list[LawHit]] = {}
     for hit in a.hits:
-        if hit.law.startswith(UNLISTED):
-            title = f"unspecified law of {hit.law[len(UNLISTED):]} (no law record; generic third-country weight)"
+        by_law.setdefault(hit.law, []).append(hit)
+    for law_id, hits in by_law.items():
+        if law_id.startswith(UNLISTED):
+            lines.append(f"  - unspecified law of {law_id[len(UNLISTED):]}: no law record, generic third-country "
+                         f"weight {hits[0].weight}")
         else:
-            law = kb.laws[hit.law]
-            title = f"{law.name} [{law.citation}] (source: {law.source}, as of {law.as_of})"
-        status = "foreign" if hit.foreign else "not foreign to the home country, not scored"
-        lines.append(f"  - {title}: by {hit.trigger}, {status}, weight {hit.weight}")
-        steps = [_describe(result, n) for n in hit.via]
-        lines.append("      " + " → ".join(steps))
+            law = kb.laws[law_id]
+            status = "foreign" if hits[0].foreign else "not foreign to the home country, not scored"
+            lines.append(f"  - {law.name} ({status})")
+            lines.append(f"      {law.citation}")
+            lines.append(f"      source: {law.source} (as of {law.as_of})")
+        for hit in hits:
+            *steps, _law_node = hit.via
+            words = [_describe(result, n) for n in steps]
+            lines.append(f"      by {hit.trigger} (weight {hit.weight}): " + " → ".join(words)
+                         + " ← reached by this law")
     if a.alternatives:
         lines.append("  alternatives: " + ", ".join(
             f"{alt['name']}" + (f" [{', '.join(alt['certifications'])}]" if alt["certifications"] else "")
