@@ -69,7 +69,8 @@ def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tup
                 add("transfer-outside-eea", "medium",
                     f"a copy of {name} is in {code}, outside the EU/EEA, where EU adequacy is only "
                     f"partial{note}", f":{code}")
-    if foreign and data_bearing and cls & (HEALTH | SENSITIVE) and key_control in ("provider-managed", "customer-managed", "unknown"):
+    provider_usable = key_control in ("provider-managed", "customer-managed", "unknown")
+    if foreign and data_bearing and cls & (HEALTH | SENSITIVE) and provider_usable:
         add("provider-held-keys", "medium",
             f"{name}: the encryption keys are {key_control.replace('-', ' ')}; the provider can be "
             "compelled to decrypt")
