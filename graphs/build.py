@@ -17,6 +17,15 @@ from graphs.schema import EDGES, EdgeKind, NodeKind, node_id
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Region, Trigger
 
+_RESOURCE = NodeKind.RESOURCE.value
+_HOSTED_IN = EdgeKind.HOSTED_IN.value
+_IN_ACCOUNT = EdgeKind.IN_ACCOUNT.value
+# ``attach`` adds these two edge kinds between fixed node kinds without a per-edge check.
+assert {NodeKind.RESOURCE} <= EDGES[EdgeKind.HOSTED_IN].sources
+assert {NodeKind.REGION} <= EDGES[EdgeKind.HOSTED_IN].targets
+assert {NodeKind.RESOURCE} <= EDGES[EdgeKind.IN_ACCOUNT].sources
+assert {NodeKind.ACCOUNT} <= EDGES[EdgeKind.IN_ACCOUNT].targets
+
 
 class SchemaError(Exception):
     """An edge between node kinds the schema does not allow (a programming error)."""
@@ -45,6 +54,15 @@ class GraphBuilder:
         if skind not in spec.sources or tkind not in spec.targets:
             raise SchemaError(f"{kind} cannot join {skind} → {tkind}")
         self.g.add_edge(source, target, key=key or kind.value, kind=kind.value, **attrs)
+
+    def attach(self, resource: str, region_node: str, account_node: str | None) -> None:
+        """A resource node with its ``hosted_in`` and ``in_account`` edges (the per-resource hot path:
+        the node kinds are fixed here, so the schema is checked once in ``__init__``, not per edge)."""
+        g = self.g
+        g.add_node(resource, kind=_RESOURCE)
+        g.add_edge(resource, region_node, key=_HOSTED_IN, kind=_HOSTED_IN)
+        if account_node is not None:
+            g.add_edge(resource, account_node, key=_IN_ACCOUNT, kind=_IN_ACCOUNT)
 
     # ------------------------------------------------------------------ skeleton
     def add_laws(self) -> None:

@@ -21,9 +21,15 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case and strip accents: ``Médical`` → ``medical``."""
+    if text.isascii():
+        return text.lower()
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_unicode(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
@@ -39,6 +45,9 @@ class Classification:
     source: str
 
 
+_UNKNOWN = Classification((str(DataClass.UNKNOWN),), "default")
+
+
 class Classifier:
     """Applies the rules in order; all matching classes are kept, the first match is the source."""
 
@@ -47,6 +56,7 @@ class Classifier:
         self._value: dict[str, list[str]] = {}
         self._term: dict[str, list[str]] = {}
         self._order: dict[str, int] = {}
+        self._tag_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         for index, rule in enumerate(rules):
             cls = str(rule.data_class)
             self._order.setdefault(cls, index)
@@ -58,6 +68,21 @@ class Classifier:
                 self._term.setdefault(fold(t), []).append(cls)
 
     def classify(self, tags: Mapping[str, str], name: str) -> Classification:
+        # Tag sets repeat across an estate: their part of the answer is computed once per set.
+        tag_key = tuple(tags.items())
+        tag_found = self._tag_cache.get(tag_key)
+        if tag_found is None:
+            tag_found = self._tag_cache[tag_key] = self._from_tags(tags)
+        found = dict(tag_found)
+        for word in words(name):
+            for cls in self._term.get(word, ()):
+                found.setdefault(cls, f"name:{name}")
+        if not found:
+            return _UNKNOWN
+        ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
+        return Classification(ordered, found[ordered[0]])
+
+    def _from_tags(self, tags: Mapping[str, str]) -> dict[str, str]:
         found: dict[str, str] = {}
 
         def add(classes: list[str], evidence: str) -> None:
@@ -74,10 +99,4 @@ class Classifier:
             for word in words(value):
                 if word in self._term:
                     add(self._term[word], f"tag:{key}={value}")
-        for word in words(name):
-            if word in self._term:
-                add(self._term[word], f"name:{name}")
-        if not found:
-            return Classification((str(DataClass.UNKNOWN),), "default")
-        ordered = sorted(found, key=lambda c: self._order.get(c, 999))
-        return Classification(tuple(ordered), found[ordered[0]])
+        return found

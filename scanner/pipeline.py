@@ -25,11 +25,33 @@ from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Service
 from scanner.model import Flow, KeyControl, Resource
 from scanner.scoring.exposure import UNLISTED, LawHit, exposure_score, hits_for, sensitivity
-from scanner.scoring.findings import SEVERITY_ORDER, Finding, findings_for
+from scanner.scoring.findings import SEVERITY_ORDER, Finding, FindingTemplate, finding_templates
 from scanner.scoring.lockin import hhi, overall_lockin, resource_lockin
 from scanner.scoring.migration import effort_level, fitting_alternatives, required_schemes
 
 PROPRIETARY = {Portability.PROPRIETARY, Portability.UNIQUE}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the scorer concludes for every resource sharing a placement, service, data classes and key
+    control (and no flows of its own): computed once, shared by all of them."""
+
+    service: Service | None
+    placement: str | None  # region code the location came from (the service placement for global ones)
+    country: str | None
+    locations: tuple[str, ...]
+    classes: tuple[str, ...]
+    key_control: str
+    operator: str | None
+    controller_country: str | None
+    hits: tuple[LawHit, ...]
+    exposure: float
+    exposure_level: str
+    effort: int | None
+    effort_level: str
+    alternatives: tuple[dict[str, Any], ...]
+    findings: tuple[FindingTemplate, ...]
 
 
 @dataclass(slots=True)
@@ -37,23 +59,26 @@ class Assessed:
     """A resource with everything the scorer concluded about it."""
 
     res: Resource
-    service: Service | None
-    placement: str | None  # region code the location came from (the service placement for global ones)
-    country: str | None
-    locations: tuple[str, ...]
-    classes: tuple[str, ...]
+    profile: Profile
     class_source: str
-    key_control: str
-    operator: str | None
-    controller_country: str | None
-    hits: list[LawHit]
-    exposure: float
-    exposure_level: str
     lockin: float | None
     lockin_level: str
-    effort: int | None
-    effort_level: str
-    alternatives: list[dict[str, Any]]
+
+    # The profile's conclusions, read as the resource's own.
+    service = property(lambda self: self.profile.service)
+    placement = property(lambda self: self.profile.placement)
+    country = property(lambda self: self.profile.country)
+    locations = property(lambda self: self.profile.locations)
+    classes = property(lambda self: self.profile.classes)
+    key_control = property(lambda self: self.profile.key_control)
+    operator = property(lambda self: self.profile.operator)
+    controller_country = property(lambda self: self.profile.controller_country)
+    hits = property(lambda self: self.profile.hits)
+    exposure = property(lambda self: self.profile.exposure)
+    exposure_level = property(lambda self: self.profile.exposure_level)
+    effort = property(lambda self: self.profile.effort)
+    effort_level = property(lambda self: self.profile.effort_level)
+    alternatives = property(lambda self: self.profile.alternatives)
 
 
 @dataclass
@@ -104,28 +129,46 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
     unmapped: Counter[str] = Counter()
     unknown_regions: Counter[str] = Counter()
     placements: dict[str, tuple[str, str | None]] = {}  # resource id → (region node, placement code)
+    account_nodes: dict[tuple[str, str], str] = {}
+    region_nodes: dict[tuple[str, str | None], tuple[str, str | None, bool]] = {}
 
     def place(res: Resource, svc: Service | None) -> tuple[str, str | None]:
         code = res.region
         if code in (None, "global") and svc is not None and svc.placement:
             code = svc.placement
-        nid, region = builder.add_region(res.provider, code)
-        if region is None:
+        known = region_nodes.get((res.provider, code))
+        if known is None:
+            nid, region = builder.add_region(res.provider, code)
+            known = region_nodes[(res.provider, code)] = (nid, code if region is not None else None,
+                                                          region is not None)
+        if not known[2]:
             unknown_regions[f"{res.provider}:{code or '(not in export)'}"] += 1
-        return nid, code if region is not None else None
+        return known[0], known[1]
+
+    # Resources that take part in a relation (a flow, or a key that is itself inventoried) become graph
+    # nodes; every other resource is fully described by its placement, whose region node carries its
+    # paths to the laws. A million unrelated resources thus cost dictionary look-ups, not graph nodes.
+    related = {f.source for f in inventory.flows} | {f.target for f in inventory.flows if f.target in resources}
+    for rid, res in resources.items():
+        if res.key is not None and res.key.key_id and res.key.key_id in resources:
+            related.update((rid, res.key.key_id))
 
     for rid, res in resources.items():
         svc = kb.service(res.provider, res.native_type)
         services[rid] = svc
         if svc is None:
             unmapped[res.native_type] += 1
-        g.add_node(rid, kind="resource")
         region_node, code = place(res, svc)
         placements[rid] = (region_node, code)
-        builder.edge(EdgeKind.HOSTED_IN, rid, region_node)
+        account_node = None
         if res.account:
-            acc = builder.node(NodeKind.ACCOUNT, f"{res.provider}:{res.account}")
-            builder.edge(EdgeKind.IN_ACCOUNT, rid, acc)
+            account_key = (res.provider, res.account)
+            account_node = account_nodes.get(account_key)
+            if account_node is None:
+                account_node = account_nodes[account_key] = builder.node(
+                    NodeKind.ACCOUNT, f"{res.provider}:{res.account}")
+        if rid in related:
+            builder.attach(rid, region_node, account_node)
 
     flows = _resolve_flows(inventory, kb, builder, warnings)
     key_controls, key_links = _key_controls(inventory, builder)
@@ -171,38 +214,60 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         region_cache[region_node] = facts
         return facts
 
-    for rid, res in resources.items():
-        svc = services[rid]
-        region_node, code = placements[rid]
+    flow_sources = {f.source for f in flows}
+    unknown_key = KeyControl.UNKNOWN.value
+    profiles: dict[tuple[Any, ...], Profile] = {}
+    lockin_cache: dict[tuple[Any, ...], tuple[float | None, str]] = {}
+
+    def make_profile(svc: Service | None, region_node: str, code: str | None, cls: tuple[str, ...],
+                     key_control: str, copies: list[tuple[str, tuple[str, ...]]]) -> Profile:
         reaches, countries, operator, controller = region_facts(region_node)
         all_reaches: list[Reach] = list(reaches)
         locations = set(countries)
-        for target, path in query.copies(rid):
+        for target, path in copies:
             tregion = query.hosted_region(target)
             if tregion is None:
                 continue
             treaches, tcountries, _, _ = region_facts(tregion)
             locations.update(tcountries)
             all_reaches.extend(Reach(r.law, r.trigger, (*path, *r.via)) for r in treaches)
-        cls, cls_source = classes[rid]
         data_bearing = svc.data_bearing if svc is not None else True
-        hits = hits_for(kb, all_reaches, home)
-        key_control = key_controls.get(rid, KeyControl.UNKNOWN.value)
-        sens = sensitivity(kb, cls, data_bearing)
-        exposure = exposure_score(kb, sens, hits, key_control)
-        lock = resource_lockin(kb, svc, coupled.get(rid, 0), res.size_gb)
+        hits = tuple(hits_for(kb, all_reaches, home))
+        exposure = exposure_score(kb, sensitivity(kb, cls, data_bearing), hits, key_control)
         effort = svc.effort if svc is not None else None
-        alternatives = fitting_alternatives(kb, svc, required_schemes(kb, cls, home))
         sorted_locations = tuple(sorted(locations))
-        assessed.append(Assessed(
-            res=res, service=svc, placement=code, country=countries[0] if len(countries) == 1 else None,
-            locations=sorted_locations, classes=cls, class_source=cls_source, key_control=key_control,
-            operator=operator, controller_country=controller, hits=hits, exposure=exposure,
+        return Profile(
+            service=svc, placement=code, country=countries[0] if len(countries) == 1 else None,
+            locations=sorted_locations, classes=cls, key_control=key_control, operator=operator,
+            controller_country=controller, hits=hits, exposure=exposure,
             exposure_level=kb.w.level(exposure) if any(h.weight for h in hits) else "none",
-            lockin=lock, lockin_level=kb.w.level(lock), effort=effort, effort_level=effort_level(kb, effort),
-            alternatives=alternatives))
-        findings.extend(findings_for(kb, home, rid, res.name or rid, cls, data_bearing, hits, sorted_locations,
-                                     key_control, code is not None))
+            effort=effort, effort_level=effort_level(kb, effort),
+            alternatives=tuple(fitting_alternatives(kb, svc, required_schemes(kb, cls, home))),
+            findings=finding_templates(kb, home, cls, data_bearing, list(hits), sorted_locations, key_control,
+                                       code is not None))
+
+    for rid, res in resources.items():
+        svc = services[rid]
+        region_node, code = placements[rid]
+        cls, cls_source = classes[rid]
+        key_control = key_controls.get(rid, unknown_key)
+        copies = query.copies(rid) if rid in flow_sources else []
+        if copies:
+            profile = make_profile(svc, region_node, code, cls, key_control, copies)
+        else:
+            pkey = (region_node, code, res.provider, svc.type if svc else res.native_type, cls, key_control)
+            cached = profiles.get(pkey)
+            if cached is None:
+                cached = profiles[pkey] = make_profile(svc, region_node, code, cls, key_control, [])
+            profile = cached
+        lkey = (id(svc), coupled.get(rid, 0), res.size_gb)
+        lock = lockin_cache.get(lkey)
+        if lock is None:
+            score = resource_lockin(kb, svc, coupled.get(rid, 0), res.size_gb)
+            lock = lockin_cache[lkey] = (score, kb.w.level(score))
+        assessed.append(Assessed(res, profile, cls_source, lock[0], lock[1]))
+        name = res.name or rid
+        findings.extend(Finding(t.severity, t.rule, rid, name, t) for t in profile.findings)
 
     if unlisted_seen:
         warnings.append(f"no law record for data located in {', '.join(sorted(unlisted_seen))}; scored with the "
@@ -350,43 +415,63 @@ def summarize(result: ScanResult) -> dict[str, Any]:
     sens_classes = {"health", "genetic-biometric", "employee", "personal", "financial"}
     unlisted_resources = unlisted_sensitive = 0
     unlisted_countries: set[str] = set()
+    exposed_total = 0
+    by_level: Counter[str] = Counter()
+    effort_levels: Counter[str] = Counter()
+    # Per-resource facts first (provider, lock-in, size), then per-profile facts once, times the
+    # number of resources sharing the profile: summaries cost one pass, not one pass per law.
+    groups: dict[tuple[int, str], list[Any]] = {}
     for a in assessed:
         pid = a.res.provider
         provider_counts[pid] += 1
-        foreign = {h.law for h in a.hits if h.foreign and h.weight > 0}
-        for law in foreign:
-            by_law[law] += 1
-            if sens_classes & set(a.classes):
-                by_law_sensitive[law] += 1
-        unlisted = sorted(law[len(UNLISTED):] for law in foreign if law.startswith(UNLISTED))
-        if unlisted:
-            unlisted_resources += 1
-            unlisted_sensitive += 1 if sens_classes & set(a.classes) else 0
-            unlisted_countries.update(unlisted)
-        prov = by_provider.setdefault(pid, {"resources": 0, "exposed": 0, "score_sum": 0.0, "max": 0.0,
-                                            "lockin_sum": 0.0, "lockin_n": 0, "effort": 0})
-        prov["resources"] += 1
-        prov["exposed"] += 1 if foreign else 0
-        prov["score_sum"] += a.exposure
-        prov["max"] = max(prov["max"], a.exposure)
-        for code in a.locations:
-            by_country[code] += 1
-        for cls in a.classes:
-            entry = by_class.setdefault(cls, {"resources": 0, "reachable_by_foreign_law": 0})
-            entry["resources"] += 1
-            entry["reachable_by_foreign_law"] += 1 if foreign else 0
-        sens = sensitivity(kb, a.classes, a.service.data_bearing if a.service else True)
-        weighted += a.exposure * sens
-        weight_total += sens
+        prov = by_provider.get(pid)
+        if prov is None:
+            prov = by_provider[pid] = {"resources": 0, "exposed": 0, "score_sum": 0.0, "max": 0.0,
+                                       "lockin_sum": 0.0, "lockin_n": 0, "effort": 0}
         if a.lockin is not None:
             lock_total += a.lockin
             lock_n += 1
             prov["lockin_sum"] += a.lockin
             prov["lockin_n"] += 1
-        if a.effort is not None:
-            effort_total += a.effort
-            prov["effort"] += a.effort
-        data_gb += a.res.size_gb or 0.0
+        if a.res.size_gb:
+            data_gb += a.res.size_gb
+        group = groups.get((id(a.profile), pid))
+        if group is None:
+            groups[(id(a.profile), pid)] = [a.profile, 1]
+        else:
+            group[1] += 1
+    for (_, pid), (profile, n) in groups.items():
+        prov = by_provider[pid]
+        foreign = {h.law for h in profile.hits if h.foreign and h.weight > 0}
+        sensitive = bool(sens_classes & set(profile.classes))
+        for law in foreign:
+            by_law[law] += n
+            if sensitive:
+                by_law_sensitive[law] += n
+        unlisted = sorted(law[len(UNLISTED):] for law in foreign if law.startswith(UNLISTED))
+        if unlisted:
+            unlisted_resources += n
+            unlisted_sensitive += n if sensitive else 0
+            unlisted_countries.update(unlisted)
+        prov["resources"] += n
+        prov["exposed"] += n if foreign else 0
+        prov["score_sum"] += profile.exposure * n
+        prov["max"] = max(prov["max"], profile.exposure)
+        for code in profile.locations:
+            by_country[code] += n
+        for cls in profile.classes:
+            entry = by_class.setdefault(cls, {"resources": 0, "reachable_by_foreign_law": 0})
+            entry["resources"] += n
+            entry["reachable_by_foreign_law"] += n if foreign else 0
+        sens = sensitivity(kb, profile.classes, profile.service.data_bearing if profile.service else True)
+        weighted += profile.exposure * sens * n
+        weight_total += sens * n
+        if profile.effort is not None:
+            effort_total += profile.effort * n
+            prov["effort"] += profile.effort * n
+        exposed_total += n if foreign else 0
+        by_level[profile.exposure_level] += n
+        effort_levels[profile.effort_level] += n
     exposure = round(weighted / weight_total, 1) if weight_total else 0.0
     concentration = hhi(provider_counts)
     mean_lock = lock_total / lock_n if lock_n else 0.0
@@ -404,8 +489,8 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "resources": len(assessed),
         "exposure": {
             "score": exposure, "level": kb.w.level(exposure) if exposure else "none",
-            "exposed_resources": sum(1 for a in assessed if any(h.foreign and h.weight for h in a.hits)),
-            "by_level": dict(Counter(a.exposure_level for a in assessed)),
+            "exposed_resources": exposed_total,
+            "by_level": dict(by_level),
             "by_law": {law: {"resources": n, "sensitive_resources": by_law_sensitive[law]}
                        for law, n in by_law.most_common()},
             "by_provider": providers_out,
@@ -424,6 +509,6 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         },
         "migration": {"effort": effort_total, "data_gb": round(data_gb, 1),
                       "by_provider": {p: v["effort"] for p, v in providers_out.items()},
-                      "by_level": dict(Counter(a.effort_level for a in assessed))},
+                      "by_level": dict(effort_levels)},
         "findings": {sev: severities.get(sev, 0) for sev in ("critical", "high", "medium", "low")},
     }

@@ -20,11 +20,12 @@ live in ``relations.py``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from providers.aws.relations import EXTRACTORS, Context, Facts, field
-from providers.common import aws_region_of, maybe_json, normalize_tags, parse_arn
+from providers.common import aws_region_of, intern, maybe_json, normalize_tags, parse_arn
 from scanner.model import Account, Item, Resource
 
 PROVIDER = "aws"
@@ -130,14 +131,15 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
     if not tags and resource_type == "AWS::S3::Bucket":
         tags = _s3_tagging_configuration(ctx.supp)
     name = ci.get("resourceName") or resource_id or (parsed["resource"] if parsed else rid)
+    region = intern(region)
     yield Resource(
         id=rid,
         provider=PROVIDER,
-        native_type=resource_type,
+        native_type=sys.intern(resource_type),
         name=str(name),
-        account=account,
+        account=intern(account),
         region=region,
-        raw_region=raw_region if isinstance(raw_region, str) else None,
+        raw_region=(region if raw_region == region else intern(raw_region)) if isinstance(raw_region, str) else None,
         tags=tags,
         key=facts.key,
         size_gb=facts.size_gb,

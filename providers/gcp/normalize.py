@@ -30,11 +30,12 @@ back until their project's id is learnt, so that one file never gives a project 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from providers.common import gcp_region_of, maybe_json, normalize_tags
+from providers.common import gcp_region_of, intern, maybe_json, normalize_tags
 from scanner.model import Account, Flow, FlowKind, Item, KeyControl, KeyRef, Resource
 
 PROVIDER = "gcp"
@@ -551,11 +552,13 @@ def asset_items(asset: Mapping[str, Any], source: str, projects: ProjectIds) -> 
             attributes["status"] = status
     tags = normalize_tags(facts.tags if facts.tags is not None else data.get("labels"))
     display = _project_display_name(data) if asset_type == PROJECT_TYPE else _str(data.get("displayName"))
+    region = intern(region)
     items.append(Resource(
-        id=rid, provider=PROVIDER, native_type=asset_type,
+        id=rid, provider=PROVIDER, native_type=sys.intern(asset_type),
         name=display or _short_name(rid),
-        account=projects.account(project_id, number),
-        region=region, raw_region=raw, tags=tags, key=key, size_gb=facts.size_gb,
+        account=intern(projects.account(project_id, number)),
+        region=region, raw_region=region if raw == region else intern(raw), tags=tags, key=key,
+        size_gb=facts.size_gb,
         source=source, attributes=attributes,
     ))
     items.extend(facts.flows)

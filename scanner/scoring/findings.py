@@ -25,13 +25,37 @@ SENSITIVE = {"employee", "personal", "financial"}
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
+#: Placeholder for the resource name in a finding template (names may contain any character).
+NAME = "\x00name\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingTemplate:
+    """A finding as the rules conclude it for one placement profile, before a resource is named."""
+
+    rule: str
+    severity: str
+    template: str  # message with NAME where the resource name goes
+    suffix: str = ""  # distinguishes several findings of one rule on one resource (e.g. per country)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    id: str
+    """A finding on one resource. Message and id are derived, so a million findings stay small."""
+
     severity: str
     rule: str
     resource: str
-    message: str
+    name: str
+    template: FindingTemplate
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.resource}{self.template.suffix}"
+
+    @property
+    def message(self) -> str:
+        return self.template.template.replace(NAME, self.name)
 
 
 def _laws_text(hits: list[LawHit]) -> str:
@@ -39,15 +63,17 @@ def _laws_text(hits: list[LawHit]) -> str:
     return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
-def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tuple[str, ...],
-                 data_bearing: bool, hits: list[LawHit], locations: tuple[str, ...], key_control: str,
-                 region_known: bool) -> list[Finding]:
-    out: list[Finding] = []
+def finding_templates(kb: KnowledgeBase, home: str, classes: tuple[str, ...], data_bearing: bool,
+                      hits: list[LawHit], locations: tuple[str, ...], key_control: str,
+                      region_known: bool) -> tuple[FindingTemplate, ...]:
+    """The findings that apply to every resource of one profile (placement, classes, keys)."""
+    out: list[FindingTemplate] = []
     foreign = [h for h in hits if h.foreign and h.weight > 0]
     cls = set(classes)
+    name = NAME
 
     def add(rule: str, severity: str, message: str, suffix: str = "") -> None:
-        out.append(Finding(f"{rule}:{rid}{suffix}", severity, rule, rid, message))
+        out.append(FindingTemplate(rule, severity, message, suffix))
 
     if foreign and data_bearing and cls & HEALTH:
         add("health-data-foreign-law", "critical",
@@ -76,4 +102,4 @@ def findings_for(kb: KnowledgeBase, home: str, rid: str, name: str, classes: tup
             "compelled to decrypt")
     if data_bearing and not region_known:
         add("unknown-location", "low", f"the inventory does not show where {name} is stored")
-    return out
+    return tuple(out)
