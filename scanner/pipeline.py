@@ -244,7 +244,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
             effort=effort, effort_level=effort_level(kb, effort),
             alternatives=tuple(fitting_alternatives(kb, svc, required_schemes(kb, cls, home))),
             findings=finding_templates(kb, home, cls, data_bearing, list(hits), sorted_locations, key_control,
-                                       code is not None))
+                                       code is not None, svc.category if svc is not None else None))
 
     for rid, res in resources.items():
         svc = services[rid]

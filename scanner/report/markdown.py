@@ -10,7 +10,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from scanner.pipeline import ScanResult
 from scanner.report.records import finding_records
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+# Characters with inline meaning in (GitHub-flavoured) Markdown and HTML; punctuation that only
+# matters at the start of a line (``-``, ``#``, ``+``) cannot start a table cell's line here.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def md_escape(value: object) -> str:
@@ -20,10 +22,17 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def md_code(value: object) -> str:
+    """An identifier as a code span: backticks cannot close it early, pipes cannot split the table."""
+    text = ("" if value is None else str(value)).replace("`", "'").replace("\n", " ").replace("|", "\\|")
+    return f"`{text}`"
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True)
     env.filters["md"] = md_escape
+    env.filters["code"] = md_code
     return env
 
 

@@ -65,8 +65,10 @@ def _laws_text(hits: list[LawHit]) -> str:
 
 def finding_templates(kb: KnowledgeBase, home: str, classes: tuple[str, ...], data_bearing: bool,
                       hits: list[LawHit], locations: tuple[str, ...], key_control: str,
-                      region_known: bool) -> tuple[FindingTemplate, ...]:
+                      region_known: bool, category: str | None = None) -> tuple[FindingTemplate, ...]:
     """The findings that apply to every resource of one profile (placement, classes, keys)."""
+    # A key does not hold the records, it opens them: say so rather than "holds health data".
+    holds = "holds the keys to" if category == "key-management" else "holds"
     out: list[FindingTemplate] = []
     foreign = [h for h in hits if h.foreign and h.weight > 0]
     cls = set(classes)
@@ -77,10 +79,10 @@ def finding_templates(kb: KnowledgeBase, home: str, classes: tuple[str, ...], da
 
     if foreign and data_bearing and cls & HEALTH:
         add("health-data-foreign-law", "critical",
-            f"{name} holds {'/'.join(sorted(cls & HEALTH))} data reachable by {_laws_text(foreign)}")
+            f"{name} {holds} {'/'.join(sorted(cls & HEALTH))} data, reachable by {_laws_text(foreign)}")
     elif foreign and data_bearing and cls & SENSITIVE:
         add("sensitive-data-foreign-law", "high",
-            f"{name} holds {'/'.join(sorted(cls & SENSITIVE))} data reachable by {_laws_text(foreign)}")
+            f"{name} {holds} {'/'.join(sorted(cls & SENSITIVE))} data, reachable by {_laws_text(foreign)}")
     home_country = kb.countries.get(home)
     if data_bearing and home_country is not None and home_country.eea and cls & set(kb.w.transfer_classes):
         for code in locations:
