@@ -40,7 +40,7 @@ class LiveOptions:
     profile: str | None = None
     regions: tuple[str, ...] = ()
     org: bool = False
-    role_name: str = "OrganizationAccountAccessRole"
+    role_name: str = "SovscanReadOnly"  # a role with the policy of docs/permissions, not an admin role
     external_id: str | None = None
     via: str = "api"  # "api" or "config" (AWS Config aggregator)
     aggregator: str | None = None

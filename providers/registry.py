@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from providers.base import FileFormat, InputFile, InventoryFormatError, Shape, load_json, peek_shape
 
 BUILTIN_FORMAT_MODULES = (
+    "providers.export",
     "providers.aws.files",
     "providers.azure.files",
     "providers.gcp.files",

@@ -12,7 +12,7 @@ import io
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -50,7 +50,8 @@ ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="sovscan.toml (default: ./sovscan.toml when present).")]
 
 
-def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: str | None):  # type: ignore[no-untyped-def]
+def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: str | None,  # type: ignore[no-untyped-def]
+          live: Any = None, export_path: Path | None = None):
     from providers.base import ProviderError
     from scanner.config import ConfigError, load_config
     from scanner.kb.loader import KnowledgeBaseError
@@ -64,14 +65,31 @@ def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: st
     try:
         cfg = load_config(config)
         return scan(inventory, cfg, as_of=as_of, organization=org,
-                    warn=lambda msg: typer.echo(f"sovscan: warning: {msg}", err=True))
+                    warn=lambda msg: typer.echo(f"sovscan: warning: {msg}", err=True),
+                    live=live, export_path=export_path)
     except (ProviderError, ConfigError, KnowledgeBaseError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or 'output'}: {exc.strerror}")
+
+
+class Provider(StrEnum):
+    aws = "aws"
+    azure = "azure"
+    gcp = "gcp"
+
+
+class Via(StrEnum):
+    api = "api"
+    config = "config"
+
+
+LIVE = "Live collection (read-only)"
 
 
 @app.command()
 def run(
-    inventory: InventoryOpt,
+    inventory: InventoryOpt = [],  # noqa: B006 - typer reads the default, never mutates it
     fmt: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Output format (default: table on a terminal, json otherwise).")] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Write to this file; '-' = standard output.")] = "-",
@@ -81,17 +99,76 @@ def run(
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
     fail_on: Annotated[Level | None, typer.Option(
         "--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
+    provider: Annotated[Provider | None, typer.Option(
+        "--provider", help="Collect live from this cloud, read-only.", rich_help_panel=LIVE)] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="AWS: named profile.", rich_help_panel=LIVE)] = None,
+    regions: Annotated[str | None, typer.Option(
+        "--regions", help="AWS: comma-separated regions (default: every enabled region).",
+        rich_help_panel=LIVE)] = None,
+    org_accounts: Annotated[bool, typer.Option(
+        "--org-accounts", help="AWS: walk every account of the AWS Organization, assuming --role-name in each.",
+        rich_help_panel=LIVE)] = False,
+    role_name: Annotated[str, typer.Option(
+        "--role-name", help="AWS: read-only role assumed in member accounts.", rich_help_panel=LIVE)
+    ] = "SovscanReadOnly",
+    external_id: Annotated[str | None, typer.Option(
+        "--external-id", help="AWS: external id for the role assumption.", rich_help_panel=LIVE)] = None,
+    via: Annotated[Via, typer.Option(
+        "--via", help="AWS: 'config' takes the inventory from an AWS Config aggregator in one query.",
+        rich_help_panel=LIVE)] = Via.api,
+    aggregator: Annotated[str | None, typer.Option(
+        "--aggregator", help="AWS: Config aggregator name for --via config.", rich_help_panel=LIVE)] = None,
+    tenant: Annotated[str | None, typer.Option(
+        "--tenant", help="Azure: tenant id.", rich_help_panel=LIVE)] = None,
+    subscription: Annotated[list[str], typer.Option(
+        "--subscription", help="Azure: subscription id (repeatable; default: all visible).",
+        rich_help_panel=LIVE)] = [],  # noqa: B006
+    organization: Annotated[str | None, typer.Option(
+        "--organization", help="GCP: organization id.", rich_help_panel=LIVE)] = None,
+    folder: Annotated[str | None, typer.Option("--folder", help="GCP: folder id.", rich_help_panel=LIVE)] = None,
+    project: Annotated[list[str], typer.Option(
+        "--project", help="GCP: project id (repeatable).", rich_help_panel=LIVE)] = [],  # noqa: B006
+    max_workers: Annotated[int, typer.Option(
+        "--max-workers", min=1, max=64, help="Parallel calls (regions, accounts, services).",
+        rich_help_panel=LIVE)] = 8,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 3 when the live collection was incomplete (access denied, API disabled…).",
+        rich_help_panel=LIVE)] = False,
+    export_inventory: Annotated[Path | None, typer.Option(
+        "--export-inventory", help="Also save the collected raw inventory (gzip NDJSON) for offline use.",
+        rich_help_panel=LIVE)] = None,
 ) -> None:
-    """Scan exported inventories offline and report exposure, lock-in and migration effort."""
-    if not inventory:
-        _fail("give at least one --inventory PATH")
-    result = _scan(inventory, config, as_of, org)
+    """Scan exported inventories (offline) or collect live, read-only; report exposure, lock-in and migration."""
+    if not inventory and provider is None:
+        _fail("give at least one --inventory PATH, or --provider aws|azure|gcp")
+    if export_inventory is not None and provider is None:
+        _fail("--export-inventory saves a live collection: give --provider too")
+    live = None
+    if provider is not None:
+        from providers.live import LiveOptions
+
+        live = LiveOptions(
+            provider=provider.value, profile=profile,
+            regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
+            org=org_accounts, role_name=role_name, external_id=external_id, via=via.value, aggregator=aggregator,
+            tenant=tenant, subscriptions=tuple(subscription), organization=organization, folder=folder,
+            projects=tuple(project), max_workers=max_workers, show_progress=sys.stderr.isatty())
+    result = _scan(inventory, config, as_of, org, live, export_inventory)
     to_stdout = output == "-"
     chosen = fmt or (Format.table if to_stdout and sys.stdout.isatty() else Format.json)
     try:
         _write(result, chosen, output)
     except OSError as exc:
         _fail(f"{output}: cannot write ({exc.strerror})")
+    if strict and live is not None:
+        from scanner.pipeline import INCOMPLETE_REASONS
+
+        missing = [g for g in result.inventory.gaps if g.reason in INCOMPLETE_REASONS]
+        if missing:
+            typer.echo(f"sovscan: collection incomplete ({len(missing)} gap(s), see coverage.warnings); "
+                       "--strict", err=True)
+            raise typer.Exit(3)
     if fail_on is not None:
         from scanner.scoring.findings import SEVERITY_ORDER
 

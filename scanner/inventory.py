@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.base import InputFile, InventoryFormatError
+from providers.live import LiveOptions
 from providers.registry import sniff
 from scanner.model import Account, Flow, Gap, Resource, SourceInfo
 
@@ -98,6 +99,46 @@ def load_inventory(paths: Iterable[Path], warn: Callable[[str], None] | None = N
     return inv
 
 
+def load_live(options: LiveOptions, export_path: Path | None = None) -> Inventory:
+    """Collect live (read-only) and transform exactly as a saved inventory would be re-read."""
+    from providers.export import InventoryWriter, scope_of, transform_stream
+    from providers.live import collector
+
+    inv = Inventory()
+    writer = InventoryWriter(export_path, options.provider, scope_of(options)) if export_path else None
+    source = writer.source if writer else f"live:{options.provider}"
+    stream = collector(options.provider)(options)
+
+    def teed() -> Iterator[Any]:
+        for item in stream:
+            if writer is not None:
+                writer.write(item)
+            yield item
+
+    records = resources = 0
+    try:
+        for item in transform_stream(teed(), source):
+            records += 1
+            if isinstance(item, Resource):
+                resources += 1 if inv.add_resource(item) else 0
+            else:
+                _add_other(inv, item)
+    finally:
+        if writer is not None:
+            writer.close()
+    inv.sources.append(SourceInfo(source, f"live-{options.provider}", options.provider, records, resources))
+    return inv
+
+
+def _add_other(inv: Inventory, item: Flow | Account | Gap) -> None:
+    if isinstance(item, Flow):
+        inv.flows.append(item)
+    elif isinstance(item, Account):
+        inv.accounts.setdefault(f"{item.provider}:{item.id}", item)
+    else:
+        inv.gaps.append(item)
+
+
 def _read_file(inv: Inventory, inp: InputFile) -> None:
     fmt, _shape = sniff(inp)
     records = resources = 0
@@ -115,10 +156,5 @@ def _read_file(inv: Inventory, inp: InputFile) -> None:
         if inv.add_resource(res):
             resources += 1
     for other in staged_other:
-        if isinstance(other, Flow):
-            inv.flows.append(other)
-        elif isinstance(other, Account):
-            inv.accounts.setdefault(f"{other.provider}:{other.id}", other)
-        else:
-            inv.gaps.append(other)
+        _add_other(inv, other)
     inv.sources.append(SourceInfo(inp.display, fmt.name, fmt.provider, records, resources))

@@ -18,9 +18,10 @@ from typing import Any
 from graphs.build import GraphBuilder
 from graphs.paths import COPY_KINDS, LawQuery, Reach
 from graphs.schema import EdgeKind, NodeKind, node_id
+from providers.live import LiveOptions
 from scanner.classify import Classifier
 from scanner.config import Config
-from scanner.inventory import Inventory, load_inventory
+from scanner.inventory import Inventory, load_inventory, load_live
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Service
 from scanner.model import Flow, KeyControl, Resource
@@ -107,10 +108,24 @@ class ScanResult:
 
 
 def scan(paths: Iterable[Path], config: Config, as_of: str | None = None, organization: str | None = None,
-         warn: Callable[[str], None] | None = None) -> ScanResult:
-    """Offline scan of exported files and folders."""
+         warn: Callable[[str], None] | None = None, live: LiveOptions | None = None,
+         export_path: Path | None = None) -> ScanResult:
+    """Scan exported files and folders and/or a live, read-only collection."""
     inventory = load_inventory(paths, warn)
+    if live is not None:
+        collected = load_live(live, export_path)
+        for res in collected.resources.values():
+            inventory.add_resource(res)
+        inventory.flows.extend(collected.flows)
+        inventory.gaps.extend(collected.gaps)
+        for key, account in collected.accounts.items():
+            inventory.accounts.setdefault(key, account)
+        inventory.sources.extend(collected.sources)
     return assess(inventory, config, as_of=as_of, organization=organization)
+
+
+#: Gap reasons that mean a live collection did not see everything (``--strict`` exits 3).
+INCOMPLETE_REASONS = frozenset({"access-denied", "api-disabled", "throttled", "error", "truncated"})
 
 
 def assess(inventory: Inventory, config: Config, as_of: str | None = None,
