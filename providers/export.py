@@ -17,6 +17,7 @@ the same order, so the resources, flows and coverage are the same as those of th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import itertools
@@ -77,7 +78,9 @@ def transform_stream(stream: Iterable[RawRecord | Account | Gap], source: str) -
 
     for kind, group in itertools.groupby(stream, key=key):
         if not kind:
-            yield from (item for item in group if not isinstance(item, RawRecord))
+            # Accounts are attributed to the collection as a whole, live or re-read.
+            yield from (dataclasses.replace(item, source=source) if isinstance(item, Account) else item
+                        for item in group if not isinstance(item, RawRecord))
             continue
         transform = transforms.get(kind)
         if transform is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import ijson
@@ -177,13 +177,22 @@ def _truncated_gap(inp: InputFile, token_key: str, command: str) -> Gap:
 
 # --- readers ------------------------------------------------------------------------------------
 
-def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
-    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``."""
-    shape, _ = _open_checked(inp, sniff_config_snapshot, "an AWS Config snapshot or configuration-item dump")
-    key = "configurationItems" if "configurationItems" in shape.keys else "baseConfigurationItems"
+def config_items(records: Iterable[Any], source: str, what: str = "configuration items") -> Iterator[Item]:
+    """Configuration items (dicts, or the JSON strings of select results) → items, then the gaps.
+
+    Items of deleted or unrecorded resources are counted into one ``skipped`` gap, records that
+    cannot be identified into one ``bad-record`` gap. Shared by the file readers and by live
+    collection (``RAW_TRANSFORMS``), so a collected inventory and a re-read one give the same items.
+    """
     skipped: Counter[str] = Counter()
     bad = 0
-    for ci in iter_json_items(inp, f"{key}.item"):
+    for ci in records:
+        if isinstance(ci, str | bytes):
+            try:
+                ci = orjson.loads(ci)
+            except orjson.JSONDecodeError:
+                bad += 1
+                continue
         if not isinstance(ci, dict):
             bad += 1
             continue
@@ -192,36 +201,30 @@ def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
             skipped[str(status)] += 1
             continue
         try:
-            yield from transform_config_item(ci, inp.display)
+            yield from transform_config_item(ci, source)
         except RecordError:
             bad += 1
     if skipped:
         detail = ", ".join(f"{status}: {n}" for status, n in sorted(skipped.items()))
-        yield Gap(inp.display, f"skipped {skipped.total()} configuration items of deleted or unrecorded "
-                               f"resources ({detail})", "skipped")
-    yield from _gaps(inp, bad, "configuration items")
+        yield Gap(source, f"skipped {skipped.total()} configuration items of deleted or unrecorded "
+                          f"resources ({detail})", "skipped")
+    if bad:
+        yield Gap(source, f"{bad} {what} of an unknown shape were skipped", "bad-record")
+
+
+def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
+    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``."""
+    shape, _ = _open_checked(inp, sniff_config_snapshot, "an AWS Config snapshot or configuration-item dump")
+    key = "configurationItems" if "configurationItems" in shape.keys else "baseConfigurationItems"
+    yield from config_items(iter_json_items(inp, f"{key}.item"), inp.display)
 
 
 def read_config_select(inp: InputFile) -> Iterator[Item]:
     """Stream ``Results`` (JSON strings of the selected fields) through the Config transform."""
     shape, _ = _open_checked(inp, sniff_config_select, "AWS Config select-resource-config output")
-    bad = 0
-    for raw in iter_json_items(inp, _pages(shape, "Results")):
-        try:
-            record = orjson.loads(raw) if isinstance(raw, str) else raw
-        except orjson.JSONDecodeError:
-            bad += 1
-            continue
-        if not isinstance(record, dict):
-            bad += 1
-            continue
-        try:
-            yield from transform_config_item(record, inp.display)
-        except RecordError:
-            bad += 1
+    yield from config_items(iter_json_items(inp, _pages(shape, "Results")), inp.display, "query results")
     if _more_pages(shape, "NextToken"):
         yield _truncated_gap(inp, "NextToken", "aws configservice select-resource-config")
-    yield from _gaps(inp, bad, "query results")
 
 
 def read_tagging(inp: InputFile) -> Iterator[Item]:
@@ -298,3 +301,20 @@ FORMATS: tuple[FileFormat, ...] = (
     FileFormat("aws-organizations-accounts", PROVIDER, "aws organizations list-accounts output",
                sniff_organizations_accounts, read_organizations_accounts),
 )
+
+
+def _config_item_records(records: Iterable[Mapping[str, Any]], source: str) -> Iterator[Item]:
+    return config_items(records, source)
+
+
+def _select_result_records(records: Iterable[Mapping[str, Any]], source: str) -> Iterator[Item]:
+    return config_items(records, source, "query results")
+
+
+#: Raw-record kinds of live collection (``providers/aws/live.py``) → the transform that reads them.
+#: ``aws-config-item``: configuration items built from Describe/List calls; ``aws-config-select-result``:
+#: the parsed ``Results`` of AWS Config advanced query (``--via config``).
+RAW_TRANSFORMS: dict[str, Callable[[Iterable[Mapping[str, Any]], str], Iterator[Item]]] = {
+    "aws-config-item": _config_item_records,
+    "aws-config-select-result": _select_result_records,
+}

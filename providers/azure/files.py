@@ -11,6 +11,10 @@ items through the shared transform in :mod:`providers.azure.normalize`:
 - ``azure-resource-list``: ``az resource list`` (one subscription, ``properties`` null).
 - ``azure-arm-template``: ARM export templates (``az group export``, portal "Export template").
 
+``RAW_TRANSFORMS`` serves the live collector (:mod:`providers.azure.live`) and saved inventories:
+its one raw-record kind, ``azure-resource``, is an ARM resource dict (a Resource Graph row, a
+``ResourceContainers`` subscription row, or an ARM list item) read by the same code as the files.
+
 Shapes and pitfalls: shared/reference/input-formats.md §2; ``az graph query`` options from the
 Azure CLI reference (learn.microsoft.com/cli/azure/graph, checked 2026-11-30).
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 import ijson
@@ -90,13 +94,20 @@ def _rows_of_array(inp: InputFile, what: str) -> Iterator[Any]:
     return iter(doc)
 
 
+def transform_resources(records: Iterable[Any], source: str) -> Iterator[Item]:
+    """ARM resource dicts (Resource Graph rows, ARM list items) → items, then one gap per kind
+    of unusable record. The raw-record transform of ``azure-resource``, shared by the readers."""
+    tally = RowTally()
+    yield from rows_to_items(records, source, tally)
+    yield from tally.gaps(source)
+
+
 def read_resource_graph(inp: InputFile) -> Iterator[Item]:
     """Read Resource Graph query output (object or bare list) into items."""
-    tally = RowTally()
     if _container(inp) == "array":
-        yield from rows_to_items(_rows_of_array(inp, "Resource Graph rows"), inp.display, tally)
-        yield from tally.gaps(inp.display)
+        yield from transform_resources(_rows_of_array(inp, "Resource Graph rows"), inp.display)
         return
+    tally = RowTally()
     meta: dict[str, Any] = {}
     if inp.is_large():
         stream = _stream_data_rows(inp, meta)
@@ -128,9 +139,7 @@ def _truncation_gaps(source: str, meta: Mapping[str, Any], rows: int) -> Iterato
 
 def read_resource_list(inp: InputFile) -> Iterator[Item]:
     """Read ``az resource list`` output into items (no replication or encryption details)."""
-    tally = RowTally()
-    yield from rows_to_items(_rows_of_array(inp, "resources"), inp.display, tally)
-    yield from tally.gaps(inp.display)
+    yield from transform_resources(_rows_of_array(inp, "resources"), inp.display)
 
 
 def read_arm_template(inp: InputFile) -> Iterator[Item]:
@@ -211,3 +220,11 @@ FORMATS: tuple[FileFormat, ...] = (
     FileFormat("azure-arm-template", "azure", "ARM export template (az group export)",
                sniff_arm_template, read_arm_template),
 )
+
+
+#: Raw-record kind of the live collector: one ARM resource dict.
+RAW_RESOURCE = "azure-resource"
+
+RAW_TRANSFORMS: dict[str, Callable[[Iterable[Mapping[str, Any]], str], Iterator[Item]]] = {
+    RAW_RESOURCE: transform_resources,
+}

@@ -16,7 +16,9 @@ Three formats, recognised from their first bytes:
 A REST page with a non-empty ``nextPageToken`` is a truncated listing and yields a ``truncated``
 gap. Lines or elements that hold no resource (policy content, deleted assets, other shapes) are
 counted and reported as one ``skipped`` gap per reason. The transforms live in
-``providers.gcp.normalize`` so that the live collector produces the same items.
+``providers.gcp.normalize``; ``RAW_TRANSFORMS`` gives the live collector (``providers.gcp.live``)
+and saved inventories the same transform for the Assets it lists (kind ``gcp-asset``, the API's
+camelCase JSON), so that both produce the same items as these files.
 """
 
 from __future__ import annotations
@@ -146,30 +148,43 @@ def _truncated(inp: InputFile, token: Any) -> Iterator[Gap]:
                   "missing; export with gcloud, which follows every page", "truncated")
 
 
+def _transform_file(records: Iterable[tuple[Any, Any]], transform: Transform, source: str,
+                    unit: str) -> Iterator[Item]:
+    """Records (with their position) → items, then one ``skipped`` gap per reason."""
+    skips = _Skips(source, unit)
+    projects = ProjectIds()
+    yield from settle_accounts(_transform_all(records, transform, source, skips, projects), projects)
+    yield from skips.gaps()
+
+
+def transform_assets(records: Iterable[Mapping[str, Any]], source: str) -> Iterator[Item]:
+    """Assets as the Cloud Asset API returns them (live or saved) → items.
+
+    One call sees every record of a collection, so that the project number → id map learnt from
+    the Project assets names the account of every resource.
+    """
+    yield from _transform_file(_numbered(records), asset_items, source, "record")
+
+
 def _read_records(inp: InputFile, transform: Transform, list_key: str, shape: Shape) -> Iterator[Item]:
     """Read a JSON array of records, or a REST page ``{list_key: [...], nextPageToken}``."""
     if shape.container == "empty":
         raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
-    skips = _Skips(inp.display, "element")
-    projects = ProjectIds()
     if shape.container == "array":
-        records: Iterable[tuple[Any, Any]] = _numbered(iter_json_items(inp, "item"))
-        yield from settle_accounts(_transform_all(records, transform, inp.display, skips, projects), projects)
+        yield from _transform_file(_numbered(iter_json_items(inp, "item")), transform, inp.display, "element")
     elif inp.is_large():
         # A REST page holds at most a few hundred records; a large one is streamed all the
         # same, and the page token is read from the head where the serialiser usually puts it.
         records = _numbered(iter_json_items(inp, f"{list_key}.item"))
-        yield from settle_accounts(_transform_all(records, transform, inp.display, skips, projects), projects)
+        yield from _transform_file(records, transform, inp.display, "element")
         yield from _truncated(inp, shape.first.get("nextPageToken"))
     else:
         doc = load_json(inp)
         if not isinstance(doc, dict) or not isinstance(doc.get(list_key), list):
             raise InventoryFormatError(inp.display, f"expected an object with a {list_key!r} list",
                                        hint="give the JSON output of gcloud or of the REST API unchanged")
-        records = _numbered(doc[list_key])
-        yield from settle_accounts(_transform_all(records, transform, inp.display, skips, projects), projects)
+        yield from _transform_file(_numbered(doc[list_key]), transform, inp.display, "element")
         yield from _truncated(inp, doc.get("nextPageToken"))
-    yield from skips.gaps()
 
 
 def _pretty_printed(head: bytes) -> bool:
@@ -194,10 +209,7 @@ def read_export(inp: InputFile) -> Iterator[Item]:
     lines: Iterable[tuple[Any, Any]] = [(1, load_json(inp))] if pretty else iter_ndjson(inp)
     # Lines written by a search-results pipeline (``jq -c '.[]'``) are read as such.
     transform: Transform = search_result_items if _is_search_result(shape.keys) else asset_items
-    skips = _Skips(inp.display, "line")
-    projects = ProjectIds()
-    yield from settle_accounts(_transform_all(lines, transform, inp.display, skips, projects), projects)
-    yield from skips.gaps()
+    yield from _transform_file(lines, transform, inp.display, "line")
 
 
 def read_list(inp: InputFile) -> Iterator[Item]:
@@ -221,3 +233,8 @@ FORMATS: tuple[FileFormat, ...] = (
                "gcloud asset search-all-resources --format=json, or the REST SearchAllResources response",
                sniff_search, read_search),
 )
+
+#: Raw-record kind → transform, for live collection and saved inventories (``providers.live``).
+RAW_TRANSFORMS: dict[str, Callable[[Iterable[Mapping[str, Any]], str], Iterator[Item]]] = {
+    "gcp-asset": transform_assets,
+}
