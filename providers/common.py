@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +50,11 @@ def normalize_tags(value: Any) -> dict[str, str]:
     Accepted: ``{"k": "v"}``; ``[{"key": k, "value": v}]``; ``[{"Key": k, "Value": v}]``;
     ``["k=v", ...]``; ``None``. Non-string values are converted with ``str``.
     """
+    if type(value) is dict:
+        try:  # the common case, a map of strings: no conversion needed
+            return {sys.intern(k): sys.intern(v) for k, v in value.items()}
+        except TypeError:
+            pass
     value = maybe_json(value)
     if not value:
         return {}
@@ -71,6 +77,7 @@ def normalize_tags(value: Any) -> dict[str, str]:
 _ZONE_SUFFIX = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
 
 
+@lru_cache(maxsize=4096)
 def gcp_region_of(location: str | None) -> str | None:
     """GCP location to canonical form: lower case, zone ``europe-west3-a`` → ``europe-west3``."""
     if not location:
@@ -80,6 +87,7 @@ def gcp_region_of(location: str | None) -> str | None:
     return match.group(1) if match else loc
 
 
+@lru_cache(maxsize=4096)
 def azure_region_of(location: str | None) -> str | None:
     """Azure location to canonical form: ``"West Europe"`` → ``westeurope``."""
     if not location:
@@ -90,6 +98,7 @@ def azure_region_of(location: str | None) -> str | None:
 _AWS_AZ = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
 
 
+@lru_cache(maxsize=4096)
 def aws_region_of(location: str | None) -> str | None:
     """AWS region to canonical form; availability zones are stripped (``eu-west-3a`` → ``eu-west-3``).
 

@@ -36,7 +36,11 @@ def _fold_unicode(text: str) -> str:
 
 def words(text: str) -> set[str]:
     """Whole words of a name or value, split on punctuation and camel case, folded."""
-    return {w for w in _SPLIT.split(fold(_CAMEL.sub(" ", text))) if w}
+    if text.lower() != text:  # only mixed case can hide camel-case word boundaries
+        text = _CAMEL.sub(" ", text)
+    found = set(_SPLIT.split(fold(text)))
+    found.discard("")
+    return found
 
 
 @dataclass(frozen=True)

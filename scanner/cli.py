@@ -154,13 +154,16 @@ def run(
             org=org_accounts, role_name=role_name, external_id=external_id, via=via.value, aggregator=aggregator,
             tenant=tenant, subscriptions=tuple(subscription), organization=organization, folder=folder,
             projects=tuple(project), max_workers=max_workers, show_progress=sys.stderr.isatty())
-    result = _scan(inventory, config, as_of, org, live, export_inventory)
+    from scanner.pipeline import gc_paused
+
     to_stdout = output == "-"
     chosen = fmt or (Format.table if to_stdout and sys.stdout.isatty() else Format.json)
-    try:
-        _write(result, chosen, output)
-    except OSError as exc:
-        _fail(f"{output}: cannot write ({exc.strerror})")
+    with gc_paused():
+        result = _scan(inventory, config, as_of, org, live, export_inventory)
+        try:
+            _write(result, chosen, output)
+        except OSError as exc:
+            _fail(f"{output}: cannot write ({exc.strerror})")
     if strict and live is not None:
         from scanner.pipeline import INCOMPLETE_REASONS
 

@@ -51,3 +51,16 @@ def test_json_round_trips_hostile_names() -> None:
     data = json.loads(buf.getvalue())
     assert {r["name"] for r in data["resources"]} == {HOSTILE, "=1+2"}
     assert any(f["rule"] == "health-data-foreign-law" and HOSTILE in f["message"] for f in data["findings"])
+
+
+def test_streamed_resources_equal_the_contract_records() -> None:
+    from pathlib import Path
+
+    from scanner.pipeline import scan
+    from scanner.report.records import ResourceEncoder, resource_record
+
+    root = Path(__file__).resolve().parent.parent / "sample_inventories"
+    result = scan([root], Config())
+    encoder = ResourceEncoder(max_cached=3)  # small, so the cache is also cleared and refilled
+    for a in result.assessed:
+        assert json.loads(encoder.encode(a)) == json.loads(json.dumps(resource_record(a)))

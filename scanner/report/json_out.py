@@ -1,28 +1,38 @@
-"""JSON renderer: streams ``resources[]`` one record at a time so a million resources never sit in
-memory as one document."""
+"""JSON renderer: streams ``resources[]`` and ``findings[]`` one record at a time, so a million
+resources never sit in memory as one document."""
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Iterable
+from typing import IO, Any
 
 import orjson
 
 from scanner.pipeline import ScanResult
-from scanner.report.records import finding_records, flow_records, header, resource_record
+from scanner.report.records import ResourceEncoder, finding_record, flow_records, header
 
 _OPTS = orjson.OPT_NON_STR_KEYS
 
 
-def write_json(result: ScanResult, out: IO[bytes]) -> None:
-    head = orjson.dumps(header(result), option=_OPTS)
-    out.write(head[:-1] + b',"resources":[')
+def _array(out: IO[bytes], items: Iterable[bytes]) -> None:
+    out.write(b"[")
     first = True
-    for a in result.assessed:
+    for chunk in items:
         if not first:
             out.write(b",")
         first = False
-        out.write(orjson.dumps(resource_record(a), option=_OPTS))
-    tail = {"flows": flow_records(result), "findings": finding_records(result),
-            "coverage": result.coverage, "summary": result.summary}
-    out.write(b"]," + orjson.dumps(tail, option=_OPTS)[1:])
+        out.write(chunk)
+    out.write(b"]")
+
+
+def write_json(result: ScanResult, out: IO[bytes]) -> None:
+    head = orjson.dumps(header(result), option=_OPTS)
+    out.write(head[:-1] + b',"resources":')
+    encoder = ResourceEncoder()
+    _array(out, (encoder.encode(a) for a in result.assessed))
+    out.write(b',"flows":' + orjson.dumps(flow_records(result), option=_OPTS))
+    out.write(b',"findings":')
+    _array(out, (orjson.dumps(finding_record(f), option=_OPTS) for f in result.findings))
+    tail: dict[str, Any] = {"coverage": result.coverage, "summary": result.summary}
+    out.write(b"," + orjson.dumps(tail, option=_OPTS)[1:])
     out.write(b"\n")

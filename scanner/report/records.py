@@ -4,41 +4,78 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from scanner import __version__
-from scanner.pipeline import Assessed, ScanResult
+from scanner.pipeline import Assessed, Profile, ScanResult
+from scanner.scoring.findings import Finding
 
 SCHEMA_VERSION = 1
 
 
-def resource_record(a: Assessed) -> dict[str, Any]:
-    """One ``resources[]`` element, exactly as DESIGN.md's JSON contract lists it (plus additions)."""
-    res, svc = a.res, a.service
+def _own(a: Assessed) -> dict[str, Any]:
+    """The fields that differ from one resource to the next."""
+    res = a.res
     return {
         "id": res.id,
         "provider": res.provider,
         "native_type": res.native_type,
-        "service": svc.type if svc else None,
-        "category": svc.category if svc else None,
         "name": res.name,
         "account": res.account,
         "region": res.region,
-        "placement": a.placement,
-        "country": a.country,
-        "locations": list(a.locations),
-        "data_classes": list(a.classes),
         "classification_source": a.class_source,
-        "key_control": a.key_control,
-        "operator": a.operator,
-        "controller_country": a.controller_country,
-        "laws": [{"id": h.law, "trigger": h.trigger, "via": list(h.via), "foreign": h.foreign,
-                  "weight": h.weight} for h in a.hits],
-        "exposure": {"score": a.exposure, "level": a.exposure_level},
         "lockin": {"score": a.lockin, "level": a.lockin_level,
-                   "portability": str(svc.portability) if svc else None},
+                   "portability": str(a.service.portability) if a.service else None},
         "migration": {"effort": a.effort, "level": a.effort_level, "data_gb": res.size_gb,
                       "alternatives": a.alternatives},
         "sources": res.source.split(";") if res.source else [],
     }
+
+
+def _shared(profile: Profile) -> dict[str, Any]:
+    """The fields every resource of one placement profile has in common."""
+    svc = profile.service
+    return {
+        "service": svc.type if svc else None,
+        "category": svc.category if svc else None,
+        "placement": profile.placement,
+        "country": profile.country,
+        "locations": list(profile.locations),
+        "data_classes": list(profile.classes),
+        "key_control": profile.key_control,
+        "operator": profile.operator,
+        "controller_country": profile.controller_country,
+        "laws": [{"id": h.law, "trigger": h.trigger, "via": list(h.via), "foreign": h.foreign,
+                  "weight": h.weight} for h in profile.hits],
+        "exposure": {"score": profile.exposure, "level": profile.exposure_level},
+    }
+
+
+def resource_record(a: Assessed) -> dict[str, Any]:
+    """One ``resources[]`` element, exactly as DESIGN.md's JSON contract lists it (plus additions)."""
+    return {**_own(a), **_shared(a.profile)}
+
+
+class ResourceEncoder:
+    """Serialises ``resources[]`` elements, encoding each profile's shared part once.
+
+    The result is byte-for-byte the JSON of :func:`resource_record` with the keys in another
+    order; profiles of resources with flows of their own are unique and simply not reused.
+    """
+
+    def __init__(self, max_cached: int = 20000):
+        self._cache: dict[int, bytes] = {}
+        self._max = max_cached
+
+    def encode(self, a: Assessed) -> bytes:
+        key = id(a.profile)
+        shared = self._cache.get(key)
+        if shared is None:
+            shared = orjson.dumps(_shared(a.profile), option=orjson.OPT_NON_STR_KEYS)[1:-1]
+            if len(self._cache) >= self._max:
+                self._cache.clear()
+            self._cache[key] = shared
+        return orjson.dumps(_own(a), option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
 
 
 def header(result: ScanResult) -> dict[str, Any]:
@@ -61,6 +98,9 @@ def flow_records(result: ScanResult) -> list[dict[str, Any]]:
              "target_region": f.target_region} for f in result.flows]
 
 
+def finding_record(f: Finding) -> dict[str, Any]:
+    return {"id": f.id, "severity": f.severity, "rule": f.rule, "resource": f.resource, "message": f.message}
+
+
 def finding_records(result: ScanResult) -> list[dict[str, Any]]:
-    return [{"id": f.id, "severity": f.severity, "rule": f.rule, "resource": f.resource, "message": f.message}
-            for f in result.findings]
+    return [finding_record(f) for f in result.findings]
