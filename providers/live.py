@@ -53,6 +53,9 @@ class LiveOptions:
     projects: tuple[str, ...] = ()
     # common
     max_workers: int = 8
+    #: Worker processes for regional AWS calls: 0 = automatic (one per CPU, up to 4, for estates of
+    #: 100 or more region × service calls), 1 = threads only.
+    processes: int = 0
     show_progress: bool = False
     #: Test hooks: endpoint overrides passed to the SDK clients (never set by the CLI).
     endpoints: Mapping[str, str] = field(default_factory=dict)

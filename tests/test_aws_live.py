@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import orjson
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
@@ -487,3 +488,25 @@ def test_via_config_reads_select_results(endpoint: str, estate: dict[str, Any]) 
     }
     assert {(f.source, f.target, f.kind) for f in items if isinstance(f, Flow)} == {
         ("arn:aws:s3:::excare-phi-records-euc1", "arn:aws:s3:::excare-phi-records-dr-use1", FlowKind.REPLICATION)}
+
+
+def test_worker_processes_collect_the_same_records(endpoint: str, estate: dict[str, Any]) -> None:
+    """Regions sharded over worker processes (each with its own guarded session) give what threads give."""
+    def run(processes: int) -> list[bytes]:
+        opts = LiveOptions(provider="aws", regions=REGIONS, endpoints={"aws": endpoint}, max_workers=8,
+                           org=True, processes=processes)
+        out = []
+        for x in collector("aws")(opts):
+            if isinstance(x, RawRecord):
+                # moto stamps some records (the default Athena work group) with the time of the call
+                record = {k: v for k, v in x.record.items() if k != "configuration"}
+                conf = {k: v for k, v in (x.record.get("configuration") or {}).items() if "Time" not in k}
+                out.append(orjson.dumps({**record, "configuration": conf}, option=orjson.OPT_SORT_KEYS))
+            else:
+                out.append(repr(x).encode())
+        return sorted(out)
+
+    threaded = run(1)
+    assert threaded and run(2) == threaded
+    assert live.process_count(LiveOptions(provider="aws", max_workers=8), 10) == 1
+    assert live.process_count(LiveOptions(provider="aws", max_workers=1), 1000) == 1
