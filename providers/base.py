@@ -219,6 +219,14 @@ class _Counting(io.RawIOBase):
         return data
 
 
+def _syntax_error(inp: InputFile, truncated: bool, truncated_text: str, invalid_text: str, position: str,
+                  invalid_hint: str) -> InventoryFormatError:
+    """One message for a document cut short (export again) or malformed (say what to check)."""
+    if truncated:
+        return InventoryFormatError(inp.display, truncated_text, position, "the export is incomplete; export it again")
+    return InventoryFormatError(inp.display, invalid_text, position, invalid_hint)
+
+
 def iter_json_items(inp: InputFile, prefix: str) -> Iterator[Any]:
     """Stream the elements found at ijson ``prefix`` (e.g. ``configurationItems.item``).
 
@@ -230,13 +238,9 @@ def iter_json_items(inp: InputFile, prefix: str) -> Iterator[Any]:
         try:
             yield from ijson.items(counter, prefix, use_float=True)
         except ijson.IncompleteJSONError as exc:
-            truncated = "premature EOF" in str(exc)
-            raise InventoryFormatError(
-                inp.display,
-                "truncated JSON" if truncated else f"invalid JSON: {str(exc).splitlines()[0]}",
-                f"byte {counter.offset}",
-                "the export is incomplete; export it again" if truncated
-                else "check the file was not edited or mixed with other output") from None
+            raise _syntax_error(inp, "premature EOF" in str(exc), "truncated JSON",
+                                f"invalid JSON: {str(exc).splitlines()[0]}", f"byte {counter.offset}",
+                                "check the file was not edited or mixed with other output") from None
         except (OSError, EOFError, zlib.error) as exc:
             raise InventoryFormatError(inp.display, f"corrupt or truncated gzip data: {exc}",
                                        f"byte {counter.offset}", "re-download or re-export the file") from None
@@ -253,13 +257,9 @@ def iter_ndjson(inp: InputFile) -> Iterator[tuple[int, Any]]:
                 try:
                     yield lineno, orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    last = not line.endswith(b"\n")
-                    raise InventoryFormatError(
-                        inp.display,
-                        "truncated line" if last else f"invalid JSON: {exc.msg}",
-                        f"{lineno}:{exc.colno}",
-                        "the export is incomplete; export it again" if last
-                        else "each line must be one JSON object") from None
+                    raise _syntax_error(inp, not line.endswith(b"\n"), "truncated line",
+                                        f"invalid JSON: {exc.msg}", f"{lineno}:{exc.colno}",
+                                        "each line must be one JSON object") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise InventoryFormatError(inp.display, f"corrupt or truncated gzip data: {exc}",
                                    f"after line {lineno}", "re-download or re-export the file") from None
