@@ -28,8 +28,11 @@ from scanner.kb.schema import (
     CertificationScheme,
     ClassificationRule,
     Country,
+    CsfObjective,
     DataClass,
+    EgressPrice,
     Entity,
+    ExchangeRate,
     Law,
     Provider,
     Region,
@@ -110,6 +113,9 @@ _TABLES: dict[str, Any] = {
     "services": TypeAdapter(list[Service]),
     "alternatives": TypeAdapter(list[Alternative]),
     "rules": TypeAdapter(list[ClassificationRule]),
+    "egress_prices": TypeAdapter(list[EgressPrice]),
+    "exchange_rates": TypeAdapter(list[ExchangeRate]),
+    "csf_objectives": TypeAdapter(list[CsfObjective]),
 }
 #: File-level keys that describe a file rather than contribute a table.
 _FILE_META = {"source", "as_of", "version", "description"}
@@ -130,6 +136,9 @@ class KnowledgeBase:
     alternatives: dict[str, Alternative] = field(default_factory=dict)
     rules: list[ClassificationRule] = field(default_factory=list)
     weights: Weights | None = None
+    egress_prices: dict[str, EgressPrice] = field(default_factory=dict)
+    exchange_rates: dict[str, ExchangeRate] = field(default_factory=dict)
+    csf_objectives: dict[str, CsfObjective] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     digest: str = ""
@@ -285,6 +294,10 @@ class KnowledgeBase:
                 problems.append(f"alternative {alternative.id}: unknown provider {alternative.provider}")
             problems.extend(f"alternative {alternative.id}: unknown certification scheme {scheme}"
                             for scheme in alternative.certifications if scheme not in self.schemes)
+        problems.extend(f"egress price {p}: unknown provider" for p in self.egress_prices if p not in self.providers)
+        problems.extend(f"egress price {p.provider}: no exchange rate for {p.currency}"
+                        for p in self.egress_prices.values()
+                        if p.currency != "EUR" and p.currency not in self.exchange_rates)
         if self.weights is None:
             problems.append("weights.yaml: missing")
         else:
@@ -418,6 +431,12 @@ def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> Non
             put(kb.alternatives, rec.id, rec)
         elif table == "rules":
             kb.rules.append(rec)
+        elif table == "egress_prices":
+            put(kb.egress_prices, rec.provider, rec)
+        elif table == "exchange_rates":
+            put(kb.exchange_rates, rec.currency, rec)
+        elif table == "csf_objectives":
+            put(kb.csf_objectives, rec.id, rec)
         elif table == "services":
             put(kb.services, (rec.provider, rec.type), rec)
             for name in (rec.type, *rec.aliases):

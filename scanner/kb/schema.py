@@ -256,3 +256,56 @@ class ClassificationRule(BaseModel):
     tag_keys: list[str] = Field(default_factory=list)
     tag_values: list[str] = Field(default_factory=list)
     name_terms: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- migration planning
+
+
+class EgressPrice(Record):
+    """A provider's published price for data sent to the internet (first paid tier).
+
+    Used to estimate what leaving a provider costs before the EU Data Act removes switching
+    charges (Regulation (EU) 2023/2854, Art. 29: none from 2027-01-12).
+    """
+
+    provider: Slug
+    price_per_unit: float = Field(ge=0)  # price of the first paid tier, per ``unit`` of data
+    currency: Literal["EUR", "USD"]
+    unit: Literal["GB", "GiB"] = "GB"
+    free_per_month: float = Field(default=0, ge=0)  # free allowance per month, in ``unit`` (not applied)
+    tier: str = ""  # the tier as published, e.g. "first 10 TB / month"
+    note: str = ""
+
+
+class ExchangeRate(Record):
+    """A reference exchange rate: how many units of ``currency`` one euro buys."""
+
+    currency: Literal["USD"]
+    per_eur: float = Field(gt=0)
+
+
+class CsfAnswer(BaseModel):
+    """One rung of a criterion's answer ladder and the SEAL level it guarantees."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    answer: str
+    seal: int = Field(ge=0, le=4)
+
+
+class CsfCriterion(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^\d\.\d$")
+    name: str
+    ladder: list[CsfAnswer] = Field(min_length=2)
+    #: Whether sovscan answers it from the knowledge base and the inventory; else manual assessment.
+    automated: bool = False
+    how: str = ""  # how sovscan answers it (for automated criteria)
+
+
+class CsfObjective(Record):
+    """An objective of the European Commission's Cloud Sovereignty Framework (SOV-1 … SOV-8)."""
+
+    id: str = Field(pattern=r"^SOV-[1-8]$")
+    name: str
+    weight: float = Field(ge=0, le=1)
+    criteria: list[CsfCriterion] = Field(default_factory=list)

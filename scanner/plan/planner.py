@@ -1,0 +1,407 @@
+"""The planner: which alternative fits each resource, which resources move together, in what order.
+
+1. **Scope.** Every resource whose provider is not one of the ``--target`` providers moves.
+2. **Choice.** Among the service's catalogue alternatives, an offer fits when its provider is a
+   target and it holds the required certifications; open-source software fits when ``open-source``
+   is a target, hosted on the first target provider that has a compute offer holding the required
+   certifications (or self-hosted when no provider is a target). Certifications are required of
+   resources that hold data (``data_bearing``): by default what their data classes need in the
+   home country (``required_certifications``: health data in France → HDS), or what ``--require``
+   says. Candidates are tried in ``--target`` order, then in catalogue order.
+3. **Units.** Resources that must move together: connected through copy flows (replication,
+   replica, failover, backup, multi-region), network peering, encryption keys, or containment
+   (an Azure database inside its server, a Cloud KMS key inside its key ring).
+4. **Waves.** Units holding health data reachable by a foreign law first, then other sensitive
+   data so reachable, then any other exposed unit, then the rest; a unit another one depends on
+   (the origin of a CDN, the sink of a log flow) is pulled into the wave of its dependant. Units
+   where nothing can move are left out of the waves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.kb.loader import KnowledgeBase
+from scanner.kb.schema import Alternative, Service
+from scanner.pipeline import Assessed, ScanResult
+from scanner.plan.costs import Egress, EgressPricer
+from scanner.scoring.findings import HEALTH, SENSITIVE
+from scanner.scoring.migration import required_schemes
+
+OPEN_SOURCE = "open-source"
+SELF_HOSTED = "self-hosted"
+#: Flow kinds whose two ends must move together (a copy left behind keeps the exposure).
+TOGETHER_KINDS = frozenset({"replication", "replica", "failover", "backup", "multi-region", "peering"})
+#: Flow kinds that order units: (kind, True when the flow's source must move first).
+ORDER_KINDS = {"cdn": True, "logs": False}
+WAVE_NAMES = {1: "health data reachable by a foreign law",
+              2: "other sensitive data reachable by a foreign law",
+              3: "other resources reachable by a foreign law",
+              4: "resources no foreign law reaches"}
+
+
+NO_EGRESS = Egress(0.0, 0.0, None)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the user asked for."""
+
+    targets: tuple[str, ...]
+    require: frozenset[str] | None = None  # None: what each resource's data classes need
+    bandwidth_mbps: float = 1000.0
+    exit_date: dt.date = field(default_factory=dt.date.today)
+    usd_per_eur: float | None = None
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return tuple(t for t in self.targets if t != OPEN_SOURCE)
+
+
+@dataclass
+class Move:
+    """One resource of a unit, with its chosen alternative (or why there is none)."""
+
+    a: Assessed
+    alternative: Alternative | None
+    host: str | None  # provider that will run it (the offer's provider, the host of open-source software)
+    region: str | None  # target region of the host provider
+    native_type: str | None  # the host's service type used to re-score
+    reason: str | None
+    required: tuple[str, ...]
+    data_gb: float = 0.0  # volume to transfer (0 for a replica rebuilt from its moved primary)
+    egress: Egress = NO_EGRESS
+
+    @property
+    def moves(self) -> bool:
+        return self.alternative is not None
+
+
+@dataclass
+class Unit:
+    id: str
+    moves: list[Move]
+    depends_on: list[str] = field(default_factory=list)
+    wave: int | None = None
+    band: int = 4
+    exposure_max: float = 0.0
+    exposure_after_max: float | None = None
+
+    @property
+    def movable(self) -> bool:
+        return any(m.moves for m in self.moves)
+
+    @property
+    def effort(self) -> int:
+        return sum(m.a.effort or 0 for m in self.moves if m.moves)
+
+    @property
+    def data_gb(self) -> float:
+        return round(sum(m.data_gb for m in self.moves if m.moves), 3)
+
+    def egress(self, attr: str) -> float | None:
+        values: list[float | None] = [getattr(m.egress, attr) for m in self.moves if m.moves]
+        if any(v is None for v in values):
+            return None
+        return round(sum(v for v in values if v is not None), 2)
+
+
+#: (alternative, host, region, native type, reason when no alternative fits)
+Choice = tuple[Alternative | None, str | None, str | None, str | None, str | None]
+
+
+class Chooser:
+    """Picks the alternative for each resource; memoised per (service, required, country)."""
+
+    def __init__(self, kb: KnowledgeBase, options: PlanOptions, home: str):
+        self.kb = kb
+        self.options = options
+        self.home = home
+        self.rank = {t: i for i, t in enumerate(options.targets)}
+        self._memo: dict[tuple[Any, ...], Choice] = {}
+
+    def required(self, a: Assessed) -> tuple[str, ...]:
+        if a.service is not None and not a.service.data_bearing:
+            return ()
+        if self.options.require is not None:
+            return tuple(sorted(self.options.require))
+        return tuple(sorted(required_schemes(self.kb, a.classes, self.home)))
+
+    def host_for_open_source(self, required: tuple[str, ...]) -> tuple[str | None, str | None]:
+        """(host provider or None for self-hosted, reason when no host fits)."""
+        if not self.options.providers:
+            return None, None
+        for provider in self.options.providers:
+            for alt in self.kb.alternatives.values():
+                if (alt.provider == provider and alt.kind == "offer" and alt.category == "compute"
+                        and set(required).issubset(alt.certifications)):
+                    return provider, None
+        return None, (f"no target provider has a compute offer holding {', '.join(required)} to host it"
+                      if required else "no target provider has a compute offer to host it")
+
+    def choose(self, a: Assessed) -> Choice:
+        """(alternative, host, region, native type, reason when no alternative fits)."""
+        svc = a.service
+        required = self.required(a)
+        country = a.country if a.country and self.kb.in_eea(a.country) else self.home
+        key = (id(svc), a.res.provider, a.res.native_type, required, country, a.effort)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._choose(svc, a, required, country)
+        return found
+
+    def _choose(self, svc: Service | None, a: Assessed, required: tuple[str, ...], country: str) -> Choice:
+        if svc is None:
+            return None, None, None, None, f"type {a.res.native_type} is not in the catalogue"
+        if svc.effort == 0 and not svc.alternatives:
+            return None, None, None, None, "nothing to move: re-created with the resource it belongs to (effort 0)"
+        if not svc.alternatives:
+            return None, None, None, None, f"no alternative to {svc.name} in the catalogue ({svc.portability})"
+        candidates: list[tuple[int, int, Alternative]] = []
+        off_target: list[str] = []
+        lacking: list[str] = []
+        for order, alt_id in enumerate(svc.alternatives):
+            alt = self.kb.alternatives.get(alt_id)
+            if alt is None:
+                continue
+            target = OPEN_SOURCE if alt.kind == "open-source" else (alt.provider or "")
+            if target not in self.rank:
+                off_target.append(alt.id)
+                continue
+            if alt.kind == "offer" and not set(required).issubset(alt.certifications):
+                missing = sorted(set(required) - set(alt.certifications))
+                lacking.append(f"{alt.id} lacks {', '.join(missing)}")
+                continue
+            candidates.append((self.rank[target], order, alt))
+        host_problem: str | None = None
+        for _, _, alt in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if alt.kind == "offer":
+                host = alt.provider
+            else:
+                host, host_problem = self.host_for_open_source(required)
+                if host_problem:
+                    continue
+            region = pick_region(self.kb, host, country, self.home) if host else None
+            return alt, host or SELF_HOSTED, region, self.native_type(svc, alt, host), None
+        reasons = []
+        if lacking:
+            reasons.append("; ".join(lacking))
+        if host_problem:
+            reasons.append(f"open-source software: {host_problem}")
+        if off_target:
+            reasons.append(f"other alternatives are not among the targets ({', '.join(off_target)})")
+        return None, None, None, None, "no fitting alternative: " + ("; ".join(reasons) or "none in the catalogue")
+
+    def native_type(self, svc: Service, alt: Alternative, host: str | None) -> str:
+        """The host's service type that stands for the alternative when the what-if re-scores.
+
+        An offer maps to the service of its provider, of the same category, that shares the most
+        catalogue alternatives with the service it replaces (the provider's S3-compatible bucket
+        for S3). Open-source software is run on the host's virtual machines.
+        """
+        if host is None:
+            return f"{SELF_HOSTED}:{alt.id}"
+        pool = [s for (p, _), s in self.kb.services.items() if p == host]
+        if alt.kind == "open-source":
+            vms = sorted((s for s in pool if s.category == "compute"),
+                         key=lambda s: (str(s.portability) != "standard", s.effort, s.type))
+            return vms[0].type if vms else f"{host}:{alt.id}"
+        if self.kb.service(host, alt.id) is not None:  # an offer catalogued under its own id (offers.yaml)
+            return alt.id
+        wanted = set(svc.alternatives)
+        same = [s for s in pool if s.category == alt.category] or pool
+        best = sorted(same, key=lambda s: (-len(wanted & set(s.alternatives)), s.type))
+        return best[0].type if best and (best[0].category == alt.category or wanted & set(best[0].alternatives)) \
+            else f"{host}:{alt.id}"
+
+
+def pick_region(kb: KnowledgeBase, provider: str, country: str, home: str) -> str | None:
+    """A region of ``provider`` in ``country``, else in the home country, else anywhere in the EEA.
+
+    Among several, the shortest code, then alphabetical (``gra`` before ``gra11``): a reproducible
+    choice, documented in docs/plan.md; the plan names the region so a reader can change it.
+    """
+    regions = [r for (p, _), r in kb.regions.items() if p == provider and r.country and str(r.kind) == "region"]
+    for wanted in (country, home):
+        here = sorted((r.code for r in regions if r.country == wanted), key=lambda c: (len(c), c))
+        if here:
+            return here[0]
+    eea = sorted((r.code for r in regions if r.country and kb.in_eea(r.country)), key=lambda c: (len(c), c))
+    return eea[0] if eea else None
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(x, x) != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _containers(rid: str, ids: set[str]) -> Iterable[str]:
+    """Resources whose id is a prefix of ``rid`` by whole ``type/name`` pairs (Azure, GCP)."""
+    parts = rid.split("/")
+    for end in range(len(parts) - 2, 2, -2):
+        prefix = "/".join(parts[:end])
+        if prefix in ids:
+            yield prefix
+
+
+def band_of(a: Assessed) -> int:
+    foreign = any(h.foreign and h.weight > 0 for h in a.hits)
+    data = a.service.data_bearing if a.service is not None else True
+    cls = set(a.classes)
+    if foreign and data and cls & HEALTH:
+        return 1
+    if foreign and data and cls & SENSITIVE:
+        return 2
+    if foreign:
+        return 3
+    return 4
+
+
+@dataclass
+class Planned:
+    """What :func:`plan_units` concludes."""
+
+    moving: list[Move]
+    staying: list[Assessed]
+    units: list[Unit]
+    waves: list[list[str]]
+    unknown_egress_providers: list[str]
+
+
+def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
+    kb = result.kb
+    chooser = Chooser(kb, options, result.home_country)
+    pricer = EgressPricer(kb, options.exit_date, options.usd_per_eur)
+    targets = set(options.providers)
+    moving: list[Move] = []
+    staying: list[Assessed] = []
+    for a in result.assessed:
+        if a.res.provider in targets:
+            staying.append(a)
+            continue
+        alt, host, region, native, reason = chooser.choose(a)
+        moving.append(Move(a, alt, host, region, native, reason, chooser.required(a)))
+    by_id = {m.a.res.id: m for m in moving}
+    ids = set(by_id)
+
+    union = _Union()
+    for rid in ids:
+        union.find(rid)
+    order_edges: list[tuple[str, str]] = []  # (must move first, then)
+    copy_sources: dict[str, list[str]] = defaultdict(list)  # copy → its primaries
+    for flow in result.flows:
+        kind = str(flow.kind)
+        if flow.source not in ids or flow.target not in ids:
+            continue
+        if kind in TOGETHER_KINDS:
+            union.join(flow.source, flow.target)
+            if kind != "peering":
+                copy_sources[flow.target].append(flow.source)
+        elif kind in ORDER_KINDS:
+            source_first = ORDER_KINDS[kind]
+            order_edges.append((flow.source, flow.target) if source_first
+                               else (flow.target, flow.source))
+    for m in moving:
+        key = m.a.res.key
+        if key is not None and key.key_id and key.key_id in ids:
+            union.join(m.a.res.id, key.key_id)
+        for parent in _containers(m.a.res.id, ids):
+            union.join(m.a.res.id, parent)
+
+    unknown_egress: set[str] = set()
+    for m in moving:
+        if not m.moves:
+            continue
+        # A replica or copy is rebuilt at the destination from its primary when both move.
+        # (Two resources listed as copies of each other are both counted: never under-estimate.)
+        rid = m.a.res.id
+        primary_moves = any(by_id[src].moves and rid not in copy_sources.get(src, ())
+                            for src in copy_sources.get(rid, ()))
+        m.data_gb = 0.0 if primary_moves else float(m.a.res.size_gb or 0.0)
+        m.egress = pricer.cost(m.a.res.provider, m.data_gb)
+        if m.egress.list_eur is None:
+            unknown_egress.add(m.a.res.provider)
+
+    groups: dict[str, list[Move]] = defaultdict(list)
+    for m in moving:  # inventory order inside a unit
+        groups[union.find(m.a.res.id)].append(m)
+    units = [Unit("", ms) for ms in groups.values()]
+    unit_of: dict[str, Unit] = {}
+    for u in units:
+        u.band = min(band_of(m.a) for m in u.moves)
+        u.exposure_max = max(m.a.exposure for m in u.moves)
+        for m in u.moves:
+            unit_of[m.a.res.id] = u
+    deps: dict[int, set[int]] = defaultdict(set)  # unit → units it depends on (by list index)
+    index = {id(u): i for i, u in enumerate(units)}
+    for first, then in order_edges:
+        uf, ut = unit_of[first], unit_of[then]
+        if uf is not ut:
+            deps[index[id(ut)]].add(index[id(uf)])
+
+    movable = [i for i, u in enumerate(units) if u.movable]
+    wave_of = {i: units[i].band for i in movable}
+    changed = True
+    while changed:  # pull prerequisites into the wave of their dependants (fixpoint)
+        changed = False
+        for dependant, prereqs in deps.items():
+            if dependant not in wave_of:
+                continue
+            for p in prereqs:
+                if p in wave_of and wave_of[p] > wave_of[dependant]:
+                    wave_of[p] = wave_of[dependant]
+                    changed = True
+
+    def priority(i: int) -> tuple[Any, ...]:
+        u = units[i]
+        return (-u.exposure_max, -u.data_gb, min(m.a.res.id for m in u.moves))
+
+    ordered: list[int] = []
+    waves_idx: list[list[int]] = []
+    for band in sorted(set(wave_of.values())):
+        members = [i for i in movable if wave_of[i] == band]
+        waves_idx.append(_topological(members, deps, priority, set(ordered)))
+        ordered.extend(waves_idx[-1])
+    blocked = sorted((i for i in range(len(units)) if i not in wave_of), key=priority)
+    width = max(2, len(str(len(units))))
+    for n, i in enumerate(ordered + blocked, start=1):
+        units[i].id = f"U{n:0{width}d}"
+    for w, members in enumerate(waves_idx, start=1):
+        for i in members:
+            units[i].wave = w
+    for i, u in enumerate(units):
+        u.depends_on = sorted(units[p].id for p in deps.get(i, ()))
+    final = [units[i] for i in ordered + blocked]
+    waves = [[units[i].id for i in members] for members in waves_idx]
+    return Planned(moving, staying, final, waves, sorted(unknown_egress))
+
+
+def _topological(members: list[int], deps: dict[int, set[int]], priority: Any, done: set[int]) -> list[int]:
+    """Kahn's algorithm inside one wave, most urgent unit first among those ready."""
+    pending = set(members)
+    out: list[int] = []
+    while pending:
+        ready = [i for i in pending if not (deps.get(i, set()) & pending)]
+        if not ready:  # a cycle cannot arise from cdn/logs edges between units; stay safe
+            ready = list(pending)
+        nxt = min(ready, key=priority)
+        out.append(nxt)
+        pending.discard(nxt)
+    return out

@@ -1,0 +1,145 @@
+"""Renderers of a plan document: JSON, CSV (one row per resource), Markdown, terminal, DORA CSV.
+
+Every renderer reads the JSON document of :func:`scanner.plan.document.plan_document`, so the
+forms cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+
+CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "data_classes",
+               "required_certifications", "alternative", "alternative_provider", "host", "target_region",
+               "certifications", "reason", "effort", "data_gb", "egress_cost_eur", "exposure_before",
+               "exposure_after")
+
+
+def write_json(doc: dict[str, Any], out: IO[str]) -> None:
+    json.dump(doc, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def write_csv(doc: dict[str, Any], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for unit in doc["units"]:
+        for r in unit["resources"]:
+            alt = r["alternative"] or {}
+            writer.writerow([
+                unit["id"], unit["wave"] or "", r["id"], r["name"], r["provider"], r["service"] or "",
+                r["region"] or "", " ".join(r["data_classes"]), " ".join(r["required_certifications"]),
+                alt.get("id", ""), alt.get("provider") or ("" if not alt else "open-source"), alt.get("host", ""),
+                alt.get("region") or "", " ".join(alt.get("certifications", [])), r["reason"] or "",
+                r["effort"], r["data_gb"], "" if r["egress_cost_eur"] is None else r["egress_cost_eur"],
+                r["exposure_before"], "" if r["exposure_after"] is None else r["exposure_after"]])
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _eur(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:,.2f} €"
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    o, t, b, a = doc["options"], doc["totals"], doc["before"], doc["after"]
+    lines = [f"# Migration plan{' — ' + _md(doc['organization']) if doc['organization'] else ''}", "",
+             f"Targets: {', '.join(o['targets'])}; certifications required: "
+             f"{', '.join(o['require']) if o['require'] else 'what each resource’s data classes need'}; "
+             f"bandwidth {o['bandwidth_mbps']:g} Mbit/s; exit date {o['exit_date']}"
+             + (" (EU Data Act: no switching charges from 2027-01-12)" if o["data_act_no_switching_charges"] else "")
+             + ".", "",
+             "## Before and after", "",
+             "| | before | after |", "|---|---|---|",
+             f"| exposure (0-100) | {b['exposure']} ({b['exposure_level']}) | "
+             f"{a['exposure']} ({a['exposure_level']}) |",
+             f"| resources reachable by a foreign law | {b['exposed_resources']} | {a['exposed_resources']} |",
+             f"| health-data resources reachable by a foreign law | {b['health_resources_reachable']} | "
+             f"{a['health_resources_reachable']} |",
+             f"| lock-in (0-100) | {b['lockin']} | {a['lockin']} |",
+             f"| concentration (HHI, 0-10000) | {b['concentration_hhi_10000']} | {a['concentration_hhi_10000']} |",
+             f"| critical findings | {b['findings']['critical']} | {a['findings']['critical']} |", "",
+             "The *after* column is a full re-scoring of the estate with the planned placements.", "",
+             "## Totals", "",
+             f"- units: {t['units']} ({t['units_in_waves']} in waves), resources moving: {t['resources_moving']}, "
+             f"without a fitting alternative: {t['resources_without_alternative']}",
+             f"- effort: {t['effort']} points; data: {t['data_gb']:g} GB; transfer: {t['transfer_hours']:g} h",
+             f"- egress: {_eur(t['egress_cost_eur'])} (at list price: {_eur(t['egress_list_eur'])})", "",
+             "## Waves", ""]
+    for w in doc["waves"]:
+        lines.append(f"- **Wave {w['wave']}** ({'; '.join(w['priority'])}): {', '.join(w['units'])} — "
+                     f"{w['effort']} points, {w['data_gb']:g} GB, {w['transfer_hours']:g} h")
+    lines += ["", "## Units", ""]
+    for u in doc["units"]:
+        wave = f"wave {u['wave']}" if u["wave"] else "not planned (nothing can move)"
+        deps = f", after {', '.join(u['depends_on'])}" if u["depends_on"] else ""
+        after = "" if u["exposure_after"] is None else f" → {u['exposure_after']}"
+        lines += [f"### {u['id']} ({wave}{deps})", "",
+                  f"{u['effort']} points, {u['data_gb']:g} GB, egress {_eur(u['egress_cost_eur'])}, "
+                  f"{u['transfer_hours']:g} h; exposure {u['exposure_before']}{after}", "",
+                  "| resource | provider | classes | alternative | target | why not |", "|---|---|---|---|---|---|"]
+        for r in u["resources"]:
+            alt = r["alternative"]
+            lines.append(f"| `{_md(r['id'])}` | {r['provider']} | {' '.join(r['data_classes'])} | "
+                         f"{_md(alt['name']) + ' (' + ', '.join(alt['certifications']) + ')' if alt else '—'} | "
+                         f"{(alt['host'] or '') + ':' + (alt['region'] or '?') if alt else ''} | "
+                         f"{_md(r['reason'] or '')} |")
+        lines.append("")
+    lines += ["## Concentration and exit readiness", "",
+              f"HHI before {doc['concentration']['before']['hhi_10000']}, after "
+              f"{doc['concentration']['after']['hhi_10000']} (0-10000).", "",
+              "| provider | resources | share | sensitive share | data share | effort share | no alternative |",
+              "|---|---|---|---|---|---|---|"]
+    for pid, p in doc["concentration"]["before"]["providers"].items():
+        lines.append(f"| {pid} | {p['resources']} | {p['share_resources']:.1%} | {p['share_sensitive']:.1%} | "
+                     f"{p['share_data']:.1%} | {p['share_effort']:.1%} | {p['no_alternative']} |")
+    no_alt = doc["concentration"]["before"]["no_alternative"]
+    if no_alt:
+        lines += ["", "Workloads with no alternative at all:", ""]
+        lines += [f"- `{_md(x['id'])}`: {_md(x['reason'])}" for x in no_alt]
+    lines += ["", "## EU Cloud Sovereignty Framework evidence (SOV-2, SOV-3)", "",
+              "Levels are what the knowledge base supports (upper bounds until the manual criteria are "
+              "assessed); SOV-1 and SOV-4 to SOV-8 need manual assessment.", "",
+              "| provider | SOV-2 | why | SOV-3 | why |", "|---|---|---|---|---|"]
+    for side in ("before", "after"):
+        for ev in doc["csf"][side]:
+            s2, s3 = ev["SOV-2"], ev["SOV-3"]
+            why2 = "; ".join(f"{k} {v['answer']}" for k, v in s2["criteria"].items())
+            why3 = "; ".join(f"{k} {v['answer']}" for k, v in s3["criteria"].items())
+            lines.append(f"| {ev['provider']} ({side}) | ≤ {s2['seal']} | {_md(why2)} | ≤ {s3['seal']} | {_md(why3)} |")
+    lines += ["", "## Egress prices used", ""]
+    for pid, p in doc["egress_prices"].items():
+        lines.append(f"- {pid}: {p['price_per_unit']} {p['currency']}/{p['unit']} ({_md(p['tier'])}); "
+                     f"{_md(p['source'])}, {p['as_of']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_terminal(doc: dict[str, Any], console: Console) -> None:
+    b, a, t = doc["before"], doc["after"], doc["totals"]
+    head = Table(title="Before and after (re-scored)")
+    for col in ("", "before", "after"):
+        head.add_column(col)
+    head.add_row("exposure", f"{b['exposure']} {b['exposure_level']}", f"{a['exposure']} {a['exposure_level']}")
+    head.add_row("reachable by a foreign law", str(b["exposed_resources"]), str(a["exposed_resources"]))
+    head.add_row("lock-in", str(b["lockin"]), str(a["lockin"]))
+    head.add_row("concentration (HHI)", str(b["concentration_hhi_10000"]), str(a["concentration_hhi_10000"]))
+    console.print(head)
+    console.print(f"{t['units']} units, {len(doc['waves'])} waves; effort {t['effort']} points; {t['data_gb']:g} GB; "
+                  f"egress {_eur(t['egress_cost_eur'])} (list {_eur(t['egress_list_eur'])}); "
+                  f"{t['transfer_hours']:g} h at {doc['options']['bandwidth_mbps']:g} Mbit/s; "
+                  f"{t['resources_without_alternative']} resource(s) without a fitting alternative")
+    units = Table(title="Units")
+    for col in ("unit", "wave", "resources", "moving", "effort", "GB", "egress €", "exposure"):
+        units.add_column(col)
+    for u in doc["units"]:
+        moving = sum(1 for r in u["resources"] if r["alternative"])
+        units.add_row(u["id"], str(u["wave"] or "-"), str(len(u["resources"])), str(moving), str(u["effort"]),
+                      f"{u['data_gb']:g}", _eur(u["egress_cost_eur"]),
+                      f"{u['exposure_before']} → {u['exposure_after']}")
+    console.print(units)
