@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean sysdeps catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +24,33 @@ demo: $(STAMP)
 	$(VENV)/bin/sovscan run --inventory sample_inventories/ --org "Demo (all sample organisations)" --format table
 	@echo "Wrote out/result.json and out/summary.md"
 
-test: $(TSTAMP)
+# System packages the report tests use: Chromium (HTML rendered in a real browser), poppler-utils
+# (pdftotext reads the PDF back), Pango and fonts (WeasyPrint). Installed when missing (CI runs as root).
+SYSDEPS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+sysdeps:
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+	    && dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1; then :; else \
+	  echo "installing $(SYSDEPS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSDEPS); \
+	fi
+
+test: $(TSTAMP) sysdeps
 	$(PY) -m pytest -q
+
+# Report catalogues: extract the messages of the report templates, merge them into each language's
+# .po, compile the .mo files (committed, so an install needs no build step). Translate the new
+# entries in scanner/locale/<lang>/LC_MESSAGES/sovscan.po, then run this again.
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract -F scanner/locale/babel.cfg --no-location --sort-output --project sovscan \
+	  --version 0.1.0 --copyright-holder "sovscan contributors" --msgid-bugs-address "sovscan contributors" \
+	  -o scanner/locale/sovscan.pot .
+	$(VENV)/bin/pybabel update -i scanner/locale/sovscan.pot -d scanner/locale -D sovscan \
+	  --width 100 --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d scanner/locale -D sovscan --statistics
 
 bench: $(TSTAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/live_parallel.py --repeat 3
 
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check scanner providers graphs tests benchmarks

@@ -30,6 +30,12 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     md = "md"
+    html = "html"
+
+
+class Lang(StrEnum):
+    en = "en"
+    fr = "fr"
 
 
 class Level(StrEnum):
@@ -99,6 +105,11 @@ def run(
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
     fail_on: Annotated[Level | None, typer.Option(
         "--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the HTML output.")] = Lang.en,
+    save: Annotated[bool, typer.Option(
+        "--save", help="Store this scan as a snapshot in the history database (for quarterly reports).")] = False,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="History database (default: in the user's data directory).")] = None,
     provider: Annotated[Provider | None, typer.Option(
         "--provider", help="Collect live from this cloud, read-only.", rich_help_panel=LIVE)] = None,
     profile: Annotated[str | None, typer.Option(
@@ -161,9 +172,21 @@ def run(
     with gc_paused():
         result = _scan(inventory, config, as_of, org, live, export_inventory)
         try:
-            _write(result, chosen, output)
+            _write(result, chosen, output, lang.value)
         except OSError as exc:
             _fail(f"{output}: cannot write ({exc.strerror})")
+    if save:
+        from scanner.history import HistoryError
+        from scanner.history import save as save_snapshot
+
+        try:
+            info = save_snapshot(result, db)
+        except HistoryError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or db}: cannot write the history database ({exc.strerror})")
+        typer.echo(f"sovscan: saved snapshot {info.id} of {info.organization or 'the organisation'} "
+                   f"as of {info.as_of}", err=True)
     if strict and live is not None:
         from scanner.pipeline import INCOMPLETE_REASONS
 
@@ -180,7 +203,7 @@ def run(
             raise typer.Exit(1)
 
 
-def _write(result, fmt: Format, output: str) -> None:  # type: ignore[no-untyped-def]
+def _write(result, fmt: Format, output: str, lang: str = "en") -> None:  # type: ignore[no-untyped-def]
     if fmt is Format.json:
         from scanner.report.json_out import write_json
 
@@ -204,7 +227,11 @@ def _write(result, fmt: Format, output: str) -> None:  # type: ignore[no-untyped
                 render_terminal(result, Console(file=fh, width=120, force_terminal=False))
         return
     text_io = io.StringIO()
-    if fmt is Format.csv:
+    if fmt is Format.html:
+        from scanner.report.html import render_html
+
+        text_io.write(render_html(result, lang))
+    elif fmt is Format.csv:
         from scanner.report.csv_out import write_csv
 
         write_csv(result, text_io)
@@ -280,6 +307,17 @@ def kb_show(
     for key, rec in tables[what].items():  # type: ignore[attr-defined]
         label = "/".join(key) if isinstance(key, tuple) else key
         typer.echo(f"{label}\t{getattr(rec, 'name', '')}\t{rec.source}\t{rec.as_of}")
+
+
+from scanner.commands.plan import plan as _plan_command  # noqa: E402 - registered here, defined apart
+
+app.command(name="plan")(_plan_command)
+
+
+from scanner.commands import history_app, report  # noqa: E402 - commands of the quarterly report
+
+app.command("report")(report)
+app.add_typer(history_app, name="history")
 
 
 def _version(value: bool) -> None:

@@ -165,3 +165,19 @@ def test_config_overrides_weights_and_rules(tmp_path: Path) -> None:
     data = json.loads(r.stdout)
     assert data["organization"] == "Test org"
     assert all(res["exposure"]["score"] == 0 for res in data["resources"])
+
+
+def test_run_save_then_history_and_html(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    r = runner.invoke(app, ["run", "-i", str(HOSPITAL), "--format", "json", "--output", str(tmp_path / "r.json"),
+                            "--org", "GHGE", "--as-of", "2026-11-15", "--save", "--db", str(db)])
+    assert r.exit_code == 0, r.stderr
+    assert "saved snapshot" in r.stderr and db.is_file()
+    listed = runner.invoke(app, ["history", "list", "--db", str(db)])
+    assert listed.exit_code == 0 and "GHGE" in listed.stdout and "2026-11-15" in listed.stdout
+    page = tmp_path / "page.html"
+    r = runner.invoke(app, ["run", "-i", str(HOSPITAL), "--format", "html", "--lang", "fr", "--output", str(page)])
+    assert r.exit_code == 0, r.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and 'lang="fr"' in html
+    assert "<script" not in html.lower()

@@ -1,0 +1,543 @@
+"""Scan history: one snapshot per organisation and as-of date, in a local SQLite database.
+
+Quarterly reports compare a quarter with the one before and draw trends over every stored
+quarter, so each scan can be kept (``sovscan run --save``, ``sovscan report --save``). A snapshot
+holds what those comparisons need and nothing more: the summary, compact per-resource facts
+(id, provider, service, category, region, countries, data classes, foreign laws, exposure,
+lock-in, effort), findings, flows, coverage and the knowledge-base dates. Never raw records,
+tags, secrets or object contents.
+
+* The database defaults to the user's data directory (platformdirs: ``~/.local/share/sovscan/``
+  on Linux); ``--db PATH`` chooses another.
+* A snapshot is written in one transaction: a crash or an error leaves either the whole snapshot
+  or none of it (SQLite's rollback journal). Saving the same organisation and date again
+  replaces the earlier snapshot in that same transaction.
+* The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` lists the steps, each
+  applied in its own transaction when an older database is opened. A database written by a newer
+  sovscan is refused rather than misread.
+* With ``pseudonymize=True`` ids, names and accounts are stored as keyed pseudonyms
+  (:mod:`scanner.pseudonym`, key beside the database), so the database itself holds no
+  identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from scanner import __version__
+from scanner.pipeline import Assessed, ScanResult
+from scanner.pseudonym import Pseudonymizer
+from scanner.scoring.findings import HEALTH, SENSITIVE
+
+#: Data classes counted as sensitive in snapshots and reports (same set as the findings rules).
+SENSITIVE_CLASSES = frozenset(HEALTH | SENSITIVE)
+
+DB_NAME = "history.sqlite3"
+
+
+class HistoryError(Exception):
+    """The history database cannot be used (missing, newer schema, not a sovscan database)."""
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class SnapResource:
+    """The facts about one resource that quarter-to-quarter comparisons need."""
+
+    id: str
+    name: str
+    account: str | None
+    provider: str
+    service: str | None  # knowledge-base service type, None when unmapped
+    service_name: str | None
+    category: str | None
+    region: str | None
+    country: str | None
+    locations: tuple[str, ...]
+    classes: tuple[str, ...]
+    laws: tuple[str, ...]  # foreign laws that reach the data (weight > 0), strongest first
+    exposure: float
+    level: str
+    lockin: float | None
+    lockin_level: str
+    effort: int | None
+    effort_level: str
+    key_control: str
+    data_bearing: bool
+    alternatives: tuple[str, ...]  # alternative ids fitting the data held
+
+    @property
+    def sensitive(self) -> bool:
+        return bool(SENSITIVE_CLASSES.intersection(self.classes))
+
+    @property
+    def reachable(self) -> bool:
+        """Reachable by at least one foreign law."""
+        return bool(self.laws)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapFinding:
+    rule: str
+    severity: str
+    resource: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapFlow:
+    source: str
+    target: str
+    kind: str
+    target_region: str | None
+    target_countries: tuple[str, ...]
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """One stored snapshot, as ``history list`` shows it (no per-resource rows)."""
+
+    id: int
+    organization: str
+    as_of: str
+    generated_at: str
+    tool_version: str
+    kb_version: str
+    home_country: str
+    pseudonymized: bool
+    resources: int
+    exposed_resources: int
+    sensitive_exposed: int
+    exposure_score: float
+    lockin_score: float | None
+    effort: int
+    findings: int
+    replaced: bool = False  # set by save() when an earlier snapshot of the same key was replaced
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date.fromisoformat(self.as_of)
+
+
+@dataclass
+class Snapshot:
+    """A whole snapshot: loaded from the database, or taken from a scan in memory."""
+
+    info: SnapshotInfo
+    summary: dict[str, Any]
+    coverage: dict[str, Any]
+    kb_meta: dict[str, Any]
+    sources: list[dict[str, Any]]
+    resources: list[SnapResource] = field(default_factory=list)
+    findings: list[SnapFinding] = field(default_factory=list)
+    flows: list[SnapFlow] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- schema
+
+_V1 = (
+    """CREATE TABLE snapshot (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids of forgotten snapshots are never reused
+        organization TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        generated_at TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        kb_version TEXT NOT NULL,
+        home_country TEXT NOT NULL,
+        pseudonymized INTEGER NOT NULL,
+        resources INTEGER NOT NULL,
+        exposed_resources INTEGER NOT NULL,
+        sensitive_exposed INTEGER NOT NULL,
+        exposure_score REAL NOT NULL,
+        lockin_score REAL,
+        effort INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        coverage TEXT NOT NULL,
+        kb_meta TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        UNIQUE (organization, as_of)
+    )""",
+    """CREATE TABLE resource (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+        rid TEXT NOT NULL, name TEXT NOT NULL, account TEXT, provider TEXT NOT NULL,
+        service TEXT, service_name TEXT, category TEXT, region TEXT, country TEXT,
+        locations TEXT NOT NULL, classes TEXT NOT NULL, laws TEXT NOT NULL,
+        exposure REAL NOT NULL, level TEXT NOT NULL, lockin REAL, lockin_level TEXT NOT NULL,
+        effort INTEGER, effort_level TEXT NOT NULL, key_control TEXT NOT NULL,
+        data_bearing INTEGER NOT NULL, alternatives TEXT NOT NULL
+    )""",
+    "CREATE INDEX resource_snapshot ON resource (snapshot_id, rid)",
+    """CREATE TABLE finding (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+        rule TEXT NOT NULL, severity TEXT NOT NULL, resource TEXT NOT NULL, suffix TEXT NOT NULL
+    )""",
+    "CREATE INDEX finding_snapshot ON finding (snapshot_id)",
+    """CREATE TABLE flow (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+        source TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, target_region TEXT,
+        target_countries TEXT NOT NULL, evidence TEXT NOT NULL
+    )""",
+    "CREATE INDEX flow_snapshot ON flow (snapshot_id)",
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the statements that take a database from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    statements: Sequence[str]
+
+
+#: Every schema step, in order. Append new steps; never edit a released one.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "snapshots with per-resource facts, findings and flows", _V1),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply the steps a database has not had yet, each in its own transaction; return the version."""
+    current = schema_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise HistoryError(f"the history database has schema version {current}, newer than this sovscan "
+                           f"knows ({latest}): upgrade sovscan, or use another --db")
+    for step in migrations:
+        if step.version <= current:
+            continue
+        with _transaction(conn):
+            for statement in step.statements:
+                conn.execute(statement)
+            # user_version lives in the database header and is written in the same transaction.
+            conn.execute(f"PRAGMA user_version = {int(step.version)}")
+        current = step.version
+    return current
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (including KeyboardInterrupt)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def default_db() -> Path:
+    """The default history database: ``<user data dir>/sovscan/history.sqlite3`` (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("sovscan", appauthor=False) / DB_NAME
+
+
+def connect(db: Path | None = None, create: bool = True) -> sqlite3.Connection:
+    """Open (and migrate) a history database; ``create=False`` refuses a missing file."""
+    path = db or default_db()
+    if not path.exists():
+        if not create:
+            raise HistoryError(f"{path}: no history database yet (save a scan with --save first)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # isolation_level=None: transactions are explicit (_transaction), never implicit.
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(f"{path}: not a usable history database ({exc})") from exc
+    return conn
+
+
+# --------------------------------------------------------------------------- taking a snapshot
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _shared_facts(a: Assessed) -> tuple[Any, ...]:
+    """Columns every resource of one placement profile shares (encoded once per profile)."""
+    p = a.profile
+    svc = p.service
+    laws = tuple(dict.fromkeys(h.law for h in p.hits if h.foreign and h.weight > 0))
+    return (svc.type if svc else None, svc.name if svc else None, svc.category if svc else None,
+            p.country, p.locations, p.classes, laws, p.exposure, p.exposure_level, p.effort, p.effort_level,
+            p.key_control, svc.data_bearing if svc else True, tuple(alt["id"] for alt in p.alternatives))
+
+
+def iter_resources(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) -> Iterator[SnapResource]:
+    """The per-resource facts of a scan, pseudonymised when a pseudonymizer is given."""
+    cache: dict[int, tuple[Any, ...]] = {}
+    for a in result.assessed:
+        shared = cache.get(id(a.profile))
+        if shared is None:
+            shared = cache[id(a.profile)] = _shared_facts(a)
+        (service, service_name, category, country, locations, classes, laws, exposure, level, effort,
+         effort_level, key_control, data_bearing, alternatives) = shared
+        res = a.res
+        if pseudonymizer is not None:
+            rid = name = pseudonymizer.resource(res.id)
+            account = pseudonymizer.account(res.provider, res.account)
+        else:
+            rid, name, account = res.id, res.name or res.id, res.account
+        yield SnapResource(rid, name, account, res.provider, service, service_name, category,
+                           a.placement or res.region, country, locations, classes, laws, exposure, level,
+                           a.lockin, a.lockin_level, effort, effort_level, key_control, data_bearing,
+                           alternatives)
+
+
+def _flows(result: ScanResult, pseudonymizer: Pseudonymizer | None) -> list[SnapFlow]:
+    kb = result.kb
+    wanted = {f.target for f in result.flows}
+    targets = {a.res.id: a for a in result.assessed if a.res.id in wanted} if wanted else {}
+    resources = result.inventory.resources
+    out = []
+    for f in result.flows:
+        target = targets.get(f.target)
+        countries: tuple[str, ...] = ()
+        if target is not None:
+            countries = target.locations
+        elif f.target_region:
+            source = resources.get(f.source)
+            provider = f.target_provider or (source.provider if source else "")
+            region = kb.region(provider, f.target_region)
+            countries = tuple(kb.region_countries(region)) if region is not None else ()
+        source_id, target_id, evidence = f.source, f.target, f.evidence
+        if pseudonymizer is not None:
+            # Evidence names export fields, and some of those carry inventory values (rule ids).
+            source_id, target_id, evidence = pseudonymizer.resource(f.source), pseudonymizer.resource(f.target), ""
+        out.append(SnapFlow(source_id, target_id, str(f.kind), f.target_region, countries, evidence))
+    return out
+
+
+def _findings(result: ScanResult, pseudonymizer: Pseudonymizer | None) -> Iterator[SnapFinding]:
+    for f in result.findings:
+        rid = pseudonymizer.resource(f.resource) if pseudonymizer is not None else f.resource
+        yield SnapFinding(f.rule, f.severity, rid, f.template.suffix)
+
+
+def _kb_meta(result: ScanResult) -> dict[str, Any]:
+    """Knowledge-base version and the dates of the facts a report cites (laws, providers)."""
+    kb = result.kb
+    return {
+        "version": kb.version,
+        "latest_as_of": kb.latest_as_of().isoformat(),
+        "weights_as_of": kb.w.as_of.isoformat(),
+        "laws": {lid: {"as_of": law.as_of.isoformat(), "source": law.source} for lid, law in kb.laws.items()},
+        "providers": {pid: {"as_of": p.as_of.isoformat(), "source": p.source} for pid, p in kb.providers.items()},
+    }
+
+
+def _coverage(result: ScanResult, pseudonymized: bool) -> dict[str, Any]:
+    c = result.coverage
+    warnings = list(c.get("warnings", []))
+    return {
+        "resources": c.get("resources", len(result.assessed)),
+        "unmapped_types": dict(c.get("unmapped_types", {})),
+        "unknown_regions": dict(c.get("unknown_regions", {})),
+        "warnings_count": len(warnings),
+        # Warnings quote file paths and resource ids: kept only when identifiers are.
+        "warnings": [] if pseudonymized else warnings[:200],
+        "ignored_files": len(c.get("ignored_files", [])),
+    }
+
+
+def _sources(result: ScanResult, pseudonymized: bool) -> list[dict[str, Any]]:
+    return [{"path": None if pseudonymized else s.path, "format": s.format, "provider": s.provider,
+             "records": s.records, "resources": s.resources} for s in result.inventory.sources]
+
+
+def _info_from_scan(result: ScanResult, pseudonymized: bool, snapshot_id: int = 0,
+                    sensitive_exposed: int = 0) -> SnapshotInfo:
+    s = result.summary
+    return SnapshotInfo(
+        id=snapshot_id, organization=result.organization or "", as_of=result.as_of,
+        generated_at=result.generated_at, tool_version=__version__, kb_version=result.kb.version,
+        home_country=result.home_country, pseudonymized=pseudonymized, resources=s["resources"],
+        exposed_resources=s["exposure"]["exposed_resources"], sensitive_exposed=sensitive_exposed,
+        exposure_score=s["exposure"]["score"], lockin_score=s["lockin"]["score"], effort=s["migration"]["effort"],
+        findings=len(result.findings))
+
+
+def snapshot_of(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) -> Snapshot:
+    """A scan as an in-memory snapshot (what a report needs when there is no history yet)."""
+    resources = list(iter_resources(result, pseudonymizer))
+    pseudo = pseudonymizer is not None
+    sensitive_exposed = sum(1 for r in resources if r.reachable and r.sensitive)
+    return Snapshot(
+        info=_info_from_scan(result, pseudo, 0, sensitive_exposed), summary=result.summary,
+        coverage=_coverage(result, pseudo), kb_meta=_kb_meta(result), sources=_sources(result, pseudo),
+        resources=resources, findings=list(_findings(result, pseudonymizer)),
+        flows=_flows(result, pseudonymizer))
+
+
+# --------------------------------------------------------------------------- storing and reading
+
+
+_INFO_COLUMNS = ("id, organization, as_of, generated_at, tool_version, kb_version, home_country, pseudonymized, "
+                 "resources, exposed_resources, sensitive_exposed, exposure_score, lockin_score, effort, findings")
+
+
+def _info_row(row: Sequence[Any], replaced: bool = False) -> SnapshotInfo:
+    return SnapshotInfo(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), int(row[8]),
+                        int(row[9]), int(row[10]), float(row[11]), None if row[12] is None else float(row[12]),
+                        int(row[13]), int(row[14]), replaced)
+
+
+def save(result: ScanResult, db: Path | None = None, pseudonymize: bool = False) -> SnapshotInfo:
+    """Store a scan as the snapshot of ``(result.organization, result.as_of)``, in one transaction.
+
+    An earlier snapshot with the same organisation and date is replaced (``replaced=True`` in the
+    returned info). With ``pseudonymize`` the stored ids, names and accounts are pseudonyms keyed
+    with the key beside ``db``.
+    """
+    path = db or default_db()
+    pseudonymizer = Pseudonymizer.for_db(path) if pseudonymize else None
+    info = _info_from_scan(result, pseudonymize)
+    with closing(connect(path)) as conn, _transaction(conn):
+        old = conn.execute("SELECT id FROM snapshot WHERE organization = ? AND as_of = ?",
+                           (info.organization, info.as_of)).fetchone()
+        if old is not None:
+            conn.execute("DELETE FROM snapshot WHERE id = ?", (old[0],))
+        cur = conn.execute(
+            "INSERT INTO snapshot (organization, as_of, generated_at, tool_version, kb_version, home_country, "
+            "pseudonymized, resources, exposed_resources, sensitive_exposed, exposure_score, lockin_score, effort, "
+            "findings, summary, coverage, kb_meta, sources) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (info.organization, info.as_of, info.generated_at, info.tool_version, info.kb_version,
+             info.home_country, int(pseudonymize), info.resources, info.exposed_resources, 0, info.exposure_score,
+             info.lockin_score, info.effort, info.findings, _dumps(result.summary),
+             _dumps(_coverage(result, pseudonymize)), _dumps(_kb_meta(result)),
+             _dumps(_sources(result, pseudonymize))))
+        sid = int(cur.lastrowid or 0)
+        counter = [0]
+        encoded: dict[tuple[int, int, int, int], tuple[str, str, str, str]] = {}
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for r in iter_resources(result, pseudonymizer):
+                # Resources of one profile share their tuples: encode each tuple set once.
+                # (the tuples belong to profiles that outlive this loop, so their ids stay unique)
+                key = (id(r.locations), id(r.classes), id(r.laws), id(r.alternatives))
+                enc = encoded.get(key)
+                if enc is None:
+                    if len(encoded) > 50000:
+                        encoded.clear()
+                    enc = encoded[key] = (_dumps(r.locations), _dumps(r.classes), _dumps(r.laws),
+                                          _dumps(r.alternatives))
+                if r.laws and r.sensitive:
+                    counter[0] += 1
+                yield (sid, r.id, r.name, r.account, r.provider, r.service, r.service_name, r.category, r.region,
+                       r.country, enc[0], enc[1], enc[2], r.exposure, r.level, r.lockin, r.lockin_level, r.effort,
+                       r.effort_level, r.key_control, int(r.data_bearing), enc[3])
+
+        conn.executemany("INSERT INTO resource VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+        conn.executemany("INSERT INTO finding VALUES (?,?,?,?,?)",
+                         ((sid, f.rule, f.severity, f.resource, f.suffix) for f in _findings(result, pseudonymizer)))
+        conn.executemany("INSERT INTO flow VALUES (?,?,?,?,?,?,?)",
+                         ((sid, f.source, f.target, f.kind, f.target_region, _dumps(f.target_countries), f.evidence)
+                          for f in _flows(result, pseudonymizer)))
+        conn.execute("UPDATE snapshot SET sensitive_exposed = ? WHERE id = ?", (counter[0], sid))
+    return SnapshotInfo(**{**_as_dict(info), "id": sid, "sensitive_exposed": counter[0], "replaced": old is not None})
+
+
+def _as_dict(info: SnapshotInfo) -> dict[str, Any]:
+    return {name: getattr(info, name) for name in SnapshotInfo.__dataclass_fields__}
+
+
+def list_snapshots(db: Path | None = None, organization: str | None = None) -> list[SnapshotInfo]:
+    """Stored snapshots, oldest first (of one organisation when given); [] when there is no database."""
+    path = db or default_db()
+    if not path.exists():
+        return []
+    with closing(connect(path, create=False)) as conn:
+        if organization is None:
+            rows = conn.execute(f"SELECT {_INFO_COLUMNS} FROM snapshot ORDER BY organization, as_of").fetchall()
+        else:
+            rows = conn.execute(f"SELECT {_INFO_COLUMNS} FROM snapshot WHERE organization = ? ORDER BY as_of",
+                                (organization,)).fetchall()
+    return [_info_row(r) for r in rows]
+
+
+def organizations(db: Path | None = None) -> list[str]:
+    return sorted({s.organization for s in list_snapshots(db)})
+
+
+def _tuple(text: str) -> tuple[str, ...]:
+    return tuple(orjson.loads(text))
+
+
+def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
+    """One whole snapshot by id."""
+    path = db or default_db()
+    with closing(connect(path, create=False)) as conn:
+        row = conn.execute(f"SELECT {_INFO_COLUMNS}, summary, coverage, kb_meta, sources FROM snapshot WHERE id = ?",
+                           (snapshot_id,)).fetchone()
+        if row is None:
+            raise HistoryError(f"{path}: no snapshot {snapshot_id} (see 'sovscan history list')")
+        snap = Snapshot(info=_info_row(row[:15]), summary=orjson.loads(row[15]), coverage=orjson.loads(row[16]),
+                        kb_meta=orjson.loads(row[17]), sources=orjson.loads(row[18]))
+        decoded: dict[str, tuple[str, ...]] = {}
+
+        def tup(text: str) -> tuple[str, ...]:
+            value = decoded.get(text)
+            if value is None:
+                value = decoded[text] = _tuple(text)
+            return value
+
+        for r in conn.execute("SELECT rid, name, account, provider, service, service_name, category, region, "
+                              "country, locations, classes, laws, exposure, level, lockin, lockin_level, effort, "
+                              "effort_level, key_control, data_bearing, alternatives FROM resource "
+                              "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,)):
+            snap.resources.append(SnapResource(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tup(r[9]), tup(r[10]), tup(r[11]),
+                float(r[12]), r[13], r[14], r[15], r[16], r[17], r[18], bool(r[19]), tup(r[20])))
+        snap.findings = [SnapFinding(*r) for r in conn.execute(
+            "SELECT rule, severity, resource, suffix FROM finding WHERE snapshot_id = ? ORDER BY rowid",
+            (snapshot_id,))]
+        snap.flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
+            "SELECT source, target, kind, target_region, target_countries, evidence FROM flow "
+            "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
+    return snap
+
+
+def find(organization: str, as_of: str, db: Path | None = None) -> SnapshotInfo | None:
+    for info in list_snapshots(db, organization):
+        if info.as_of == as_of:
+            return info
+    return None
+
+
+def forget(db: Path | None = None, snapshot_id: int | None = None, organization: str | None = None,
+           as_of: str | None = None) -> list[SnapshotInfo]:
+    """Delete snapshots by id, by organisation and date, or every snapshot of an organisation.
+
+    Returns what was deleted (in one transaction). At least one selector must be given.
+    """
+    if snapshot_id is None and organization is None:
+        raise HistoryError("say which snapshot to forget: an id, or an organisation (and a date)")
+    path = db or default_db()
+    victims = [s for s in list_snapshots(path, organization)
+               if (snapshot_id is None or s.id == snapshot_id) and (as_of is None or s.as_of == as_of)]
+    if victims:
+        with closing(connect(path, create=False)) as conn, _transaction(conn):
+            conn.executemany("DELETE FROM snapshot WHERE id = ?", [(s.id,) for s in victims])
+    return victims

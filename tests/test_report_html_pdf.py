@@ -1,0 +1,199 @@
+"""The quarterly report in a real browser (headless Chromium) and a real PDF reader (pdftotext).
+
+Chromium and poppler-utils are Debian packages that ``make test`` installs when missing. The
+browser loads each report with console logging on: any script run, script error or blocked
+resource shows up as a ``CONSOLE`` line, and the DOM it dumps shows whether an inventory value
+was taken for markup.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.config import Config
+from scanner.pipeline import scan
+from scanner.report.html import render_html
+from scanner.report.pdf import html_to_pdf
+from scanner.report.quarterly import Quarter, report_from_history
+
+
+def _quarters() -> ModuleType:
+    path = Path(__file__).parent / "fixtures" / "report" / "quarters.py"
+    spec = importlib.util.spec_from_file_location("report_quarters_h", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+Q = _quarters()
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+         "--enable-logging=stderr", "--v=0"]
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is missing: 'make test' installs it (apt-get install chromium poppler-utils)"
+    return path
+
+
+def _chromium(page: Path, tmp: Path, *mode: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp / f"profile-{len(list(tmp.iterdir()))}"
+    done = subprocess.run([_tool("chromium"), *FLAGS, f"--user-data-dir={profile}", *mode, page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def check_in_browser(html: str, tmp: Path) -> str:
+    """Load ``html`` in Chromium: screenshot not empty, no console message, no script; return the DOM."""
+    page = tmp / "report.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp / "shot.png"
+    taken = _chromium(page, tmp, "--window-size=1280,2400", f"--screenshot={shot}")
+    dumped = _chromium(page, tmp, "--dump-dom")
+    for run in (taken, dumped):
+        console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+        assert console == [], console  # script errors, CSP violations, blocked loads
+    with Image.open(shot) as img:
+        assert img.size == (1280, 2400)
+        grey = img.convert("L")
+        histogram = grey.histogram()
+        dark = sum(histogram[:100])  # text and chart ink
+        assert dark > 5000, "the screenshot is (nearly) blank"
+        assert len([n for n in histogram if n]) > 50, "the screenshot has almost no shades: nothing rendered"
+        top = grey.crop((0, 0, 1280, 200)).histogram()
+        assert sum(top[:100]) > 500, "no heading at the top of the page"
+    dom = dumped.stdout
+    parser = _Elements()
+    parser.feed(dom)
+    tags = [t for t, _ in parser.tags]
+    assert "script" not in tags and "iframe" not in tags and "img" not in tags
+    assert not any("data-pwned" in attrs for _, attrs in parser.tags)
+    assert tags.count("svg") >= 1 and "table" in tags and "h1" in tags
+    return dom
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):  # type: ignore[no-untyped-def]
+    db = tmp_path_factory.mktemp("hist") / "history.sqlite3"
+    return db, Q.store_quarters(db, "hopital-grand-est")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_quarterly_html_in_chromium(stored, lang: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, quarters = stored
+    q4 = quarters["2026-11-30"][0]
+    rep = report_from_history(q4.kb, Quarter.parse("2026-Q4"), "Groupement Hospitalier Grand Est", db)
+    html = render_html(rep, lang, q4.kb)
+    assert "<link" not in html and "<script" not in html and "@import" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:|//|file:)|url\(""", html)  # nothing loaded from elsewhere
+    dom = check_in_browser(html, tmp_path)
+    assert dom.count("<svg") == 4  # trend, providers, countries, data classes × laws
+    heading = "Ce qui a changé depuis le trimestre précédent" if lang == "fr" else "What changed since last quarter"
+    assert heading in dom and "Groupement Hospitalier Grand Est" in dom
+    assert all(p in dom for p in ("2026-Q2", "2026-Q3", "2026-Q4"))
+    assert f'lang="{lang}"' in dom
+    assert not re.search(r"arn:aws|/subscriptions/|111122223333", dom)  # pseudonymised
+
+
+def _pdf_text(pdf: Path) -> str:
+    done = subprocess.run([_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout
+
+
+def test_pdf_from_the_command_line_has_the_key_numbers(stored, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, quarters = stored
+    q4, info = quarters["2026-11-30"]
+    q3 = quarters["2026-08-31"][0]
+    out = tmp_path / "cse-2026-Q4.pdf"
+    ran = CliRunner().invoke(app, ["report", "--quarter", "2026-Q4", "--lang", "fr", "--format", "pdf",
+                                   "--db", str(db), "--output", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(out)
+    flat = re.sub(r"\s+", " ", text)
+    assert "Rapport trimestriel d'exposition" in flat and "Groupement Hospitalier Grand Est" in flat
+    assert "Questions à poser à la direction" in flat and "Glossaire" in flat
+    fr = lambda x: f"{x:g}".replace(".", ",")  # noqa: E731 - French decimal comma
+    assert f"{fr(info.exposure_score)} / 100" in flat
+    assert "ressources cloud inventoriées" in flat and re.search(rf"\b{info.resources}\b", flat)
+    # the trend table's row of the quarter, read across as the PDF lays it out
+    row = next(line for line in text.splitlines() if line.lstrip().startswith("2026-Q4 ") and "novembre 2026" in line)
+    assert row.split()[-6:] == [str(info.resources), str(info.exposed_resources), str(info.sensitive_exposed),
+                                fr(info.exposure_score), fr(info.lockin_score), str(info.effort)], row
+    before, after = q3.summary["exposure"]["score"], q4.summary["exposure"]["score"]
+    assert f"exposition {fr(before)} → {fr(after)}" in flat
+    assert all(q in flat for q in ("2026-Q2", "2026-Q3", "2026-Q4"))
+    law = q4.kb.laws["us-cloud-act"]
+    assert " ".join(law.summary.fr.split()[:6]) in flat  # the plain-language explanation, in French
+    pages = subprocess.run([_tool("pdfinfo"), str(out)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 6  # type: ignore[union-attr]
+
+
+def test_hostile_inventory_renders_safely(tmp_path: Path) -> None:
+    result = scan([Q.HOSTILE], Config(), as_of="2026-11-30", organization="<i>Org</i> \u202eevil")
+    html = render_html(result, "en")  # 'run --format html': real names, nothing pseudonymised
+    assert "<script>document" not in html and "&lt;script&gt;document" in html
+    assert "<img src=x" not in html and "\u202e" not in html
+    assert "x" * 200 not in html  # a 3,000-character name is cut
+    dom = check_in_browser(html, tmp_path)
+    assert "&lt;script&gt;document.body.setAttribute" in dom  # shown as text
+    assert "سجلات-المرضى-patients" in dom
+    assert "<bdi>" in dom  # inventory values isolated from the text around them
+    pdf = tmp_path / "hostile.pdf"
+    html_to_pdf(html, pdf)
+    text = re.sub(r"\s+", " ", _pdf_text(pdf))
+    assert "<script>document.body" in text and "Exposure report" in text
+
+
+def test_pdf_never_fetches_anything(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET CONTENT")
+    html = (f'<html><body><p>visible</p><img src="{secret.as_uri()}"><link rel="stylesheet" href="{secret.as_uri()}">'
+            f'<iframe src="{secret.as_uri()}"></iframe></body></html>')
+    out = tmp_path / "x.pdf"
+    html_to_pdf(html, out)
+    text = _pdf_text(out)
+    assert "visible" in text and "TOP SECRET" not in text
+
+
+def test_run_html_summary_and_command_errors(tmp_path: Path) -> None:
+    result = Q.scan_variant("hopital-grand-est", "2026-11-30", set())
+    html = render_html(result, "fr")
+    assert "Rapport d'exposition" in html and "dossiers-patients" in html  # single scan: real names
+    assert "Rien à comparer" in html
+    runner = CliRunner()
+    bad = runner.invoke(app, ["report", "--quarter", "2026-Q9", "--db", str(tmp_path / "h.sqlite3"),
+                              "-i", str(Q.SAMPLES / "hopital-grand-est")])
+    assert bad.exit_code == 2 and "expected a quarter such as 2026-Q4" in bad.output
+    empty = runner.invoke(app, ["report", "--db", str(tmp_path / "none.sqlite3")])
+    assert empty.exit_code == 2 and "no stored snapshot" in empty.output
+    outside = runner.invoke(app, ["report", "--quarter", "2026-Q3", "--as-of", "2026-11-30", "--db",
+                                  str(tmp_path / "h.sqlite3"), "-i", str(Q.SAMPLES / "hopital-grand-est")])
+    assert outside.exit_code == 2 and "outside 2026-Q3" in outside.output
+    md = runner.invoke(app, ["report", "-i", str(Q.SAMPLES / "hopital-grand-est"), "--as-of", "2026-11-30",
+                             "--db", str(tmp_path / "h.sqlite3"), "--format", "md", "--lang", "fr", "-o", "-"])
+    assert md.exit_code == 0 and "## Synthèse" in md.output and "dossiers-patients" not in md.output
