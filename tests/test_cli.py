@@ -181,3 +181,18 @@ def test_run_save_then_history_and_html(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html") and 'lang="fr"' in html
     assert "<script" not in html.lower()
+
+
+def test_french_report_names_laws_in_french(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    r = runner.invoke(app, ["run", "-i", str(HOSPITAL), "--org", "GHGE", "--as-of", "2026-11-15", "--save",
+                            "--db", str(db), "--format", "json", "--output", str(tmp_path / "r.json")])
+    assert r.exit_code == 0, r.stderr
+    fr = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--lang", "fr",
+                             "--format", "md", "--output", "-"])
+    assert fr.exit_code == 0, fr.stderr
+    assert "Stored Communications Act modifié par le CLOUD Act" in fr.stdout
+    assert "as amended by the CLOUD Act" not in fr.stdout
+    en = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--lang", "en",
+                             "--format", "md", "--output", "-"])
+    assert en.exit_code == 0 and "Stored Communications Act as amended by the CLOUD Act" in en.stdout

@@ -331,3 +331,10 @@ def test_summaries_are_short_and_bilingual(law_id: str) -> None:
         sentences = _SENTENCE.split(text.strip())
         assert 2 <= len(sentences) <= 4, (law_id, len(sentences), text)
     assert summary.en != summary.fr
+
+
+def test_every_law_has_a_french_name() -> None:
+    from scanner.kb.loader import load_kb
+
+    missing = [law.id for law in load_kb().laws.values() if not law.name_fr]
+    assert missing == []

@@ -161,6 +161,7 @@ class Trigger(StrEnum):
 class Law(Record):
     id: Slug
     name: str
+    name_fr: str = ""  # the name as French readers know it (reports in French)
     jurisdiction: IsoCountry | Literal["EU"]
     triggers: list[Trigger] = Field(min_length=1)
     #: Countries whose territory triggers the law (location trigger); defaults to the jurisdiction.

@@ -92,6 +92,9 @@ def environment(lang: str, markdown: bool = False, kb: KnowledgeBase | None = No
         "country_name": lambda code: (getattr(kb.countries[code].name, lang)
                                       if kb is not None and code in kb.countries else code),
     })
+    # a law's name (as stored in the report data, in English) → its name in the report's language
+    french = {law.name: law.name_fr for law in kb.laws.values() if law.name_fr} if kb is not None else {}
+    env.filters["law_label"] = (lambda name: french.get(name, name)) if lang == "fr" else (lambda name: name)
     env.globals.update({"lang": lang})
     return env
 
