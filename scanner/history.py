@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from typing import Any
 import orjson
 
 from scanner import __version__
+from scanner.inventory import Inventory
+from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource, SourceInfo
 from scanner.pipeline import Assessed, ScanResult
 from scanner.pseudonym import Pseudonymizer
 from scanner.scoring.findings import HEALTH, SENSITIVE
@@ -202,10 +205,24 @@ class Migration:
     statements: Sequence[str]
 
 
+_V2 = (
+    # The normalised inventory behind a snapshot (metadata only: ids, types, regions, tags, keys,
+    # sizes, flows), so that a saved snapshot can be re-assessed later (``sovscan plan --snapshot``).
+    # Kept only for snapshots saved with real identifiers: a pseudonymised snapshot stores none.
+    """CREATE TABLE inventory (
+        snapshot_id INTEGER PRIMARY KEY REFERENCES snapshot(id) ON DELETE CASCADE,
+        format INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )""",
+)
+
 #: Every schema step, in order. Append new steps; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "snapshots with per-resource facts, findings and flows", _V1),
+    Migration(2, "the normalised inventory of each snapshot, for re-assessment", _V2),
 )
+#: Version of the encoding of the ``inventory`` table's data (gzip of NDJSON lines).
+INVENTORY_FORMAT = 1
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
@@ -456,6 +473,8 @@ def save(result: ScanResult, db: Path | None = None, pseudonymize: bool = False)
                          ((sid, f.source, f.target, f.kind, f.target_region, _dumps(f.target_countries), f.evidence)
                           for f in _flows(result, pseudonymizer)))
         conn.execute("UPDATE snapshot SET sensitive_exposed = ? WHERE id = ?", (counter[0], sid))
+        if not pseudonymize:
+            conn.execute("INSERT INTO inventory VALUES (?,?,?)", (sid, INVENTORY_FORMAT, _encode_inventory(result)))
     return SnapshotInfo(**{**_as_dict(info), "id": sid, "sensitive_exposed": counter[0], "replaced": old is not None})
 
 
@@ -541,3 +560,67 @@ def forget(db: Path | None = None, snapshot_id: int | None = None, organization:
         with closing(connect(path, create=False)) as conn, _transaction(conn):
             conn.executemany("DELETE FROM snapshot WHERE id = ?", [(s.id,) for s in victims])
     return victims
+
+
+# --------------------------------------------------------------------------- stored inventories
+
+
+def _encode_inventory(result: ScanResult) -> bytes:
+    """The scan's normalised inventory as gzip-compressed NDJSON (one resource, flow or account a line)."""
+    inv = result.inventory
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip framing
+    chunks: list[bytes] = []
+    for res in inv.resources.values():
+        line = {"r": [res.id, res.provider, res.native_type, res.name, res.account, res.region, res.raw_region,
+                      dict(res.tags), [res.key.control.value, res.key.key_id] if res.key else None, res.size_gb,
+                      res.source, dict(res.attributes)]}
+        chunks.append(packer.compress(orjson.dumps(line, option=orjson.OPT_NON_STR_KEYS) + b"\n"))
+    for flow in inv.flows:
+        line = {"f": [flow.source, flow.target, str(flow.kind), flow.evidence, flow.target_provider,
+                      flow.target_region]}
+        chunks.append(packer.compress(orjson.dumps(line) + b"\n"))
+    for acc in inv.accounts.values():
+        chunks.append(packer.compress(orjson.dumps({"a": [acc.id, acc.provider, acc.name, acc.parent,
+                                                          acc.source]}) + b"\n"))
+    for gap in inv.gaps:
+        chunks.append(packer.compress(orjson.dumps({"g": [gap.source, gap.message, gap.reason]}) + b"\n"))
+    for src in inv.sources:
+        chunks.append(packer.compress(orjson.dumps({"s": [src.path, src.format, src.provider, src.records,
+                                                          src.resources]}) + b"\n"))
+    chunks.append(packer.flush())
+    return b"".join(chunks)
+
+
+def inventory_of(snapshot_id: int, db: Path | None = None) -> tuple[SnapshotInfo, Inventory]:
+    """The normalised inventory stored with a snapshot, ready to be assessed again."""
+    path = db or default_db()
+    info = next((s for s in list_snapshots(path) if s.id == snapshot_id), None)
+    if info is None:
+        raise HistoryError(f"no snapshot {snapshot_id} in {path} (see 'sovscan history list')")
+    with closing(connect(path, create=False)) as conn:
+        row = conn.execute("SELECT format, data FROM inventory WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+    if row is None:
+        why = "it was saved pseudonymised" if info.pseudonymized else "it was saved by an older sovscan"
+        raise HistoryError(f"snapshot {snapshot_id} has no stored inventory ({why}); scan again with --save")
+    if int(row[0]) != INVENTORY_FORMAT:
+        raise HistoryError(f"snapshot {snapshot_id}: stored inventory format {row[0]} is not supported")
+    inv = Inventory()
+    for line in zlib.decompress(row[1], 31).splitlines():
+        obj = orjson.loads(line)
+        if "r" in obj:
+            (rid, provider, native_type, name, account, region, raw_region, tags, key, size_gb, source,
+             attributes) = obj["r"]
+            inv.resources[rid] = Resource(rid, provider, native_type, name, account, region, raw_region, tags,
+                                          KeyRef(KeyControl(key[0]), key[1]) if key else None, size_gb, source,
+                                          attributes)
+        elif "f" in obj:
+            src, tgt, kind, evidence, tprov, tregion = obj["f"]
+            inv.flows.append(Flow(src, tgt, FlowKind(kind), evidence, tprov, tregion))
+        elif "a" in obj:
+            aid, provider, name, parent, source = obj["a"]
+            inv.accounts[f"{provider}:{aid}"] = Account(aid, provider, name, parent, source)
+        elif "g" in obj:
+            inv.gaps.append(Gap(*obj["g"]))
+        elif "s" in obj:
+            inv.sources.append(SourceInfo(*obj["s"]))
+    return info, inv

@@ -112,22 +112,35 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path: Path, result, 
 def test_schema_is_versioned_and_migrated_step_by_step(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     conn = connect(db)
-    assert schema_version(conn) == SCHEMA_VERSION == 1
+    assert schema_version(conn) == SCHEMA_VERSION == len(history.MIGRATIONS) == 2
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"snapshot", "resource", "finding", "flow"} <= tables
-    steps = (*history.MIGRATIONS, Migration(2, "a later step", ("ALTER TABLE snapshot ADD COLUMN note TEXT",)))
-    assert migrate(conn, steps) == 2
-    assert migrate(conn, steps) == 2  # applied once only
+    assert {"snapshot", "resource", "finding", "flow", "inventory"} <= tables
+    later = SCHEMA_VERSION + 1
+    steps = (*history.MIGRATIONS, Migration(later, "a later step", ("ALTER TABLE snapshot ADD COLUMN note TEXT",)))
+    assert migrate(conn, steps) == later
+    assert migrate(conn, steps) == later  # applied once only
     columns = {r[1] for r in conn.execute("PRAGMA table_info(snapshot)")}
     assert "note" in columns
-    broken = (*steps, Migration(3, "fails half-way", ("CREATE TABLE extra (x)", "THIS IS NOT SQL")))
+    broken = (*steps, Migration(later + 1, "fails half-way", ("CREATE TABLE extra (x)", "THIS IS NOT SQL")))
     with pytest.raises(sqlite3.OperationalError):
         migrate(conn, broken)
-    assert schema_version(conn) == 2  # the failed step left nothing behind
+    assert schema_version(conn) == later  # the failed step left nothing behind
     assert "extra" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with pytest.raises(HistoryError, match="newer than this sovscan"):
-        connect(db)  # version 2 is unknown to the released migrations
+        connect(db)  # that later version is unknown to the released migrations
+
+
+def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(db)
+    migrate(conn, history.MIGRATIONS[:1])
+    assert schema_version(conn) == 1
+    conn.close()
+    conn = connect(db)  # the released migrations bring it to the current version
+    assert schema_version(conn) == SCHEMA_VERSION
+    assert "inventory" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
 
 
 def test_not_a_database_and_missing_database(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """``sovscan plan``: migration units, waves, costs and a re-scored before/after toward sovereign targets.
 
-Takes the same inputs as ``sovscan run`` (exported files and folders), scans them with the same
+Takes the same inputs as ``sovscan run`` (exported files and folders, saved live inventories), or a
+snapshot of the history (``--snapshot``, re-assessed from the inventory stored with it), scans them with the same
 pipeline, plans with :mod:`scanner.plan` and writes the plan as a terminal summary, Markdown, CSV,
 JSON (schema in docs/plan.md) or the provider-level rows of a DORA register of information.
 """
@@ -55,6 +56,11 @@ def plan(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
+    snapshot: Annotated[int | None, typer.Option(
+        "--snapshot", help="Plan from a snapshot of the history (its id in 'sovscan history list') instead of "
+                           "--inventory.")] = None,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="History database for --snapshot (default: in the user's data directory).")] = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
     from scanner.cli import _fail, _scan
@@ -64,8 +70,10 @@ def plan(
     from scanner.plan.document import build_plan, plan_document
     from scanner.plan.planner import OPEN_SOURCE, PlanOptions
 
-    if not inventory:
-        _fail("give at least one --inventory PATH")
+    if not inventory and snapshot is None:
+        _fail("give at least one --inventory PATH, or --snapshot ID")
+    if inventory and snapshot is not None:
+        _fail("give either --inventory or --snapshot, not both")
     targets = _parse_list(target)
     if not targets:
         _fail("--target: give at least one provider id or 'open-source'")
@@ -92,7 +100,17 @@ def plan(
     to_stdout = output == "-"
     chosen = fmt or (PlanFormat.table if to_stdout and sys.stdout.isatty() else PlanFormat.json)
     with gc_paused():
-        result = _scan(inventory, config, as_of, org)
+        if snapshot is not None:
+            from scanner.history import HistoryError, inventory_of
+            from scanner.pipeline import assess
+
+            try:
+                info, stored = inventory_of(snapshot, db)
+            except HistoryError as exc:
+                _fail(str(exc))
+            result = assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization)
+        else:
+            result = _scan(inventory, config, as_of, org)
         doc_plan = build_plan(result, options, cfg)
         doc = plan_document(doc_plan)
     try:
