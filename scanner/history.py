@@ -4,8 +4,10 @@ Quarterly reports compare a quarter with the one before and draw trends over eve
 quarter, so each scan can be kept (``sovscan run --save``, ``sovscan report --save``). A snapshot
 holds what those comparisons need and nothing more: the summary, compact per-resource facts
 (id, provider, service, category, region, countries, data classes, foreign laws, exposure,
-lock-in, effort), findings, flows, coverage and the knowledge-base dates. Never raw records,
-tags, secrets or object contents.
+lock-in, effort), findings, flows, coverage and the knowledge-base dates; and, unless it is
+pseudonymised, the normalised inventory it was scored from (ids, types, regions, tags, key
+references, sizes, flows), so that it can be assessed again (``sovscan plan --snapshot``). Never
+raw records, secrets or object contents.
 
 * The database defaults to the user's data directory (platformdirs: ``~/.local/share/sovscan/``
   on Linux); ``--db PATH`` chooses another.
