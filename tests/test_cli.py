@@ -196,3 +196,24 @@ def test_french_report_names_laws_in_french(tmp_path: Path) -> None:
     en = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--lang", "en",
                              "--format", "md", "--output", "-"])
     assert en.exit_code == 0 and "Stored Communications Act as amended by the CLOUD Act" in en.stdout
+
+
+def test_report_shows_the_exit_plan(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    assert runner.invoke(app, ["run", "-i", str(HOSPITAL), "--org", "GHGE", "--as-of", "2026-11-15", "--save",
+                               "--db", str(db), "-f", "json", "-o", str(tmp_path / "r.json")]).exit_code == 0
+    plan = tmp_path / "plan.json"
+    made = runner.invoke(app, ["plan", "-i", str(HOSPITAL), "--target", "ovhcloud,scaleway", "--require", "hds",
+                               "-f", "json", "-o", str(plan)])
+    assert made.exit_code == 0, made.stderr
+    summary = json.loads(plan.read_text())["summary"]
+    fr = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--lang", "fr",
+                             "--format", "md", "--output", "-", "--plan", str(plan)])
+    assert fr.exit_code == 0, fr.stderr
+    assert "## Le plan de sortie" in fr.stdout and "Cadre européen de souveraineté du cloud" in fr.stdout
+    assert f"Effort : {summary['effort']} points" in fr.stdout
+    bad = tmp_path / "not-a-plan.json"
+    bad.write_text('{"schema_version": 1}')
+    r = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--format", "md",
+                            "--output", "-", "--plan", str(bad)])
+    assert r.exit_code == 2 and "not a sovscan plan" in r.stderr and "Traceback" not in r.stderr

@@ -6,6 +6,7 @@ come from ``--output`` or from the quarter and language, never from inventory va
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -56,6 +57,8 @@ def report(
     ] = True,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the inventory given with --inventory.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="sovscan.toml.")] = None,
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Add the summary of an exit plan (the JSON of 'sovscan plan --format json').")] = None,
 ) -> None:
     """Quarterly exposure report for works councils: state, changes since last quarter, trends."""
     from scanner.config import ConfigError, load_config
@@ -94,6 +97,10 @@ def report(
                       "(and --save to keep it)")
             chosen = Quarter.of(max(i.as_of for i in stored))
         rep = report_from_history(kb, chosen, org, path, pseudonymize, result)
+        if plan is not None:
+            from scanner.report.quarterly import plan_section
+
+            rep = dataclasses.replace(rep, plan=plan_section(plan))
         if fmt is ReportFormat.md:
             text = render_quarterly_markdown(rep, kb, lang.value)
         else:

@@ -304,6 +304,9 @@ class QuarterlyReport:
     coverage: dict[str, Any]
     methodology: dict[str, Any]
     most_exposed: list[SnapResource] = field(default_factory=list)
+    #: The summary and Cloud Sovereignty Framework evidence of an exit plan (``sovscan plan`` JSON),
+    #: when one is given (``sovscan report --plan FILE``).
+    plan: dict[str, Any] | None = None
 
     @property
     def from_history(self) -> bool:
@@ -722,3 +725,27 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
 def report_from_result(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) -> QuarterlyReport:
     """A report of one scan alone: the current state, nothing to compare with."""
     return build_report(snapshot_of(result), result.kb, pseudonymizer=pseudonymizer)
+
+
+PLAN_KEYS = ("units", "waves", "effort", "data_gb", "egress_cost_eur", "transfer_hours",
+             "resources_without_alternative", "exposure", "lockin", "concentration", "targets")
+
+
+def plan_section(path: Path) -> dict[str, Any]:
+    """What the report shows of an exit plan: its summary and the framework evidence, checked."""
+    import orjson
+
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a plan (invalid JSON); write it with "
+                         "'sovscan plan … --format json --output FILE'") from None
+    summary = doc.get("summary") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or doc.get("schema_version") != 1 or not isinstance(summary, dict) or any(
+            key not in summary for key in PLAN_KEYS):
+        raise ValueError(f"{path}: not a sovscan plan of schema version 1; write it with "
+                         "'sovscan plan … --format json --output FILE'")
+    csf = doc.get("csf", {}).get("before", []) if isinstance(doc.get("csf"), dict) else []
+    return {"summary": summary, "as_of": doc.get("as_of"), "exit_date": (doc.get("options") or {}).get("exit_date"),
+            "csf": [{"provider": row.get("provider"), "sov2": (row.get("SOV-2") or {}).get("seal"),
+                     "sov3": (row.get("SOV-3") or {}).get("seal")} for row in csf if isinstance(row, dict)]}
