@@ -177,15 +177,7 @@ def _resolve_key_store(ctx: Context, base: Resource, store: str) -> Iterator[Ite
 
 def _legacy_replication(rid: str, v: Mapping[str, Any], ctx: Context) -> Iterator[Item]:
     """Inline ``replication_configuration`` of aws_s3_bucket (AWS provider < 4)."""
-    config = block(v, "replication_configuration")
-    targets = []
-    for rule in blocks(config, "rules"):
-        if rule.get("status") not in (None, "Enabled"):
-            continue
-        for dest in blocks(rule, "destination"):
-            target = text(dest.get("bucket"))
-            if target:
-                targets.append(target)
+    targets = _replication_targets(block(v, "replication_configuration"), "rules")
     if targets:
         evidence = "aws_s3_bucket.replication_configuration.rules.destination.bucket"
         ctx.later(lambda c: _s3_flows(c, rid, targets, FlowKind.REPLICATION, evidence))
@@ -294,14 +286,7 @@ def _fold_replication(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     bucket = text(inst.values.get("bucket"))
     if not bucket:
         return iter(())
-    targets = []
-    for rule in blocks(inst.values, "rule"):
-        if rule.get("status") not in (None, "Enabled"):
-            continue
-        for dest in blocks(rule, "destination"):
-            target = text(dest.get("bucket"))
-            if target:
-                targets.append(target)
+    targets = _replication_targets(inst.values, "rule")
     if targets:
         source = s3_arn(bucket, aws_region_of(text(inst.values.get("region"))))
         evidence = "aws_s3_bucket_replication_configuration.rule.destination.bucket"
@@ -325,3 +310,16 @@ FOLDS: dict[str, Callable[[TfInstance, Context], Iterator[Item]]] = {
     "aws_s3_bucket_replication_configuration": _fold_replication,
     "aws_s3_bucket_logging": _fold_logging,
 }
+
+
+def _replication_targets(config: Mapping[str, Any], rules_key: str) -> list[str]:
+    """Destination bucket ARNs of the enabled rules of an S3 replication configuration block."""
+    targets: list[str] = []
+    for rule in blocks(config, rules_key):
+        if rule.get("status") not in (None, "Enabled"):
+            continue
+        for dest in blocks(rule, "destination"):
+            target = text(dest.get("bucket"))
+            if target:
+                targets.append(target)
+    return targets
