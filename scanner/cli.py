@@ -18,6 +18,25 @@ import typer
 from rich.console import Console
 
 from scanner import __version__
+from scanner.commands.live_options import (
+    LIVE,
+    AggregatorOpt,
+    ExternalIdOpt,
+    FolderOpt,
+    MaxWorkersOpt,
+    OrgAccountsOpt,
+    OrganizationOpt,
+    ProfileOpt,
+    ProjectOpt,
+    ProviderOpt,
+    RegionsOpt,
+    RoleNameOpt,
+    SubscriptionOpt,
+    TenantOpt,
+    Via,
+    ViaOpt,
+    live_options,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Whose laws can reach your cloud data, and how hard would it be to leave?")
@@ -79,20 +98,6 @@ def _scan(inventory: list[Path], config: Path | None, as_of: str | None, org: st
         _fail(f"{exc.filename or 'output'}: {exc.strerror}")
 
 
-class Provider(StrEnum):
-    aws = "aws"
-    azure = "azure"
-    gcp = "gcp"
-
-
-class Via(StrEnum):
-    api = "api"
-    config = "config"
-
-
-LIVE = "Live collection (read-only)"
-
-
 @app.command()
 def run(
     inventory: InventoryOpt = [],  # noqa: B006 - typer reads the default, never mutates it
@@ -110,39 +115,20 @@ def run(
         "--save", help="Store this scan as a snapshot in the history database (for quarterly reports).")] = False,
     db: Annotated[Path | None, typer.Option(
         "--db", help="History database (default: in the user's data directory).")] = None,
-    provider: Annotated[Provider | None, typer.Option(
-        "--provider", help="Collect live from this cloud, read-only.", rich_help_panel=LIVE)] = None,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", help="AWS: named profile.", rich_help_panel=LIVE)] = None,
-    regions: Annotated[str | None, typer.Option(
-        "--regions", help="AWS: comma-separated regions (default: every enabled region).",
-        rich_help_panel=LIVE)] = None,
-    org_accounts: Annotated[bool, typer.Option(
-        "--org-accounts", help="AWS: walk every account of the AWS Organization, assuming --role-name in each.",
-        rich_help_panel=LIVE)] = False,
-    role_name: Annotated[str, typer.Option(
-        "--role-name", help="AWS: read-only role assumed in member accounts.", rich_help_panel=LIVE)
-    ] = "SovscanReadOnly",
-    external_id: Annotated[str | None, typer.Option(
-        "--external-id", help="AWS: external id for the role assumption.", rich_help_panel=LIVE)] = None,
-    via: Annotated[Via, typer.Option(
-        "--via", help="AWS: 'config' takes the inventory from an AWS Config aggregator in one query.",
-        rich_help_panel=LIVE)] = Via.api,
-    aggregator: Annotated[str | None, typer.Option(
-        "--aggregator", help="AWS: Config aggregator name for --via config.", rich_help_panel=LIVE)] = None,
-    tenant: Annotated[str | None, typer.Option(
-        "--tenant", help="Azure: tenant id.", rich_help_panel=LIVE)] = None,
-    subscription: Annotated[list[str], typer.Option(
-        "--subscription", help="Azure: subscription id (repeatable; default: all visible).",
-        rich_help_panel=LIVE)] = [],  # noqa: B006
-    organization: Annotated[str | None, typer.Option(
-        "--organization", help="GCP: organization id.", rich_help_panel=LIVE)] = None,
-    folder: Annotated[str | None, typer.Option("--folder", help="GCP: folder id.", rich_help_panel=LIVE)] = None,
-    project: Annotated[list[str], typer.Option(
-        "--project", help="GCP: project id (repeatable).", rich_help_panel=LIVE)] = [],  # noqa: B006
-    max_workers: Annotated[int, typer.Option(
-        "--max-workers", min=1, max=64, help="Parallel calls (regions, accounts, services).",
-        rich_help_panel=LIVE)] = 8,
+    provider: ProviderOpt = None,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
+    org_accounts: OrgAccountsOpt = False,
+    role_name: RoleNameOpt = "SovscanReadOnly",
+    external_id: ExternalIdOpt = None,
+    via: ViaOpt = Via.api,
+    aggregator: AggregatorOpt = None,
+    tenant: TenantOpt = None,
+    subscription: SubscriptionOpt = [],  # noqa: B006 - typer reads the default, never mutates it
+    organization: OrganizationOpt = None,
+    folder: FolderOpt = None,
+    project: ProjectOpt = [],  # noqa: B006
+    max_workers: MaxWorkersOpt = 8,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 3 when the live collection was incomplete (access denied, API disabled…).",
         rich_help_panel=LIVE)] = False,
@@ -155,16 +141,8 @@ def run(
         _fail("give at least one --inventory PATH, or --provider aws|azure|gcp")
     if export_inventory is not None and provider is None:
         _fail("--export-inventory saves a live collection: give --provider too")
-    live = None
-    if provider is not None:
-        from providers.live import LiveOptions
-
-        live = LiveOptions(
-            provider=provider.value, profile=profile,
-            regions=tuple(r.strip() for r in (regions or "").split(",") if r.strip()),
-            org=org_accounts, role_name=role_name, external_id=external_id, via=via.value, aggregator=aggregator,
-            tenant=tenant, subscriptions=tuple(subscription), organization=organization, folder=folder,
-            projects=tuple(project), max_workers=max_workers, show_progress=sys.stderr.isatty())
+    live = live_options(provider, profile, regions, org_accounts, role_name, external_id, via, aggregator, tenant,
+                        subscription, organization, folder, project, max_workers)
     from scanner.pipeline import gc_paused
 
     to_stdout = output == "-"

@@ -95,3 +95,14 @@ def test_missing_credentials_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch)
 def test_export_needs_a_provider(tmp_path: Path) -> None:
     r = runner.invoke(app, ["run", "-i", str(FIXTURE), "--export-inventory", str(tmp_path / "x.gz")])
     assert r.exit_code == 2 and "--provider" in r.stderr
+
+
+def test_plan_on_a_live_run(fake_gcp: None) -> None:
+    r = runner.invoke(app, ["plan", "--provider", "gcp", "--target", "ovhcloud,scaleway,open-source", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    moved = [res for u in doc["units"] for res in u["resources"]]
+    assert moved and all(res["provider"] == "gcp" for res in moved)
+    assert doc["before"]["exposure"] > doc["after"]["exposure"]
+    both = runner.invoke(app, ["plan", "--provider", "gcp", "--snapshot", "1", "--target", "ovhcloud"])
+    assert both.exit_code == 2 and "--snapshot" in both.stderr

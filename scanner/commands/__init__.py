@@ -1,8 +1,9 @@
-"""Commands of the quarterly works-council report: ``sovscan report`` and ``sovscan history``.
+"""Commands beside ``run``, ``explain`` and ``kb``: ``report`` and ``history`` (the quarterly
+works-council report), ``plan`` (migration planning), and the live-collection options they share.
 
 They are registered in :mod:`scanner.cli`; everything they do is in plain functions
-(:mod:`scanner.history`, :mod:`scanner.report.quarterly`, :mod:`scanner.report.html`,
-:mod:`scanner.report.pdf`) so that other commands can reuse it.
+(:mod:`scanner.history`, :mod:`scanner.report`, :mod:`scanner.plan`) so that other commands can
+reuse it.
 """
 
 from scanner.commands.report import history_app, report

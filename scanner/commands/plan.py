@@ -1,9 +1,10 @@
 """``sovscan plan``: migration units, waves, costs and a re-scored before/after toward sovereign targets.
 
-Takes the same inputs as ``sovscan run`` (exported files and folders, saved live inventories), or a
-snapshot of the history (``--snapshot``, re-assessed from the inventory stored with it), scans them with the same
-pipeline, plans with :mod:`scanner.plan` and writes the plan as a terminal summary, Markdown, CSV,
-JSON (schema in docs/plan.md) or the provider-level rows of a DORA register of information.
+Takes the same inputs as ``sovscan run`` (exported files and folders, saved live inventories, or a
+live read-only collection with ``--provider``), or a snapshot of the history (``--snapshot``,
+re-assessed from the inventory stored with it); scans them with the same pipeline, plans with
+:mod:`scanner.plan` and writes the plan as a terminal summary, Markdown, CSV, JSON (schema in
+docs/plan.md) or the provider-level rows of a DORA register of information.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from scanner.commands.live_options import (
+    AggregatorOpt,
+    ExternalIdOpt,
+    FolderOpt,
+    MaxWorkersOpt,
+    OrgAccountsOpt,
+    OrganizationOpt,
+    ProfileOpt,
+    ProjectOpt,
+    ProviderOpt,
+    RegionsOpt,
+    RoleNameOpt,
+    SubscriptionOpt,
+    TenantOpt,
+    Via,
+    ViaOpt,
+    live_options,
+)
 
 
 class PlanFormat(StrEnum):
@@ -56,6 +76,20 @@ def plan(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
+    provider: ProviderOpt = None,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
+    org_accounts: OrgAccountsOpt = False,
+    role_name: RoleNameOpt = "SovscanReadOnly",
+    external_id: ExternalIdOpt = None,
+    via: ViaOpt = Via.api,
+    aggregator: AggregatorOpt = None,
+    tenant: TenantOpt = None,
+    subscription: SubscriptionOpt = [],  # noqa: B006 - typer reads the default, never mutates it
+    organization: OrganizationOpt = None,
+    folder: FolderOpt = None,
+    project: ProjectOpt = [],  # noqa: B006
+    max_workers: MaxWorkersOpt = 8,
     snapshot: Annotated[int | None, typer.Option(
         "--snapshot", help="Plan from a snapshot of the history (its id in 'sovscan history list') instead of "
                            "--inventory.")] = None,
@@ -70,10 +104,12 @@ def plan(
     from scanner.plan.document import build_plan, plan_document
     from scanner.plan.planner import OPEN_SOURCE, PlanOptions
 
-    if not inventory and snapshot is None:
-        _fail("give at least one --inventory PATH, or --snapshot ID")
-    if inventory and snapshot is not None:
-        _fail("give either --inventory or --snapshot, not both")
+    live = live_options(provider, profile, regions, org_accounts, role_name, external_id, via, aggregator, tenant,
+                        subscription, organization, folder, project, max_workers)
+    if not inventory and snapshot is None and live is None:
+        _fail("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
+    if snapshot is not None and (inventory or live is not None):
+        _fail("--snapshot plans from the history: leave out --inventory and --provider")
     targets = _parse_list(target)
     if not targets:
         _fail("--target: give at least one provider id or 'open-source'")
@@ -110,7 +146,7 @@ def plan(
                 _fail(str(exc))
             result = assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization)
         else:
-            result = _scan(inventory, config, as_of, org)
+            result = _scan(inventory, config, as_of, org, live)
         doc_plan = build_plan(result, options, cfg)
         doc = plan_document(doc_plan)
     try:
