@@ -493,3 +493,20 @@ def test_transform_config_item_accepts_live_api_shape() -> None:
           "configuration": json.dumps({"assumeRolePolicyDocument": trust})}
     items = list(transform_config_item(ci, "live"))
     assert _flows(items) == {(role, "arn:aws:iam::222233334444:root", "trust", "global")}
+
+
+def test_secrets_manager_replicas_and_key() -> None:
+    from providers.aws.normalize import transform_config_item
+
+    arn = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:dpi-db-AbCdEf"
+    ci = {"resourceType": "AWS::SecretsManager::Secret", "ARN": arn, "awsAccountId": "111122223333",
+          "awsRegion": "eu-west-3", "resourceId": arn, "resourceName": "dpi-db", "tags": {},
+          "configuration": {"Name": "dpi-db", "PrimaryRegion": "eu-west-3",
+                            "ReplicationStatus": [{"Region": "us-east-1", "Status": "InSync"},
+                                                  {"Region": "eu-west-3", "Status": "InSync"}]}}
+    items = list(transform_config_item(ci, "x"))
+    flows = {(f.source, f.target, str(f.kind), f.target_region) for f in items if isinstance(f, Flow)}
+    assert flows == {(arn, "arn:aws:secretsmanager:us-east-1:111122223333:secret:dpi-db-AbCdEf", "replica",
+                      "us-east-1")}
+    res = next(i for i in items if isinstance(i, Resource))
+    assert res.key == KeyRef(KeyControl.PROVIDER)

@@ -444,6 +444,23 @@ def _cloudtrail_trail(ctx: Context, facts: Facts) -> None:
 
 Extractor = Callable[[Context, Facts], None]
 
+def _secret(ctx: Context, facts: Facts) -> None:
+    """Secrets Manager: the key, and the regions a secret is replicated to (``ReplicationStatus``).
+
+    https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html
+    (``KmsKeyId`` absent: the AWS managed key ``aws/secretsmanager``; checked 2026-11-30).
+    """
+    conf = ctx.conf
+    facts.key = kms_ref(field(conf, "kmsKeyId", "KmsKeyId"), ctx) or KeyRef(KeyControl.PROVIDER)
+    parsed = parse_arn(ctx.id)
+    for label, replica in _items(field(conf, "replicationStatus", "ReplicationStatus")):
+        region = aws_region_of(field(replica, "region", "Region"))
+        if not region or region == ctx.region or parsed is None:
+            continue
+        target = f"arn:{parsed['partition']}:secretsmanager:{region}:{parsed['account']}:{parsed['resource']}"
+        facts.flow(ctx.id, target, FlowKind.REPLICA, f"configuration.ReplicationStatus{label}.Region", region)
+
+
 EXTRACTORS: dict[str, Extractor] = {
     "AWS::S3::Bucket": _s3_bucket,
     "AWS::RDS::DBInstance": _rds_instance,
@@ -460,4 +477,5 @@ EXTRACTORS: dict[str, Extractor] = {
     "AWS::EC2::Volume": _ebs_volume,
     "AWS::EFS::FileSystem": _efs_file_system,
     "AWS::CloudTrail::Trail": _cloudtrail_trail,
+    "AWS::SecretsManager::Secret": _secret,
 }
