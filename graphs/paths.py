@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphs.schema import EdgeKind, NodeKind
+from graphs.schema import EdgeKind
 
 #: Flow kinds that put a copy of the bytes somewhere else (peering and trust are access paths,
 #: recorded as flows but not counted as copies).
@@ -109,6 +109,3 @@ class LawQuery:
                 result.append((target, tpath))
                 queue.append((target, tpath))
         return result
-
-    def node_kind(self, node: str) -> NodeKind:
-        return NodeKind(self.g.nodes[node]["kind"])

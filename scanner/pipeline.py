@@ -100,7 +100,6 @@ class ScanResult:
     coverage: dict[str, Any]
     summary: dict[str, Any]
     graph: Any = field(repr=False, default=None)
-    query: LawQuery | None = field(repr=False, default=None)
 
     def by_id(self, rid: str) -> Assessed | None:
         for a in self.assessed:
@@ -325,7 +324,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         as_of=as_of or dt.date.today().isoformat(),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         inventory=inventory, assessed=assessed, flows=flows, findings=findings, coverage=coverage,
-        summary={}, graph=g, query=query)
+        summary={}, graph=g)
     result.summary = summarize(result)
     return result
 
