@@ -23,7 +23,12 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(min_length=3, description="URL, statute, or library file the fact comes from")
-    as_of: dt.date = Field(description="date the fact was last checked")
+    as_of: dt.date = Field(description="date the fact was last checked against its source")
+    #: False when the fact could not be checked against a primary source; ``unverified`` then says
+    #: what is missing. Unverified facts are shown as such wherever they are used and never alone
+    #: raise a finding to high or critical.
+    verified: bool = True
+    unverified: str = ""
 
 
 class Localized(BaseModel):
