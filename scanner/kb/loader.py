@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from scanner.kb.provenance import CHECKED_TABLES, provenance_problems
 from scanner.kb.schema import (
     EFFORT_SCALE,
     Alternative,
@@ -298,6 +299,7 @@ class KnowledgeBase:
         problems.extend(f"egress price {p.provider}: no exchange rate for {p.currency}"
                         for p in self.egress_prices.values()
                         if p.currency != "EUR" and p.currency not in self.exchange_rates)
+        problems.extend(provenance_problems(self, CHECKED_TABLES))
         if self.weights is None:
             problems.append("weights.yaml: missing")
         else:

@@ -1,0 +1,122 @@
+"""Checks that every knowledge-base fact names a source a reader can open and trust.
+
+A record's ``source`` holds one or more references separated by ``;``. Each reference must be
+either an http(s) URL of a page (not a bare domain) on a site that is not known to be unsuitable
+(news, blogs, aggregators, encyclopedias, pastes, texts written by a model), or a formal citation
+(an EU act with its number, a United States Code section, a court decision's ECLI, a CELEX number,
+or a file of a maintained library such as botocore's partition data). Links to files that are not
+shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
+
+:func:`provenance_problems` walks every table, nested records included (a provider's
+certifications, an entity's presence entries), and returns one message per problem;
+``sovscan kb validate`` prints them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from scanner.kb.schema import Record
+
+#: Hosts (and their subdomains) that are not primary or authoritative sources: news sites, blogs,
+#: law-firm and consultancy notes, aggregators, encyclopedias, pastes, model-written texts.
+DENIED_HOSTS = frozenset({
+    "surefintech.eu", "gist.github.com", "gist.githubusercontent.com", "pastebin.com",
+    "wikipedia.org", "wikidata.org", "grokipedia.com", "medium.com", "substack.com", "linkedin.com",
+    "reddit.com", "quora.com", "stackoverflow.com", "clubic.com", "linforme.com", "edi-mag.fr",
+    "eutoday.net", "azurecloud.expert", "pialab.io", "chambers.com", "itpro.com", "wita.org",
+    "kmstixx.com", "techinformed.com", "golem.de", "heise.de", "privacylawyer.ca", "politicsweb.co.za",
+    "wilmerhale.com", "lawfaremedia.org", "zdnet.com", "zdnet.fr", "lemagit.fr", "lesechos.fr",
+    "silicon.fr", "theregister.com", "techcrunch.com", "reuters.com", "euractiv.com", "usine-digitale.fr",
+})
+#: Path fragments that mark a page written for machines or a third party's own terms.
+DENIED_PATHS = ("llms.txt", "llms-full.txt")
+
+#: Formal citations accepted without a URL.
+FORMAL_CITATIONS = tuple(re.compile(p) for p in (
+    r"\b(Regulation|Directive|Decision) \((EU|EC|EEC|EU, Euratom)\) (No )?\d{2,4}/\d+",
+    r"\b\d+ U\.S\.C\. §+ ?\d+",
+    r"\bECLI:[A-Z]{2}:[A-Z0-9]+:\d{4}:",
+    r"\bCELEX:\d",
+    r"\bOJ [LC] \d+",
+    r"^botocore \d+\.\d+\.\d+ data/",
+))
+_URL = re.compile(r"https?://[^\s,;)>\]]+")
+_RELATIVE_FILE = re.compile(r"(^|[\s(])(\.{0,2}/)?(reference|docs|shared|scanner|tests)/[\w./-]+")
+
+
+def check_source(source: str) -> list[str]:
+    """What is wrong with one ``source`` value (empty when it is acceptable)."""
+    refs = [ref.strip() for ref in source.split(";") if ref.strip()]
+    if not refs:
+        return ["no source"]
+    problems: list[str] = []
+    for ref in refs:
+        if _RELATIVE_FILE.search(ref):
+            problems.append(f"links to a file that is not shipped: {ref!r}")
+            continue
+        urls = _URL.findall(ref)
+        if not urls:
+            if not any(p.search(ref) for p in FORMAL_CITATIONS):
+                problems.append(f"neither a page URL nor a formal citation: {ref!r}")
+            continue
+        for url in urls:
+            problems.extend(_check_url(url))
+    return problems
+
+
+def _check_url(url: str) -> list[str]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or "." not in host:
+        return [f"not a URL: {url!r}"]
+    if any(host == d or host.endswith("." + d) for d in DENIED_HOSTS):
+        return [f"not a primary or authoritative source: {url!r}"]
+    if any(frag in parts.path for frag in DENIED_PATHS):
+        return [f"a page written for machines, not a source: {url!r}"]
+    if not parts.path.strip("/") and not parts.query:
+        return [f"a bare domain, not the page that states the fact: {url!r}"]
+    return []
+
+
+def _records(value: object, where: str) -> Iterator[tuple[str, Record]]:
+    if isinstance(value, Record):
+        yield where, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _records(getattr(value, name), f"{where}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _records(item, f"{where}[{i}]")
+
+
+def table_records(kb: object, tables: Iterable[str]) -> Iterator[tuple[str, Record]]:
+    """``(where, record)`` for every record of the named knowledge-base tables, nested ones too."""
+    for table in tables:
+        store = getattr(kb, table)
+        for key, rec in store.items():
+            label = "/".join(key) if isinstance(key, tuple) else str(key)
+            yield from _records(rec, f"{table} {label}")
+
+
+#: Every table whose records carry provenance.
+ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "laws", "services",
+              "alternatives", "egress_prices", "exchange_rates", "csf_objectives")
+
+
+#: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
+CHECKED_TABLES = ("egress_prices",)
+
+
+def provenance_problems(kb: object, tables: Iterable[str] = ALL_TABLES) -> list[str]:
+    """One message per record whose source or verification note is not acceptable."""
+    problems: list[str] = []
+    for where, rec in table_records(kb, tables):
+        problems.extend(f"{where}: source {p}" for p in check_source(rec.source))
+        if not rec.verified and len(rec.unverified.strip()) < 10:
+            problems.append(f"{where}: verified is false but 'unverified' does not say what is missing")
+    return problems
