@@ -23,10 +23,11 @@ from typing import IO, Any
 import ijson
 import orjson
 
+from scanner.errors import SovscanError
 from scanner.model import Item
 
 
-class ProviderError(Exception):
+class ProviderError(SovscanError):
     """Base class of every error a provider raises on purpose."""
 
 

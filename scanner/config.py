@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import SovscanError
 from scanner.kb.loader import KnowledgeBase, KnowledgeBaseError, default_kb, load_kb
 
 
-class ConfigError(Exception):
+class ConfigError(SovscanError):
     """``sovscan.toml`` is unreadable or has an unknown or ill-typed key."""
 
 

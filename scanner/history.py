@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
+from scanner.errors import SovscanError
 from scanner.inventory import Inventory
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource, SourceInfo
 from scanner.pipeline import Assessed, ScanResult
@@ -48,7 +49,7 @@ SENSITIVE_CLASSES = frozenset(HEALTH | SENSITIVE)
 DB_NAME = "history.sqlite3"
 
 
-class HistoryError(Exception):
+class HistoryError(SovscanError):
     """The history database cannot be used (missing, newer schema, not a sovscan database)."""
 
 

@@ -21,11 +21,13 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from scanner.errors import SovscanError
+
 KEY_BYTES = 32
 _DIGITS = 12  # hex digits kept (48 bits)
 
 
-class PseudonymKeyError(Exception):
+class PseudonymKeyError(SovscanError):
     """The key file exists but cannot be used (wrong size, unreadable)."""
 
 

@@ -13,6 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from scanner.errors import UsageError
 from scanner.history import SENSITIVE_CLASSES, HistoryError, iter_resources
 from scanner.pseudonym import Pseudonymizer
 from scanner.report.html import LOCALE_DIR, render_quarterly_markdown
@@ -40,7 +41,7 @@ def test_quarters() -> None:
     assert Quarter.of("2026-11-30") == q and "2026-12-31" in q and "2027-01-01" not in q
     assert q.previous() == Quarter(2026, 3) and Quarter(2026, 1).previous() == Quarter(2025, 4)
     for bad in ("2026-Q5", "Q4", "2026-4", ""):
-        with pytest.raises(ValueError, match="expected a quarter"):
+        with pytest.raises(UsageError, match="expected a quarter"):
             Quarter.parse(bad)
 
 

@@ -1,11 +1,5 @@
-"""Commands beside ``run``, ``explain`` and ``kb``: ``report`` and ``history`` (the quarterly
-works-council report), ``plan`` (migration planning), and the live-collection options they share.
+"""The commands of ``sovscan``, one module each, and what they share (:mod:`scanner.commands.common`).
 
-They are registered in :mod:`scanner.cli`; everything they do is in plain functions
-(:mod:`scanner.history`, :mod:`scanner.report`, :mod:`scanner.plan`) so that other commands can
-reuse it.
+Each command body is a short call into ``scanner/``; :mod:`scanner.cli` assembles them and maps
+errors to exit codes.
 """
-
-from scanner.commands.report import history_app, report
-
-__all__ = ["history_app", "report"]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from scanner.commands.common import load_settings, parse_date, scan_inputs, to_terminal, write_output
 from scanner.commands.live_options import (
     AggregatorOpt,
     ExternalIdOpt,
@@ -37,6 +37,14 @@ from scanner.commands.live_options import (
     ViaOpt,
     live_options,
 )
+from scanner.errors import UsageError
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.kb.loader import KnowledgeBase
+    from scanner.pipeline import ScanResult
+    from scanner.plan.document import Plan
+    from scanner.plan.planner import PlanOptions
 
 
 class PlanFormat(StrEnum):
@@ -97,89 +105,73 @@ def plan(
         "--db", help="History database for --snapshot (default: in the user's data directory).")] = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
-    from scanner.cli import _fail, _scan
-    from scanner.config import ConfigError, load_config
-    from scanner.kb.loader import KnowledgeBaseError
     from scanner.pipeline import gc_paused
     from scanner.plan.document import build_plan, plan_document
-    from scanner.plan.planner import OPEN_SOURCE, PlanOptions
 
     live = live_options(provider, profile, regions, org_accounts, role_name, external_id, via, aggregator, tenant,
                         subscription, organization, folder, project, max_workers)
     if not inventory and snapshot is None and live is None:
-        _fail("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
+        raise UsageError("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
     if snapshot is not None and (inventory or live is not None):
-        _fail("--snapshot plans from the history: leave out --inventory and --provider")
-    targets = _parse_list(target)
-    if not targets:
-        _fail("--target: give at least one provider id or 'open-source'")
-    try:
-        when = dt.date.fromisoformat(exit_date) if exit_date else dt.date.today()
-    except ValueError:
-        _fail(f"--exit-date {exit_date!r}: expected a date as YYYY-MM-DD")
-    try:
-        cfg = load_config(config)
-        kb = cfg.knowledge_base()
-    except (ConfigError, KnowledgeBaseError) as exc:
-        _fail(str(exc))
-    unknown = [t for t in targets if t != OPEN_SOURCE and t not in kb.providers]
-    if unknown:
-        _fail(f"--target: unknown provider(s) {', '.join(unknown)} (known: {', '.join(sorted(kb.providers))}, "
-              f"{OPEN_SOURCE})")
-    required = frozenset(_parse_list(require)) if require is not None else None
-    if required:
-        bad = sorted(required - set(kb.schemes))
-        if bad:
-            _fail(f"--require: unknown certification scheme(s) {', '.join(bad)} "
-                  f"(known: {', '.join(sorted(kb.schemes))})")
-    options = PlanOptions(tuple(targets), required, bandwidth, when, usd_per_eur)
-    to_stdout = output == "-"
-    chosen = fmt or (PlanFormat.table if to_stdout and sys.stdout.isatty() else PlanFormat.json)
+        raise UsageError("--snapshot plans from the history: leave out --inventory and --provider")
+    cfg = load_settings(config)
+    options = _options(cfg.knowledge_base(), target, require, bandwidth, exit_date, usd_per_eur)
+    chosen = fmt or (PlanFormat.table if to_terminal(output) else PlanFormat.json)
     with gc_paused():
         if snapshot is not None:
-            from scanner.history import HistoryError, inventory_of
-            from scanner.pipeline import assess
-
-            try:
-                info, stored = inventory_of(snapshot, db)
-            except HistoryError as exc:
-                _fail(str(exc))
-            result = assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization)
+            result = _from_snapshot(snapshot, db, cfg, as_of, org)
         else:
-            result = _scan(inventory, config, as_of, org, live)
+            result = scan_inputs(inventory, config, as_of, org, live)
         doc_plan = build_plan(result, options, cfg)
         doc = plan_document(doc_plan)
-    try:
-        _write(doc, doc_plan, chosen, output)
-    except OSError as exc:
-        _fail(f"{output}: cannot write ({exc.strerror})")
+    _write(doc, doc_plan, chosen, output)
 
 
-def _write(doc: dict[str, object], doc_plan: object, fmt: PlanFormat, output: str) -> None:
+def _options(kb: KnowledgeBase, target: str, require: str | None, bandwidth: float, exit_date: str | None,
+             usd_per_eur: float | None) -> PlanOptions:
+    from scanner.plan.planner import OPEN_SOURCE, PlanOptions
+
+    targets = _parse_list(target)
+    if not targets:
+        raise UsageError("--target: give at least one provider id or 'open-source'")
+    when = parse_date(exit_date, "--exit-date") or dt.date.today()
+    unknown = [t for t in targets if t != OPEN_SOURCE and t not in kb.providers]
+    if unknown:
+        raise UsageError(f"--target: unknown provider(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(kb.providers))}, {OPEN_SOURCE})")
+    required = frozenset(_parse_list(require)) if require is not None else None
+    bad = sorted((required or frozenset()) - set(kb.schemes))
+    if bad:
+        raise UsageError(f"--require: unknown certification scheme(s) {', '.join(bad)} "
+                         f"(known: {', '.join(sorted(kb.schemes))})")
+    return PlanOptions(tuple(targets), required, bandwidth, when, usd_per_eur)
+
+
+def _from_snapshot(snapshot: int, db: Path | None, cfg: Config, as_of: str | None, org: str | None) -> ScanResult:
+    from scanner.history import inventory_of
+    from scanner.pipeline import assess
+
+    info, stored = inventory_of(snapshot, db)
+    return assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization)
+
+
+def _write(doc: dict[str, object], doc_plan: Plan, fmt: PlanFormat, output: str) -> None:
     from scanner.plan import render
-    from scanner.plan.document import Plan
     from scanner.plan.exit import concentration, dora_rows, write_dora_csv
 
-    if fmt is PlanFormat.table:
-        if output == "-":
-            render.render_terminal(doc, Console())
-        else:
-            with open(output, "w", encoding="utf-8") as fh:
-                render.render_terminal(doc, Console(file=fh, width=120, force_terminal=False))
+    if fmt is PlanFormat.table and output == "-":
+        render.render_terminal(doc, Console())
         return
     buf = io.StringIO()
-    if fmt is PlanFormat.json:
+    if fmt is PlanFormat.table:
+        render.render_terminal(doc, Console(file=buf, width=120, force_terminal=False))
+    elif fmt is PlanFormat.json:
         render.write_json(doc, buf)
     elif fmt is PlanFormat.csv:
         render.write_csv(doc, buf)
     elif fmt is PlanFormat.md:
         buf.write(render.render_markdown(doc))
     else:
-        assert isinstance(doc_plan, Plan)
         before = doc_plan.before
         write_dora_csv(dora_rows(before, doc_plan.planned.moving, concentration(before)), buf)
-    if output == "-":
-        sys.stdout.write(buf.getvalue())
-    else:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
+    write_output(output, buf.getvalue())

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from scanner.errors import SovscanError
 from scanner.kb.provenance import CHECKED_TABLES, provenance_problems
 from scanner.kb.schema import (
     EFFORT_SCALE,
@@ -47,7 +48,7 @@ DATA_DIR = Path(__file__).parent / "data"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class KnowledgeBaseError(Exception):
+class KnowledgeBaseError(SovscanError):
     """A knowledge-base file (shipped or user-supplied) is invalid."""
 
 

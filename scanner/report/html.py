@@ -27,6 +27,7 @@ from babel.support import Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from scanner.errors import UsageError
 from scanner.kb.loader import KnowledgeBase
 from scanner.pipeline import ScanResult
 from scanner.report import charts
@@ -52,7 +53,7 @@ def clean(value: object, limit: int = MAX_VALUE) -> str:
 def translations(lang: str) -> Translations:
     """The compiled catalogue of ``lang`` (``scanner/locale/<lang>/LC_MESSAGES/sovscan.mo``)."""
     if lang not in LANGS:
-        raise ValueError(f"language {lang!r}: choose one of {', '.join(LANGS)}")
+        raise UsageError(f"language {lang!r}: choose one of {', '.join(LANGS)}")
     found = Translations.load(str(LOCALE_DIR), [lang], domain=DOMAIN)
     if not isinstance(found, Translations) and lang != "en":
         raise FileNotFoundError(f"{LOCALE_DIR}/{lang}/LC_MESSAGES/{DOMAIN}.mo is missing: run 'make catalogs'")

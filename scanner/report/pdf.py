@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NoReturn
 
+from scanner.errors import SovscanError
 
-class PdfError(Exception):
+
+class PdfError(SovscanError):
     """The PDF could not be produced (WeasyPrint or its system libraries missing)."""
 
 

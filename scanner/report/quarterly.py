@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import InputError, UsageError
 from scanner.history import (
     SENSITIVE_CLASSES,
     HistoryError,
@@ -62,7 +63,7 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         match = _QUARTER.match(text)
         if match is None:
-            raise ValueError(f"{text!r}: expected a quarter such as 2026-Q4")
+            raise UsageError(f"{text!r}: expected a quarter such as 2026-Q4")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -738,12 +739,12 @@ def plan_section(path: Path) -> dict[str, Any]:
     try:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a plan (invalid JSON); write it with "
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not a plan (invalid JSON); write it with "
                          "'sovscan plan … --format json --output FILE'") from None
     summary = doc.get("summary") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or not isinstance(summary, dict) or any(
             key not in summary for key in PLAN_KEYS):
-        raise ValueError(f"{path}: not a sovscan plan of schema version 1; write it with "
+        raise InputError(f"{path}: not a sovscan plan of schema version 1; write it with "
                          "'sovscan plan … --format json --output FILE'")
     csf = doc.get("csf", {}).get("before", []) if isinstance(doc.get("csf"), dict) else []
     return {"summary": summary, "as_of": doc.get("as_of"), "exit_date": (doc.get("options") or {}).get("exit_date"),
