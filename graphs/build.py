@@ -1,21 +1,29 @@
-"""Build the jurisdiction graph from an enriched inventory and the knowledge base.
+"""Build the jurisdiction graph from the knowledge base and an enriched inventory.
 
-The skeleton (regions → countries → zones; regions → operating entities → parents; laws →
-countries they apply in and entities they reach) is added once per distinct region, entity and
-law; resources hang off it by ``hosted_in`` and ``in_account`` edges, with ``flows_to`` and
-``encrypted_by`` edges between them. Every edge goes through :meth:`GraphBuilder.edge`, which
-checks it against :mod:`graphs.schema`.
+The skeleton is added once per scan: countries (with the legal orders and zones they belong to),
+legal entities (where each is incorporated or run from, where the group is present, who controls
+it), and laws (the countries they apply in; the entities they reach, derived from the skeleton's
+own edges: by control, an entity incorporated in or run from the law's jurisdiction; by presence,
+for laws with a documented reach over foreign groups, an entity present there). Every country
+where bytes may sit and that no location-triggered law record covers gets a generic law node
+(``law:unlisted-law:XX``), so that every law reached is a node and every path ends at a law.
+
+Regions are added once per distinct placement, resources only when they take part in a relation
+(a flow or an inventoried key): every other resource is described by its placement alone. Every
+edge goes through :meth:`GraphBuilder.edge`, which checks it against :mod:`graphs.schema`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
 
 from graphs.schema import EDGES, EdgeKind, NodeKind, node_id
 from scanner.kb.loader import KnowledgeBase
-from scanner.kb.schema import Region, Trigger
+from scanner.kb.schema import Law, Region, Trigger
+from scanner.result import UNLISTED, Tier
 
 _RESOURCE = NodeKind.RESOURCE.value
 _HOSTED_IN = EdgeKind.HOSTED_IN.value
@@ -26,9 +34,25 @@ assert {NodeKind.REGION} <= EDGES[EdgeKind.HOSTED_IN].targets
 assert {NodeKind.RESOURCE} <= EDGES[EdgeKind.IN_ACCOUNT].sources
 assert {NodeKind.ACCOUNT} <= EDGES[EdgeKind.IN_ACCOUNT].targets
 
+Graph = nx.MultiDiGraph  # the graph type; nodes are str ids (graphs.schema.node_id)
+
 
 class SchemaError(Exception):
     """An edge between node kinds the schema does not allow (a programming error)."""
+
+
+def out_nodes(g: Graph[str], node: str, kind: EdgeKind) -> Iterator[str]:
+    """Targets of ``node``'s outgoing edges of one kind."""
+    for _, target, data in g.out_edges(node, data=True):
+        if data["kind"] == kind.value:
+            yield target
+
+
+def in_edges(g: Graph[str], node: str, kind: EdgeKind) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Sources and attributes of ``node``'s incoming edges of one kind."""
+    for source, _, data in g.in_edges(node, data=True):
+        if data["kind"] == kind.value:
+            yield source, data
 
 
 class GraphBuilder:
@@ -36,9 +60,8 @@ class GraphBuilder:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.g: Any = nx.MultiDiGraph()
+        self.g: Graph[str] = nx.MultiDiGraph()
         self._regions_done: set[str] = set()
-        self._entities_done: set[str] = set()
 
     # ------------------------------------------------------------------ primitives
     def node(self, kind: NodeKind, key: str, **attrs: Any) -> str:
@@ -57,77 +80,110 @@ class GraphBuilder:
 
     def attach(self, resource: str, region_node: str, account_node: str | None) -> None:
         """A resource node with its ``hosted_in`` and ``in_account`` edges (the per-resource hot path:
-        the node kinds are fixed here, so the schema is checked once in ``__init__``, not per edge)."""
+        the node kinds are fixed here, so the schema is checked once at import, not per edge)."""
         g = self.g
         g.add_node(resource, kind=_RESOURCE)
         g.add_edge(resource, region_node, key=_HOSTED_IN, kind=_HOSTED_IN)
         if account_node is not None:
             g.add_edge(resource, account_node, key=_IN_ACCOUNT, kind=_IN_ACCOUNT)
 
-    # ------------------------------------------------------------------ skeleton
-    def add_laws(self) -> None:
-        """Laws, the countries they apply in, and the entities they reach by control/presence."""
-        kb = self.kb
-        for country in kb.countries.values():
-            cid = self.node(NodeKind.COUNTRY, country.code)
-            self.edge(EdgeKind.PART_OF, cid, self.node(NodeKind.JURISDICTION, country.code))
-            if country.eu:
-                self.edge(EdgeKind.MEMBER_OF, cid, self.node(NodeKind.ZONE, "EU"))
-            if country.eea:
-                self.edge(EdgeKind.MEMBER_OF, cid, self.node(NodeKind.ZONE, "EEA"))
-        for ent in kb.entities.values():
-            self.add_entity(ent.id)
-        for law in kb.laws.values():
-            lid = self.node(NodeKind.LAW, law.id)
-            self.edge(EdgeKind.PART_OF, lid, self.node(NodeKind.JURISDICTION, law.jurisdiction))
-            if Trigger.LOCATION in law.triggers:
-                places = law.applies_in or ([law.jurisdiction] if law.jurisdiction != "EU" else
-                                            [c.code for c in kb.countries.values() if c.eu])
-                for code in places:
-                    self.edge(EdgeKind.APPLIES_IN, lid, self.node(NodeKind.COUNTRY, code))
-            if Trigger.CONTROL in law.triggers:
-                for ent in kb.entities.values():
-                    if law.jurisdiction in (ent.country, ent.controlled_from) or (
-                            law.jurisdiction == "EU" and kb.countries.get(
-                            ent.country) is not None and kb.countries[ent.country].eu):
-                        self.edge(EdgeKind.REACHES, lid, node_id(NodeKind.ENTITY, ent.id), via="incorporation")
-                    elif law.jurisdiction in ent.presence:
-                        self.edge(EdgeKind.REACHES, lid, node_id(NodeKind.ENTITY, ent.id), via="presence")
+    def external(self, resource: str, region_node: str) -> None:
+        """A flow's destination that is not in the inventory, placed where the export says it is."""
+        if resource not in self.g:
+            self.g.add_node(resource, kind=_RESOURCE, external=True)
+        if not any(True for _ in out_nodes(self.g, resource, EdgeKind.HOSTED_IN)):
+            self.edge(EdgeKind.HOSTED_IN, resource, region_node)
 
-    def add_entity(self, entity_id: str) -> str:
+    # ------------------------------------------------------------------ skeleton
+    def add_skeleton(self) -> None:
+        """Countries, entities and laws, with the edges that say which law reaches which entity."""
+        self._add_countries()
+        for entity_id in self.kb.entities:
+            self._add_entity(entity_id)
+        for law in self.kb.laws.values():
+            self._add_law(law)
+        self._add_unlisted_laws()
+
+    def _add_countries(self) -> None:
+        for country in self.kb.countries.values():
+            cid = self.node(NodeKind.COUNTRY, country.code, verified=country.verified)
+            self.edge(EdgeKind.PART_OF, cid, self.node(NodeKind.JURISDICTION, country.code))
+            for zone, member in (("EU", country.eu), ("EEA", country.eea)):
+                if member:
+                    self.edge(EdgeKind.MEMBER_OF, cid, self.node(NodeKind.ZONE, zone))
+
+    def _add_entity(self, entity_id: str) -> str:
         nid = node_id(NodeKind.ENTITY, entity_id)
-        if entity_id in self._entities_done:
+        if nid in self.g:
             return nid
-        self._entities_done.add(entity_id)
         ent = self.kb.entities[entity_id]
-        self.node(NodeKind.ENTITY, entity_id, name=ent.name)
-        self.edge(EdgeKind.INCORPORATED_IN, nid, self.node(NodeKind.COUNTRY, ent.country))
-        for code in ent.presence:
-            self.edge(EdgeKind.PRESENT_IN, nid, self.node(NodeKind.COUNTRY, code))
+        self.node(NodeKind.ENTITY, entity_id, name=ent.name, verified=ent.verified)
+        self.edge(EdgeKind.INCORPORATED_IN, nid, self._country(ent.country))
+        if ent.controlled_from:
+            self.edge(EdgeKind.RUN_FROM, nid, self._country(ent.controlled_from))
+        for presence in ent.presence:
+            self.edge(EdgeKind.PRESENT_IN, nid, self._country(presence))
         if ent.parent and ent.parent in self.kb.entities:
-            self.edge(EdgeKind.CONTROLLED_BY, nid, self.add_entity(ent.parent))
+            self.edge(EdgeKind.CONTROLLED_BY, nid, self._add_entity(ent.parent))
         return nid
 
+    def _country(self, code: str) -> str:
+        return self.node(NodeKind.COUNTRY, code)
+
+    def _jurisdiction_countries(self, jurisdiction: str) -> set[str]:
+        """Country nodes of a legal order: the country itself, or every member of the EU."""
+        if jurisdiction == "EU":
+            return {c for c, _ in in_edges(self.g, node_id(NodeKind.ZONE, "EU"), EdgeKind.MEMBER_OF)}
+        return {node_id(NodeKind.COUNTRY, jurisdiction)}
+
+    def _add_law(self, law: Law) -> None:
+        verified = law.verified
+        lid = self.node(NodeKind.LAW, law.id, verified=verified)
+        self.edge(EdgeKind.PART_OF, lid, self.node(NodeKind.JURISDICTION, law.jurisdiction))
+        countries = self._jurisdiction_countries(law.jurisdiction)
+        if Trigger.LOCATION in law.triggers:
+            places = ({node_id(NodeKind.COUNTRY, c) for c in law.applies_in} if law.applies_in else countries)
+            for country in sorted(places):
+                self.edge(EdgeKind.APPLIES_IN, lid, self._country(country.split(":", 1)[1]))
+        if Trigger.CONTROL in law.triggers:
+            for country in sorted(countries):
+                for edge_kind in (EdgeKind.INCORPORATED_IN, EdgeKind.RUN_FROM):
+                    for ent, _ in in_edges(self.g, country, edge_kind):
+                        self.edge(EdgeKind.REACHES, lid, ent, key=f"reaches:{Tier.CONTROL}", tier=Tier.CONTROL.value,
+                                  verified=verified)
+        if law.presence_reach is not None:
+            reach_verified = verified and law.presence_reach.verified
+            for country in sorted(countries):
+                for ent, _ in in_edges(self.g, country, EdgeKind.PRESENT_IN):
+                    self.edge(EdgeKind.REACHES, lid, ent, key=f"reaches:{Tier.PRESENCE}", tier=Tier.PRESENCE.value,
+                              verified=reach_verified, country=country.split(":", 1)[1])
+
+    def _add_unlisted_laws(self) -> None:
+        """A generic law node for each country outside the EEA that no location-triggered law covers."""
+        covered = {country for _, country, data in self.g.edges(data=True) if data["kind"] == EdgeKind.APPLIES_IN.value}
+        for country in self.kb.countries.values():
+            cid = node_id(NodeKind.COUNTRY, country.code)
+            if country.eea or cid in covered:
+                continue
+            lid = self.node(NodeKind.LAW, f"{UNLISTED}{country.code}", verified=False, generic=True)
+            self.edge(EdgeKind.PART_OF, lid, self.node(NodeKind.JURISDICTION, country.code))
+            self.edge(EdgeKind.APPLIES_IN, lid, cid)
+
+    # ------------------------------------------------------------------ placements
     def add_region(self, provider: str, code: str | None) -> tuple[str, Region | None]:
-        """The region node for a provider location (known or not), with its country and operator."""
+        """The region node for a provider location (known or not), with its countries and operator."""
         key = f"{provider}:{code or 'unknown'}"
         nid = node_id(NodeKind.REGION, key)
         region = self.kb.region(provider, code)
         if key in self._regions_done:
             return nid, region
         self._regions_done.add(key)
-        self.node(NodeKind.REGION, key, provider=provider, code=code, known=region is not None)
+        self.node(NodeKind.REGION, key, provider=provider, code=code, known=region is not None,
+                  verified=region.verified if region is not None else False)
         if region is not None:
             for country in self.kb.region_countries(region):
-                self.edge(EdgeKind.LOCATED_IN, nid, self.node(NodeKind.COUNTRY, country))
+                self.edge(EdgeKind.LOCATED_IN, nid, self._country(country))
         operator = self.kb.operator_of(provider, region, code)
         if operator is not None and operator in self.kb.entities:
-            self.edge(EdgeKind.OPERATED_BY, nid, self.add_entity(operator))
+            self.edge(EdgeKind.OPERATED_BY, nid, self._add_entity(operator))
         return nid, region
-
-    def add_alternatives(self) -> None:
-        for (provider, typ), svc in self.kb.services.items():
-            sid = self.node(NodeKind.SERVICE, f"{provider}:{typ}", name=svc.name)
-            for alt in svc.alternatives:
-                if alt in self.kb.alternatives:
-                    self.edge(EdgeKind.ALTERNATIVE_FOR, self.node(NodeKind.ALTERNATIVE, alt), sid)

@@ -1,94 +1,116 @@
-"""Path queries on the jurisdiction graph: which laws reach a placement, and how.
+"""Path queries on the jurisdiction graph: which laws reach a placement, by which tier, and how.
 
-A law reaches a region when a path leads from the region to the law: through location
-(``region → located_in → country ← applies_in ← law``) or through control
-(``region → operated_by → entity → controlled_by* → parent ← reaches ← law``). Results are
-computed once per region node and cached, so scoring a million resources costs one query per
-distinct placement plus dictionary look-ups. Flow closure follows ``flows_to`` edges of the kinds
-that copy bytes, so a replica's placement counts for its source.
+A law reaches a region when a path leads from the region to the law node:
+
+- ``location``: ``region → located_in → country ← applies_in ← law``;
+- ``control``: ``region → operated_by → entity → controlled_by* → parent ← reaches(control) ← law``;
+- ``presence``: the same walk up the chain, ending at an entity a law reaches by presence (the
+  residual tier), kept only when the law does not already reach the region by control or location.
+
+Results are computed once per region node and cached, so scoring a million resources costs one
+query per distinct placement plus dictionary look-ups. :meth:`LawQuery.copies` follows the flow
+edges whose kind puts a copy of the bytes elsewhere, so a replica's placement counts for its source.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from graphs.build import Graph, in_edges, out_nodes
 from graphs.schema import EdgeKind
+from scanner.model import FlowKind
+from scanner.result import Tier
 
-#: Flow kinds that put a copy of the bytes somewhere else (peering and trust are access paths,
-#: recorded as flows but not counted as copies).
-COPY_KINDS = frozenset({"replication", "replica", "failover", "backup", "logs", "cdn", "multi-region"})
+_FLOWS_TO = EdgeKind.FLOWS_TO.value
 
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """One way a law reaches a node: the trigger and the node path from the start to the law."""
+    """One way a law reaches a node: the tier and the node path from the placement to the law."""
 
     law: str  # law id (without the ``law:`` prefix)
-    trigger: str  # control | presence | location
+    tier: Tier
     via: tuple[str, ...]  # node ids, from the placement to the law node
+    verified: bool  # every node and edge on the path is a verified fact
 
 
-def _out(g: Any, node: str, kind: EdgeKind) -> Iterator[str]:
-    for _, target, key in g.out_edges(node, keys=True):
-        if key == kind.value:
-            yield target
-
-
-def _in(g: Any, node: str, kind: EdgeKind) -> Iterator[tuple[str, dict[str, Any]]]:
-    for source, _, key, data in g.in_edges(node, keys=True, data=True):
-        if key == kind.value:
-            yield source, data
+def key_of(node: str) -> str:
+    """The key of a ``kind:key`` node id."""
+    return node.split(":", 1)[1]
 
 
 class LawQuery:
     """Cached law-reach queries over one graph."""
 
-    def __init__(self, g: Any):
+    def __init__(self, g: Graph[str]):
         self.g = g
         self._cache: dict[str, tuple[Reach, ...]] = {}
 
-    def countries_of(self, region_node: str) -> list[str]:
-        return sorted(c.split(":", 1)[1] for c in _out(self.g, region_node, EdgeKind.LOCATED_IN))
+    def _verified(self, nodes: tuple[str, ...]) -> bool:
+        nodes_data = self.g.nodes
+        return all(nodes_data[n].get("verified", True) for n in nodes)
+
+    def countries_of(self, region_node: str) -> tuple[str, ...]:
+        return tuple(sorted(key_of(c) for c in out_nodes(self.g, region_node, EdgeKind.LOCATED_IN)))
+
+    def operator_of(self, region_node: str) -> str | None:
+        """The entity running a region (its ``operated_by`` edge)."""
+        return next((key_of(e) for e in out_nodes(self.g, region_node, EdgeKind.OPERATED_BY)), None)
+
+    def controller_country(self, region_node: str) -> str | None:
+        """Where the ultimate controller of a region's operator is run from (else incorporated)."""
+        entity = next(out_nodes(self.g, region_node, EdgeKind.OPERATED_BY), None)
+        seen: set[str] = set()
+        while entity is not None and entity not in seen:
+            seen.add(entity)
+            parent = next(out_nodes(self.g, entity, EdgeKind.CONTROLLED_BY), None)
+            if parent is None:
+                break
+            entity = parent
+        if entity is None:
+            return None
+        place = next(out_nodes(self.g, entity, EdgeKind.RUN_FROM), None) or next(
+            out_nodes(self.g, entity, EdgeKind.INCORPORATED_IN), None)
+        return key_of(place) if place is not None else None
 
     def reach_region(self, region_node: str) -> tuple[Reach, ...]:
-        """Every law reaching a region, with the shortest explaining path per (law, trigger)."""
+        """Every law reaching a region, with the shortest explaining path per (law, tier)."""
         cached = self._cache.get(region_node)
         if cached is not None:
             return cached
-        found: dict[tuple[str, str], Reach] = {}
+        found: dict[tuple[str, Tier], Reach] = {}
 
-        def add(law_node: str, trigger: str, path: tuple[str, ...]) -> None:
-            key = (law_node, trigger)
-            if key not in found or len(path) < len(found[key].via):
-                found[key] = Reach(law_node.split(":", 1)[1], trigger, (*path, law_node))
+        def add(law_node: str, tier: Tier, path: tuple[str, ...], edge_verified: bool = True) -> None:
+            key = (law_node, tier)
+            via = (*path, law_node)
+            if key not in found or len(via) < len(found[key].via):
+                found[key] = Reach(key_of(law_node), tier, via, edge_verified and self._verified(via))
 
-        for country in _out(self.g, region_node, EdgeKind.LOCATED_IN):
-            for law_node, _ in _in(self.g, country, EdgeKind.APPLIES_IN):
-                add(law_node, "location", (region_node, country))
-        # Control: the operator and each parent up the chain (breadth-first, cycle-safe).
+        for country in out_nodes(self.g, region_node, EdgeKind.LOCATED_IN):
+            for law_node, _ in in_edges(self.g, country, EdgeKind.APPLIES_IN):
+                add(law_node, Tier.LOCATION, (region_node, country))
+        # The operator and each parent up the chain (breadth-first, cycle-safe).
         queue: deque[tuple[str, tuple[str, ...]]] = deque(
-            (ent, (region_node, ent)) for ent in _out(self.g, region_node, EdgeKind.OPERATED_BY))
+            (ent, (region_node, ent)) for ent in out_nodes(self.g, region_node, EdgeKind.OPERATED_BY))
         seen: set[str] = set()
         while queue:
             ent, path = queue.popleft()
             if ent in seen:
                 continue
             seen.add(ent)
-            for law_node, data in _in(self.g, ent, EdgeKind.REACHES):
-                add(law_node, "control" if data.get("via") == "incorporation" else "presence", path)
-            for parent in _out(self.g, ent, EdgeKind.CONTROLLED_BY):
+            for law_node, data in in_edges(self.g, ent, EdgeKind.REACHES):
+                add(law_node, Tier(data["tier"]), path, bool(data.get("verified", True)))
+            for parent in out_nodes(self.g, ent, EdgeKind.CONTROLLED_BY):
                 queue.append((parent, (*path, parent)))
-        result = tuple(sorted(found.values(), key=lambda r: (r.law, r.trigger)))
+        stronger = {law for law, tier in found if tier is not Tier.PRESENCE}
+        kept = (r for (law, tier), r in found.items() if tier is not Tier.PRESENCE or law not in stronger)
+        result = tuple(sorted(kept, key=lambda r: (r.law, r.tier)))
         self._cache[region_node] = result
         return result
 
     def hosted_region(self, resource_node: str) -> str | None:
-        for region in _out(self.g, resource_node, EdgeKind.HOSTED_IN):
-            return region
-        return None
+        return next(out_nodes(self.g, resource_node, EdgeKind.HOSTED_IN), None)
 
     def copies(self, resource_node: str) -> list[tuple[str, tuple[str, ...]]]:
         """Resources holding copies of this one's bytes (transitively), each with the flow path."""
@@ -100,9 +122,7 @@ class LawQuery:
         while queue:
             node, path = queue.popleft()
             for _, target, key, data in self.g.out_edges(node, keys=True, data=True):
-                if not key.startswith(EdgeKind.FLOWS_TO.value) or data.get("flow") not in COPY_KINDS:
-                    continue
-                if target in seen:
+                if not key.startswith(_FLOWS_TO) or not FlowKind(data["flow"]).copies or target in seen:
                     continue
                 seen.add(target)
                 tpath = (*path, target)

@@ -19,8 +19,6 @@ class NodeKind(StrEnum):
     ENTITY = "entity"  # a legal entity: a region's operator or one of its parents
     JURISDICTION = "jurisdiction"  # a legal order: a country, or the EU
     LAW = "law"  # a law that can compel access
-    SERVICE = "service"  # a provider's service type (from the knowledge base)
-    ALTERNATIVE = "alternative"  # a sovereign offer or open-source software
 
 
 class EdgeKind(StrEnum):
@@ -31,12 +29,12 @@ class EdgeKind(StrEnum):
     OPERATED_BY = "operated_by"
     CONTROLLED_BY = "controlled_by"
     INCORPORATED_IN = "incorporated_in"
+    RUN_FROM = "run_from"
     PRESENT_IN = "present_in"
     APPLIES_IN = "applies_in"
     REACHES = "reaches"
     FLOWS_TO = "flows_to"
     ENCRYPTED_BY = "encrypted_by"
-    ALTERNATIVE_FOR = "alternative_for"
     PART_OF = "part_of"
 
 
@@ -61,12 +59,12 @@ EDGES: dict[EdgeKind, EdgeSpec] = {spec.kind: spec for spec in (
     _spec(EdgeKind.OPERATED_BY, {N.REGION, N.RESOURCE}, {N.ENTITY}, "legal entity running the region"),
     _spec(EdgeKind.CONTROLLED_BY, {N.ENTITY}, {N.ENTITY}, "entity is controlled by its parent"),
     _spec(EdgeKind.INCORPORATED_IN, {N.ENTITY}, {N.COUNTRY}, "entity's country of incorporation"),
-    _spec(EdgeKind.PRESENT_IN, {N.ENTITY}, {N.COUNTRY}, "group has subsidiaries or business there"),
+    _spec(EdgeKind.RUN_FROM, {N.ENTITY}, {N.COUNTRY}, "an offshore holding is run from this country"),
+    _spec(EdgeKind.PRESENT_IN, {N.ENTITY}, {N.COUNTRY}, "the group itself operates or serves customers there"),
     _spec(EdgeKind.APPLIES_IN, {N.LAW}, {N.COUNTRY}, "law applies to data on this territory"),
-    _spec(EdgeKind.REACHES, {N.LAW}, {N.ENTITY}, "law can compel this entity (control or presence)"),
+    _spec(EdgeKind.REACHES, {N.LAW}, {N.ENTITY}, "law can compel this entity (tier: control or presence)"),
     _spec(EdgeKind.FLOWS_TO, {N.RESOURCE}, {N.RESOURCE}, "bytes of the source also exist at the target"),
     _spec(EdgeKind.ENCRYPTED_BY, {N.RESOURCE}, {N.RESOURCE}, "resource is encrypted with this key"),
-    _spec(EdgeKind.ALTERNATIVE_FOR, {N.ALTERNATIVE}, {N.SERVICE}, "alternative can replace the service"),
     _spec(EdgeKind.PART_OF, {N.LAW, N.COUNTRY}, {N.JURISDICTION}, "law or country belongs to a legal order"),
 )}
 

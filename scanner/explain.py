@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from graphs.schema import NodeKind
-from scanner.pipeline import Assessed, ScanResult
-from scanner.scoring.exposure import UNLISTED, LawHit
+from scanner.result import UNLISTED, Assessed, LawHit, ScanResult
 
 
 def _describe(result: ScanResult, node: str) -> str:
@@ -29,7 +28,7 @@ def _describe(result: ScanResult, node: str) -> str:
     if kind == NodeKind.LAW.value:
         law = kb.laws.get(key)
         return f"{law.name} [{law.citation}]" if law else key
-    if node in result.graph:
+    if result.graph is not None and node in result.graph:
         return f"{node} (outside the inventory)"
     return node
 
@@ -60,16 +59,21 @@ def explain_lines(result: ScanResult, a: Assessed) -> list[str]:
         else:
             law = kb.laws[law_id]
             status = "foreign" if hits[0].foreign else "not foreign to the home country, not scored"
-            lines.append(f"  - {law.name} ({status})")
+            lines.append(f"  - {law.name} ({status}; {law.status})")
             lines.append(f"      {law.citation}")
-            lines.append(f"      source: {law.source} (as of {law.as_of})")
+            lines.append(f"      source: {law.source} (checked {law.as_of})"
+                         + ("" if law.verified else f"; UNVERIFIED: {law.unverified}"))
         for hit in hits:
             *steps, _law_node = hit.via
             words = [_describe(result, n) for n in steps]
-            lines.append(f"      by {hit.trigger} (weight {hit.weight}): " + " → ".join(words)
-                         + " ← reached by this law")
+            tier = ("by presence only: residual, contested tier, not scored" if hit.trigger == "presence"
+                    else f"by {hit.trigger}")
+            lines.append(f"      {tier} (weight {hit.weight}{'' if hit.verified else ', rests on unverified facts'}): "
+                         + " → ".join(words) + " ← reached by this law")
+            if hit.basis:
+                lines.append(f"        why: {hit.basis}")
     if a.alternatives:
         lines.append("  alternatives: " + ", ".join(
-            f"{alt['name']}" + (f" [{', '.join(alt['certifications'])}]" if alt["certifications"] else "")
+            alt.name + (f" [{', '.join(alt.certifications)}]" if alt.certifications else "")
             for alt in a.alternatives))
     return lines

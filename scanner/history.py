@@ -38,13 +38,10 @@ import orjson
 from scanner import __version__
 from scanner.errors import SovscanError
 from scanner.inventory import Inventory
+from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource, SourceInfo
-from scanner.pipeline import Assessed, ScanResult
 from scanner.pseudonym import Pseudonymizer
-from scanner.scoring.findings import HEALTH, SENSITIVE
-
-#: Data classes counted as sensitive in snapshots and reports (same set as the findings rules).
-SENSITIVE_CLASSES = frozenset(HEALTH | SENSITIVE)
+from scanner.result import Assessed, ScanResult, Summary, summary_from_json
 
 DB_NAME = "history.sqlite3"
 
@@ -141,7 +138,7 @@ class Snapshot:
     """A whole snapshot: loaded from the database, or taken from a scan in memory."""
 
     info: SnapshotInfo
-    summary: dict[str, Any]
+    summary: Summary
     coverage: dict[str, Any]
     kb_meta: dict[str, Any]
     sources: list[dict[str, Any]]
@@ -295,14 +292,22 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _summary(stored: str) -> Summary:
+    """A stored summary, typed again (snapshots of older versions lack the newer fields: defaults)."""
+    try:
+        return summary_from_json(orjson.loads(stored))
+    except (orjson.JSONDecodeError, ValueError) as exc:
+        raise HistoryError(f"a stored summary cannot be read ({type(exc).__name__}); the snapshot is damaged") from None
+
+
 def _shared_facts(a: Assessed) -> tuple[Any, ...]:
     """Columns every resource of one placement profile shares (encoded once per profile)."""
     p = a.profile
     svc = p.service
-    laws = tuple(dict.fromkeys(h.law for h in p.hits if h.foreign and h.weight > 0))
+    laws = tuple(dict.fromkeys(h.law for h in p.hits if h.counts))
     return (svc.type if svc else None, svc.name if svc else None, svc.category if svc else None,
             p.country, p.locations, p.classes, laws, p.exposure, p.exposure_level, p.effort, p.effort_level,
-            p.key_control, svc.data_bearing if svc else True, tuple(alt["id"] for alt in p.alternatives))
+            p.key_control, svc.data_bearing if svc else True, tuple(alt.id for alt in p.alternatives))
 
 
 def iter_resources(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) -> Iterator[SnapResource]:
@@ -370,15 +375,14 @@ def _kb_meta(result: ScanResult) -> dict[str, Any]:
 
 def _coverage(result: ScanResult, pseudonymized: bool) -> dict[str, Any]:
     c = result.coverage
-    warnings = list(c.get("warnings", []))
     return {
-        "resources": c.get("resources", len(result.assessed)),
-        "unmapped_types": dict(c.get("unmapped_types", {})),
-        "unknown_regions": dict(c.get("unknown_regions", {})),
-        "warnings_count": len(warnings),
+        "resources": c.resources,
+        "unmapped_types": dict(c.unmapped_types),
+        "unknown_regions": dict(c.unknown_regions),
+        "warnings_count": len(c.warnings),
         # Warnings quote file paths and resource ids: kept only when identifiers are.
-        "warnings": [] if pseudonymized else warnings[:200],
-        "ignored_files": len(c.get("ignored_files", [])),
+        "warnings": [] if pseudonymized else c.warnings[:200],
+        "ignored_files": len(c.ignored_files),
     }
 
 
@@ -393,9 +397,9 @@ def _info_from_scan(result: ScanResult, pseudonymized: bool, snapshot_id: int = 
     return SnapshotInfo(
         id=snapshot_id, organization=result.organization or "", as_of=result.as_of,
         generated_at=result.generated_at, tool_version=__version__, kb_version=result.kb.version,
-        home_country=result.home_country, pseudonymized=pseudonymized, resources=s["resources"],
-        exposed_resources=s["exposure"]["exposed_resources"], sensitive_exposed=sensitive_exposed,
-        exposure_score=s["exposure"]["score"], lockin_score=s["lockin"]["score"], effort=s["migration"]["effort"],
+        home_country=result.home_country, pseudonymized=pseudonymized, resources=s.resources,
+        exposed_resources=s.exposure.exposed_resources, sensitive_exposed=sensitive_exposed,
+        exposure_score=s.exposure.score, lockin_score=s.lockin.score, effort=s.migration.effort,
         findings=len(result.findings))
 
 
@@ -515,7 +519,7 @@ def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
                            (snapshot_id,)).fetchone()
         if row is None:
             raise HistoryError(f"{path}: no snapshot {snapshot_id} (see 'sovscan history list')")
-        snap = Snapshot(info=_info_row(row[:15]), summary=orjson.loads(row[15]), coverage=orjson.loads(row[16]),
+        snap = Snapshot(info=_info_row(row[:15]), summary=_summary(row[15]), coverage=orjson.loads(row[16]),
                         kb_meta=orjson.loads(row[17]), sources=orjson.loads(row[18]))
         decoded: dict[str, tuple[str, ...]] = {}
 

@@ -39,6 +39,31 @@ class FlowKind(StrEnum):
     TRUST = "trust"  # identity trust (cross-account role assumption)
     MULTI_REGION = "multi-region"  # a service that keeps copies in several regions by design
 
+    @property
+    def copies(self) -> bool:
+        """The target holds a copy of the source's bytes: its place counts for the source, and it
+        holds what the source holds (peering and trust are access paths, not copies)."""
+        return self in _COPIES
+
+    @property
+    def moves_together(self) -> bool:
+        """Both ends must move together: a copy left behind keeps the exposure; peered networks go as one."""
+        return self in _TOGETHER
+
+    @property
+    def source_moves_first(self) -> bool | None:
+        """For flows that only order a migration: True when the source must move before the target
+        (a CDN's origin before the CDN), False when after (a log sink after what it collects from),
+        None for flows that do not order units."""
+        return _ORDER.get(self)
+
+
+_COPIES = frozenset({FlowKind.REPLICATION, FlowKind.REPLICA, FlowKind.FAILOVER, FlowKind.BACKUP, FlowKind.LOGS,
+                     FlowKind.CDN, FlowKind.MULTI_REGION})
+_TOGETHER = frozenset({FlowKind.REPLICATION, FlowKind.REPLICA, FlowKind.FAILOVER, FlowKind.BACKUP,
+                       FlowKind.MULTI_REGION, FlowKind.PEERING})
+_ORDER = {FlowKind.CDN: True, FlowKind.LOGS: False}
+
 
 @dataclass(frozen=True, slots=True)
 class KeyRef:

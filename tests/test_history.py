@@ -52,7 +52,7 @@ def test_snapshot_round_trip(tmp_path: Path, result) -> None:  # type: ignore[no
     info = save(result, db)
     assert (info.organization, info.as_of, info.replaced) == ("Groupement Hospitalier Grand Est", "2026-11-30", False)
     assert info.resources == len(result.assessed) == 84
-    assert info.exposure_score == result.summary["exposure"]["score"]
+    assert info.exposure_score == result.summary.exposure.score
     expected_sensitive = sum(1 for r in iter_resources(result) if r.sensitive and r.laws)
     assert info.sensitive_exposed == expected_sensitive > 0
     snap = load(info.id, db)
@@ -67,7 +67,7 @@ def test_snapshot_round_trip(tmp_path: Path, result) -> None:  # type: ignore[no
     assert crr.target_countries == ("US",) and crr.evidence
     assert snap.kb_meta["version"] == result.kb.version
     assert set(snap.kb_meta["laws"]) == set(result.kb.laws)
-    assert snap.coverage["warnings_count"] == len(result.coverage["warnings"])
+    assert snap.coverage["warnings_count"] == len(result.coverage.warnings)
     assert list_snapshots(db) == [info]
 
 

@@ -96,7 +96,7 @@ def test_every_type_the_importers_emit_is_catalogued_or_reported_unmapped() -> N
         for a in result.assessed:
             if a.res.provider in ("aws", "azure", "gcp"):
                 emitted[(a.res.provider, a.res.native_type)] += 1
-        reported.update(result.coverage["unmapped_types"])
+        reported.update(result.coverage.unmapped_types)
     assert emitted, "no hyperscaler resource read"
     silent = {t for (p, t) in emitted if kb.service(p, t) is None and t not in reported}
     assert silent == set()
@@ -104,4 +104,4 @@ def test_every_type_the_importers_emit_is_catalogued_or_reported_unmapped() -> N
     unmapped_in_samples = {t for (p, t) in emitted if kb.service(p, t) is None}
     for sample in (SAMPLES / "hopital-grand-est", SAMPLES / "stadtwerke-auenfeld"):
         result = scan([sample], Config(), as_of="2026-11-30", warn=lambda _m: None)
-        assert not (set(result.coverage["unmapped_types"]) & unmapped_in_samples - set(reported))
+        assert not (set(result.coverage.unmapped_types) & unmapped_in_samples - set(reported))

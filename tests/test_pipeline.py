@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.paths import COPY_KINDS
 from graphs.schema import EDGES, EdgeKind, NodeKind
 from scanner.config import Config
 from scanner.inventory import Inventory
 from scanner.model import Flow, FlowKind, KeyControl, KeyRef, Resource
-from scanner.pipeline import ScanResult, assess
+from scanner.pipeline import assess
+from scanner.result import ScanResult
 
 
 def _inv(*items: Resource | Flow) -> Inventory:
@@ -75,7 +75,7 @@ def test_replication_to_us_adds_location_classes_and_transfer_finding() -> None:
 def test_flow_to_unknown_destination_is_a_coverage_warning() -> None:
     flow = Flow(PHI.id, "arn:aws:s3:::elsewhere", FlowKind.REPLICATION, "rule")
     result = assess(_inv(PHI, flow), Config())
-    assert any("destination location not in the inventory" in w for w in result.coverage["warnings"])
+    assert any("destination location not in the inventory" in w for w in result.coverage.warnings)
     a = result.by_id(PHI.id)
     assert a is not None and a.locations == ("FR",)
 
@@ -130,14 +130,14 @@ def test_global_service_is_placed_from_the_knowledge_base() -> None:
     result = assess(_inv(role), Config())
     a = result.by_id(role.id)
     assert a is not None and a.placement not in (None, "global")
-    assert a.locations and result.coverage["unknown_regions"] == {}
+    assert a.locations and result.coverage.unknown_regions == {}
 
 
 def test_unknown_region_and_type_are_coverage_not_silence() -> None:
     res = Resource(id="aws:1:zz:x", provider="aws", native_type="AWS::Nope::Thing", name="x", region="zz-nowhere-9")
     result = assess(_inv(res), Config())
-    assert result.coverage["unmapped_types"] == {"AWS::Nope::Thing": 1}
-    assert result.coverage["unknown_regions"] == {"aws:zz-nowhere-9": 1}
+    assert result.coverage.unmapped_types == {"AWS::Nope::Thing": 1}
+    assert result.coverage.unknown_regions == {"aws:zz-nowhere-9": 1}
     a = result.by_id(res.id)
     assert a is not None and a.lockin is None and a.lockin_level == "unknown"
     assert any(f.rule == "unknown-location" for f in result.findings)
@@ -162,8 +162,11 @@ def test_every_graph_edge_obeys_the_schema() -> None:
     assert {g.nodes[n]["kind"] for n in g.nodes} <= {k.value for k in NodeKind}
 
 
-def test_copy_kinds_are_flow_kinds() -> None:
-    assert {k.value for k in FlowKind} >= COPY_KINDS
+def test_flow_semantics_are_declared_on_the_kind() -> None:
+    copies = {k.value for k in FlowKind if k.copies}
+    assert copies == {"replication", "replica", "failover", "backup", "logs", "cdn", "multi-region"}
+    assert not FlowKind.PEERING.copies and FlowKind.PEERING.moves_together
+    assert FlowKind.CDN.source_moves_first is True and FlowKind.LOGS.source_moves_first is False
 
 
 @pytest.mark.parametrize("weights,expect_lower", [({"sensitivity": {"health": 0.5}}, True),

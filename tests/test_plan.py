@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.config import Config
-from scanner.pipeline import ScanResult, scan
+from scanner.pipeline import scan
 from scanner.plan.costs import DATA_ACT_NO_SWITCHING_CHARGES, transfer_hours
 from scanner.plan.csf import csf_evidence
 from scanner.plan.document import Plan, build_plan, plan_document
 from scanner.plan.exit import DORA_COLUMNS, concentration, dora_rows, write_dora_csv
 from scanner.plan.planner import PlanOptions
 from scanner.plan.render import CSV_COLUMNS, render_markdown, write_csv
+from scanner.result import ScanResult
 
 SAMPLES = Path(__file__).parent.parent / "sample_inventories"
 HOSPITAL = SAMPLES / "hopital-grand-est"
@@ -120,7 +121,7 @@ def test_what_if_leaves_unfitted_resources_and_moves_external_copies() -> None:
     rds = plan.after_index["arn:aws:rds:eu-west-3:111122223333:db:ghge-dpi-pg"]
     # The Frankfurt read replica (outside the inventory) moves with its primary: no DE copy left.
     assert rds.res.provider == "ovhcloud" and rds.locations == ("FR",)
-    assert plan.after.summary["resources"] == plan.before.summary["resources"]
+    assert plan.after.summary.resources == plan.before.summary.resources
 
 
 def test_targets_order_is_the_preference_and_open_source_needs_a_host() -> None:
@@ -144,8 +145,8 @@ def test_concentration_and_dora_rows() -> None:
     plan = _plan(HOSPITAL, ("ovhcloud", "scaleway"), frozenset({"hds"}), dt.date(2026, 12, 1))
     conc = concentration(plan.before)
     shares = {p: v["share_resources"] for p, v in conc["providers"].items()}
-    assert shares == plan.before.summary["lockin"]["concentration"]["shares"]
-    assert conc["hhi"] == plan.before.summary["lockin"]["concentration"]["hhi"]
+    assert shares == plan.before.summary.lockin.concentration.shares
+    assert conc["hhi"] == plan.before.summary.lockin.concentration.hhi
     assert sum(v["sensitive_resources"] for v in conc["providers"].values()) == 34
     rows = dora_rows(plan.before, plan.planned.moving, conc)
     out = io.StringIO()

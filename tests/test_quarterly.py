@@ -77,16 +77,16 @@ def test_comparison_with_previous_quarter(stored) -> None:  # type: ignore[no-un
     shares = {s.provider: (s.before, s.after) for s in rep.changes.shares}
     assert shares[new_provider][0] == 0 and shares[new_provider][1] == len(ids(q4, new_provider))
     assert shares[removed_provider][1] == 0
-    assert rep.changes.deltas["exposure"] == (q3.summary["exposure"]["score"], q4.summary["exposure"]["score"])
-    assert rep.changes.deltas["effort"] == (q3.summary["migration"]["effort"], q4.summary["migration"]["effort"])
+    assert rep.changes.deltas["exposure"] == (q3.summary.exposure.score, q4.summary.exposure.score)
+    assert rep.changes.deltas["effort"] == (q3.summary.migration.effort, q4.summary.migration.effort)
     # one trend point per stored quarter, from each quarter's latest snapshot
     assert [(p.quarter, p.as_of) for p in rep.trend] == [
         ("2026-Q2", "2026-05-15"), ("2026-Q3", "2026-08-31"), ("2026-Q4", "2026-11-30")]
-    assert [p.exposure_score for p in rep.trend] == [quarters[d][0].summary["exposure"]["score"]
+    assert [p.exposure_score for p in rep.trend] == [quarters[d][0].summary.exposure.score
                                                      for d in ("2026-05-15", "2026-08-31", "2026-11-30")]
     # the headline matches the scan
     assert rep.headline.resources == len(q4.assessed)
-    assert rep.headline.exposed == q4.summary["exposure"]["exposed_resources"]
+    assert rep.headline.exposed == q4.summary.exposure.exposed_resources
     assert rep.headline.sensitive_exposed == sum(1 for r in iter_resources(q4) if r.sensitive and r.laws)
 
 
@@ -150,7 +150,7 @@ def test_markdown_in_both_languages(stored) -> None:  # type: ignore[no-untyped-
     assert "## Questions for management" in en and "## What changed since last quarter" in en
     assert "## Questions à poser à la direction" in fr and "## Ce qui a changé depuis le trimestre précédent" in fr
     assert "Questions for management" not in fr
-    score = q4.summary["exposure"]["score"]
+    score = q4.summary.exposure.score
     assert f"| {score:g} / 100 |" in en
     assert f"| {str(score).replace('.', ',')} / 100 |" in fr  # French decimal comma (Babel)
     for law in rep.laws[:3]:

@@ -144,7 +144,7 @@ def test_pdf_from_the_command_line_has_the_key_numbers(stored, tmp_path: Path) -
     row = next(line for line in text.splitlines() if line.lstrip().startswith("2026-Q4 ") and "novembre 2026" in line)
     assert row.split()[-6:] == [str(info.resources), str(info.exposed_resources), str(info.sensitive_exposed),
                                 fr(info.exposure_score), fr(info.lockin_score), str(info.effort)], row
-    before, after = q3.summary["exposure"]["score"], q4.summary["exposure"]["score"]
+    before, after = q3.summary.exposure.score, q4.summary.exposure.score
     assert f"exposition {fr(before)} → {fr(after)}" in flat
     assert all(q in flat for q in ("2026-Q2", "2026-Q3", "2026-Q4"))
     law = q4.kb.laws["us-cloud-act"]

@@ -10,7 +10,8 @@ import yaml
 
 from scanner.config import Config
 from scanner.inventory import INVENTORY_SUFFIXES
-from scanner.pipeline import ScanResult, scan
+from scanner.pipeline import scan
+from scanner.result import ScanResult
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_inventories"
 CASES = sorted(p for p in SAMPLES.iterdir() if (p / "expected.yaml").is_file())
@@ -40,8 +41,8 @@ def test_files_and_resource_count(case: tuple[dict[str, Any], ScanResult]) -> No
 
 def test_every_resource_is_mapped_and_placed(case: tuple[dict[str, Any], ScanResult]) -> None:
     expected, result = case
-    assert result.coverage["unmapped_types"] == expected.get("unmapped_types", {})
-    assert result.coverage["unknown_regions"] == expected.get("unknown_regions", {})
+    assert result.coverage.unmapped_types == expected.get("unmapped_types", {})
+    assert result.coverage.unknown_regions == expected.get("unknown_regions", {})
 
 
 def test_expected_resources(case: tuple[dict[str, Any], ScanResult]) -> None:

@@ -22,7 +22,7 @@ from scanner.errors import EmptyInventoryError, InputError, OutputError, UsageEr
 if TYPE_CHECKING:
     from providers.live import LiveOptions
     from scanner.config import Config
-    from scanner.pipeline import ScanResult
+    from scanner.result import ScanResult
 
 
 class Lang(StrEnum):

@@ -47,10 +47,10 @@ def history_show(
         f"(scanned {i.generated_at}, sovscan {i.tool_version}, knowledge base {i.kb_version})",
         f"resources: {i.resources}; reachable by a foreign law: {i.exposed_resources}; "
         f"sensitive and reachable: {i.sensitive_exposed}",
-        f"exposure: {i.exposure_score} ({s['exposure']['level']}); lock-in: {i.lockin_score} "
-        f"({s['lockin']['level']}); migration effort: {i.effort} points",
-        "findings: " + ", ".join(f"{n} {sev}" for sev, n in s["findings"].items()),
-        "providers: " + ", ".join(f"{p} {100 * v['share']:.1f} %" for p, v in s["exposure"]["by_provider"].items()),
+        f"exposure: {i.exposure_score} ({s.exposure.level}); lock-in: {i.lockin_score} "
+        f"({s.lockin.level}); migration effort: {i.effort} points",
+        "findings: " + ", ".join(f"{n} {sev}" for sev, n in s.findings.items()),
+        "providers: " + ", ".join(f"{p} {100 * v.share:.1f} %" for p, v in s.exposure.by_provider.items()),
         f"identifiers: {'pseudonymised' if i.pseudonymized else 'as in the exports'}",
     ]
     typer.echo("\n".join(lines))

@@ -42,9 +42,9 @@ from scanner.errors import UsageError
 if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.kb.loader import KnowledgeBase
-    from scanner.pipeline import ScanResult
     from scanner.plan.document import Plan
     from scanner.plan.planner import PlanOptions
+    from scanner.result import ScanResult
 
 
 class PlanFormat(StrEnum):

@@ -17,8 +17,8 @@ from scanner.errors import UsageError
 
 if TYPE_CHECKING:
     from scanner.kb.loader import KnowledgeBase
-    from scanner.pipeline import ScanResult
     from scanner.report.quarterly import Quarter, QuarterlyReport
+    from scanner.result import ScanResult
 
 
 class ReportFormat(StrEnum):

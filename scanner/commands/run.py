@@ -45,7 +45,7 @@ from scanner.errors import EXIT_FAIL_ON, IncompleteCollectionError, UsageError
 from scanner.report.outputs import Format
 
 if TYPE_CHECKING:
-    from scanner.pipeline import ScanResult
+    from scanner.result import ScanResult
 
 
 def run(

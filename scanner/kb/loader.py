@@ -35,6 +35,7 @@ from scanner.kb.schema import (
     EgressPrice,
     Entity,
     ExchangeRate,
+    FindingRule,
     Law,
     Provider,
     Region,
@@ -118,6 +119,7 @@ _TABLES: dict[str, Any] = {
     "egress_prices": TypeAdapter(list[EgressPrice]),
     "exchange_rates": TypeAdapter(list[ExchangeRate]),
     "csf_objectives": TypeAdapter(list[CsfObjective]),
+    "findings": TypeAdapter(list[FindingRule]),
 }
 #: File-level keys that describe a file rather than contribute a table.
 _FILE_META = {"source", "as_of", "version", "description"}
@@ -141,6 +143,7 @@ class KnowledgeBase:
     egress_prices: dict[str, EgressPrice] = field(default_factory=dict)
     exchange_rates: dict[str, ExchangeRate] = field(default_factory=dict)
     csf_objectives: dict[str, CsfObjective] = field(default_factory=dict)
+    finding_rules: list[FindingRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     digest: str = ""
@@ -438,6 +441,8 @@ def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> Non
             put(kb.egress_prices, rec.provider, rec)
         elif table == "exchange_rates":
             put(kb.exchange_rates, rec.currency, rec)
+        elif table == "findings":
+            kb.finding_rules.append(rec)
         elif table == "csf_objectives":
             put(kb.csf_objectives, rec.id, rec)
         elif table == "services":

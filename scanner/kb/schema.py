@@ -163,6 +163,13 @@ class Trigger(StrEnum):
     LOCATION = "location"  # reaches data located in the jurisdiction's territory
 
 
+class PresenceReach(Record):
+    """The documented basis on which a law's compelled-production power reaches a foreign group that
+    merely operates or serves customers in its jurisdiction (the residual, contested tier)."""
+
+    basis: Localized
+
+
 class Law(Record):
     id: Slug
     name: str
@@ -176,6 +183,9 @@ class Law(Record):
     summary: Localized
     status: str = "in force"
     content_access: bool = True  # can compel access to content (not just metadata)
+    #: Set only for compelled-production regimes whose reach over foreign groups present in the
+    #: jurisdiction has a documented basis; None for every other law (FISA 702, EO 12333…).
+    presence_reach: PresenceReach | None = None
     secret: bool = False  # orders can come with a gag / secrecy duty
 
 
@@ -249,6 +259,13 @@ class DataClass(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: GDPR Art. 9 special categories (health, genetic, biometric): the top of the sensitivity scale.
+SPECIAL_CLASSES = frozenset({DataClass.HEALTH.value, DataClass.GENETIC_BIOMETRIC.value})
+#: The classes counted as sensitive everywhere (findings, summaries, reports, plans): the special
+#: categories, employee data (works-council scope), personal and financial data.
+SENSITIVE_CLASSES = SPECIAL_CLASSES | {DataClass.EMPLOYEE.value, DataClass.PERSONAL.value, DataClass.FINANCIAL.value}
+
+
 class ClassificationRule(BaseModel):
     """Terms that put a resource in a data class when found in tags, labels or names.
 
@@ -262,6 +279,37 @@ class ClassificationRule(BaseModel):
     tag_keys: list[str] = Field(default_factory=list)
     tag_values: list[str] = Field(default_factory=list)
     name_terms: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class FindingCondition(BaseModel):
+    """When a finding rule applies; every condition given must hold (``None`` = any)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    data_bearing: bool | None = None
+    classes: Literal["special", "sensitive", "transfer"] | None = None
+    reach: Literal["scored", "residual-only"] | None = None
+    key_control: list[str] | None = None
+    region_known: bool | None = None
+    home_in_eea: bool | None = None
+    outside_eea: bool | None = None  # per-location rules: the copy's country is outside the EEA
+    adequacy: Literal["none", "partial"] | None = None  # per-location rules: that country's EU adequacy
+
+
+class FindingRule(BaseModel):
+    """One row of the findings table (``findings.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: Slug
+    severity: Literal["critical", "high", "medium", "low"]
+    basis: str = Field(min_length=3, description="the legal or methodological basis of the rule")
+    when: FindingCondition
+    for_each: Literal["location"] | None = None
+    unless: list[Slug] = Field(default_factory=list)
+    message: str
+    message_keys: str | None = None  # the message for a key (it opens the data rather than holding it)
 
 
 # --------------------------------------------------------------------------- migration planning

@@ -16,7 +16,7 @@ from typing import Any
 
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import CsfObjective
-from scanner.pipeline import Assessed, ScanResult
+from scanner.result import Assessed, ScanResult
 
 AUTOMATED = ("SOV-2", "SOV-3")
 KEY_ANSWERS = {"unknown": "provider only", "provider-managed": "provider only",

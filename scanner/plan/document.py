@@ -13,12 +13,12 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
-from scanner.pipeline import Assessed, ScanResult
 from scanner.plan.costs import DATA_ACT_NO_SWITCHING_CHARGES, transfer_hours
 from scanner.plan.csf import csf_evidence
 from scanner.plan.exit import concentration
 from scanner.plan.planner import WAVE_NAMES, Move, Planned, PlanOptions, Unit, plan_units
 from scanner.plan.whatif import headline, rescore
+from scanner.result import Assessed, ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -154,8 +154,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "sizes_unknown": sum(1 for u in plan.units for m in u.moves
                                  if m.moves and m.a.res.size_gb is None
                                  and (m.a.service is None or m.a.service.data_bearing)),
-            "after_unmapped_types": after.coverage["unmapped_types"],
-            "after_unknown_regions": after.coverage["unknown_regions"],
+            "after_unmapped_types": after.coverage.unmapped_types,
+            "after_unknown_regions": after.coverage.unknown_regions,
         },
         "summary": {
             "targets": list(opts.targets),

@@ -16,12 +16,10 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import IO, Any
 
-from scanner.pipeline import ScanResult
+from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.plan.planner import Move
-from scanner.scoring.findings import HEALTH, SENSITIVE
+from scanner.result import ScanResult
 from scanner.scoring.lockin import hhi
-
-SENSITIVE_CLASSES = HEALTH | SENSITIVE
 
 
 def no_alternative_reason(a: Any) -> str | None:

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.kb.loader import KnowledgeBase
-from scanner.kb.schema import Alternative, Service
-from scanner.pipeline import Assessed, ScanResult
+from scanner.kb.schema import SENSITIVE_CLASSES, SPECIAL_CLASSES, Alternative, Service
 from scanner.plan.costs import Egress, EgressPricer
-from scanner.scoring.findings import HEALTH, SENSITIVE
+from scanner.result import Assessed, ScanResult
 from scanner.scoring.migration import required_schemes
 
 OPEN_SOURCE = "open-source"
@@ -262,12 +261,12 @@ def _containers(rid: str, ids: set[str]) -> Iterable[str]:
 
 
 def band_of(a: Assessed) -> int:
-    foreign = any(h.foreign and h.weight > 0 for h in a.hits)
-    data = a.service.data_bearing if a.service is not None else True
+    foreign = a.profile.reachable
+    data = a.profile.data_bearing
     cls = set(a.classes)
-    if foreign and data and cls & HEALTH:
+    if foreign and data and cls & SPECIAL_CLASSES:
         return 1
-    if foreign and data and cls & SENSITIVE:
+    if foreign and data and cls & SENSITIVE_CLASSES:
         return 2
     if foreign:
         return 3

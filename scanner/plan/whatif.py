@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from graphs.paths import COPY_KINDS
 from scanner.config import Config
 from scanner.inventory import Inventory
 from scanner.model import Flow, Resource
-from scanner.pipeline import ScanResult, assess
+from scanner.pipeline import assess
 from scanner.plan.planner import Move
+from scanner.result import ScanResult
 
 #: Attributes that describe the old provider's placement and would mislead the new one.
 _PLACEMENT_ATTRIBUTES = ("geo_pair_needed",)
@@ -41,7 +41,7 @@ def modified_inventory(before: ScanResult, moves: list[Move]) -> Inventory:
     flows: list[Flow] = []
     for flow in before.flows:
         mover = placed.get(flow.source)
-        if mover is not None and flow.target not in resources and str(flow.kind) in COPY_KINDS:
+        if mover is not None and flow.target not in resources and flow.kind.copies:
             # A copy the inventory does not list moves with its source (re-created at the target).
             flow = Flow(flow.source, flow.target, flow.kind, f"{flow.evidence}; moved with {flow.source} (plan)",
                         mover.host, mover.region)
@@ -58,17 +58,18 @@ def rescore(before: ScanResult, moves: list[Move], config: Config) -> ScanResult
 def headline(result: ScanResult) -> dict[str, Any]:
     """Exposure, lock-in and concentration of a scan, as the plan's before/after compares them."""
     s = result.summary
-    exposure = s["exposure"]
-    lockin = s["lockin"]
+    exposure = s.exposure
+    lockin = s.lockin
+    health = exposure.by_data_class.get("health")
     return {
-        "exposure": exposure["score"],
-        "exposure_level": exposure["level"],
-        "exposed_resources": exposure["exposed_resources"],
-        "health_resources_reachable": exposure["by_data_class"].get("health", {}).get("reachable_by_foreign_law", 0),
-        "lockin": lockin["score"],
-        "lockin_level": lockin["level"],
-        "concentration": lockin["concentration"]["hhi"],
-        "concentration_hhi_10000": lockin["concentration"]["hhi_10000"],
-        "shares": lockin["concentration"]["shares"],
-        "findings": s["findings"],
+        "exposure": exposure.score,
+        "exposure_level": exposure.level,
+        "exposed_resources": exposure.exposed_resources,
+        "health_resources_reachable": health.reachable_by_foreign_law if health is not None else 0,
+        "lockin": lockin.score,
+        "lockin_level": lockin.level,
+        "concentration": lockin.concentration.hhi,
+        "concentration_hhi_10000": lockin.concentration.hhi_10000,
+        "shares": lockin.concentration.shares,
+        "findings": s.findings,
     }

@@ -29,10 +29,10 @@ from markupsafe import Markup
 
 from scanner.errors import UsageError
 from scanner.kb.loader import KnowledgeBase
-from scanner.pipeline import ScanResult
 from scanner.report import charts
 from scanner.report.markdown import md_code, md_escape
 from scanner.report.quarterly import QuarterlyReport, report_from_result
+from scanner.result import ScanResult
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "sovscan"

@@ -8,8 +8,8 @@ from typing import IO, Any
 
 import orjson
 
-from scanner.pipeline import ScanResult
 from scanner.report.records import ResourceEncoder, finding_record, flow_records, header
+from scanner.result import ScanResult
 
 _OPTS = orjson.OPT_NON_STR_KEYS
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from scanner.pipeline import ScanResult
 from scanner.report.records import finding_records
+from scanner.result import ScanResult
 
 # Characters with inline meaning in (GitHub-flavoured) Markdown and HTML; punctuation that only
 # matters at the start of a line (``-``, ``#``, ``+``) cannot start a table cell's line here.
@@ -44,7 +44,7 @@ def context(result: ScanResult, top: int = 15) -> dict[str, Any]:
     for f in result.flows:
         target = result.inventory.resources.get(f.target)
         outside.append({"flow": f, "target_region": f.target_region or (target.region if target else None)})
-    laws = {lid: kb.laws[lid] for lid in s["exposure"]["by_law"] if lid in kb.laws}
+    laws = {lid: kb.laws[lid] for lid in [*s.exposure.by_law, *s.exposure.residual.by_law] if lid in kb.laws}
     return {"r": result, "s": s, "kb": kb, "exposed": exposed, "flows": outside, "laws": laws,
             "findings": finding_records(result)[:40], "total_findings": len(result.findings)}
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import IO
 
-from scanner.pipeline import ScanResult
+from scanner.result import ScanResult
 
 
 class Format(StrEnum):

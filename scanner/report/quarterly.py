@@ -28,7 +28,6 @@ from typing import Any
 
 from scanner.errors import InputError, UsageError
 from scanner.history import (
-    SENSITIVE_CLASSES,
     HistoryError,
     SnapResource,
     Snapshot,
@@ -38,10 +37,10 @@ from scanner.history import (
     snapshot_of,
 )
 from scanner.kb.loader import KnowledgeBase
-from scanner.pipeline import ScanResult
+from scanner.kb.schema import SENSITIVE_CLASSES
+from scanner.kb.schema import SPECIAL_CLASSES as HEALTH
 from scanner.pseudonym import Pseudonymizer
-from scanner.scoring.exposure import UNLISTED
-from scanner.scoring.findings import HEALTH
+from scanner.result import UNLISTED, ScanResult
 
 #: Key controls under which the provider can decrypt when compelled (see the findings rules).
 PROVIDER_USABLE_KEYS = frozenset({"provider-managed", "customer-managed", "unknown"})
@@ -375,15 +374,15 @@ def _headline(snap: Snapshot, kb: KnowledgeBase, flows_out: list[FlowRow], provi
         sensitive=len(sensitive), sensitive_exposed=sum(1 for r in sensitive if r.reachable),
         health_exposed=sum(1 for r in sensitive if r.reachable and HEALTH.intersection(r.classes)),
         employee_exposed=sum(1 for r in sensitive if r.reachable and "employee" in r.classes),
-        exposure_score=float(s["exposure"]["score"]), exposure_level=s["exposure"]["level"],
-        lockin_score=s["lockin"]["score"], lockin_level=s["lockin"]["level"],
+        exposure_score=s.exposure.score, exposure_level=s.exposure.level,
+        lockin_score=s.lockin.score, lockin_level=s.lockin.level,
         top_provider=top.name if top else None, top_share_pct=top.share_pct if top else 0.0,
-        effort=int(s["migration"]["effort"]), data_gb=float(s["migration"]["data_gb"]),
+        effort=s.migration.effort, data_gb=s.migration.data_gb,
         foreign_laws=len(laws), countries=len(countries),
         countries_outside_eea=sum(1 for c in countries if not kb.in_eea(c)),
         flows_outside_eea=len(flows_out),
         provider_held_keys=sum(1 for r in sensitive if r.reachable and r.key_control in PROVIDER_USABLE_KEYS),
-        findings={k: int(v) for k, v in s["findings"].items()})
+        findings=dict(s.findings))
 
 
 def _laws(snap: Snapshot, kb: KnowledgeBase) -> list[LawRow]:

@@ -7,8 +7,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
-from scanner.pipeline import Assessed, Profile, ScanResult
-from scanner.scoring.findings import Finding
+from scanner.result import Assessed, Finding, Profile, ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -27,7 +26,8 @@ def _own(a: Assessed) -> dict[str, Any]:
         "lockin": {"score": a.lockin, "level": a.lockin_level,
                    "portability": str(a.service.portability) if a.service else None},
         "migration": {"effort": a.effort, "level": a.effort_level, "data_gb": res.size_gb,
-                      "alternatives": a.alternatives},
+                      "alternatives": [{"id": alt.id, "name": alt.name, "provider": alt.provider,
+                                        "certifications": list(alt.certifications)} for alt in a.alternatives]},
         "sources": res.source.split(";") if res.source else [],
     }
 
@@ -45,8 +45,9 @@ def _shared(profile: Profile) -> dict[str, Any]:
         "key_control": profile.key_control,
         "operator": profile.operator,
         "controller_country": profile.controller_country,
-        "laws": [{"id": h.law, "trigger": h.trigger, "via": list(h.via), "foreign": h.foreign,
-                  "weight": h.weight} for h in profile.hits],
+        "laws": [{"id": h.law, "trigger": h.trigger.value, "basis": h.basis, "verified": h.verified,
+                  "via": list(h.via), "foreign": h.foreign, "weight": h.weight, "scored": h.counts}
+                 for h in profile.hits],
         "exposure": {"score": profile.exposure, "level": profile.exposure_level},
     }
 

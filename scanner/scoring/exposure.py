@@ -1,32 +1,19 @@
-"""Exposure: which foreign laws reach a resource's data, and how much that matters.
+"""Exposure: which foreign laws reach a resource's data, by which tier, and how much that matters.
 
-``exposure = 100 × sensitivity(data classes) × max over foreign reaches (law severity × trigger
-weight) × (1 − mitigation(key control))``, with the weights of ``weights.yaml`` (see
-docs/methodology.md). A law is *foreign* when its jurisdiction is neither the organisation's home
-country nor, for a home country in the EU, the EU itself.
+``exposure = 100 × sensitivity(data classes) × max over foreign control or location reaches (law
+severity × tier weight) × (1 − mitigation(key control))``, with the weights of ``weights.yaml``
+(see docs/methodology.md). A law is *foreign* when its jurisdiction is neither the organisation's
+home country nor, for a home country in the EU, the EU itself. Reaches by presence (the residual,
+contested tier) are reported with their own weight but never enter the score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from graphs.paths import Reach
 from scanner.kb.loader import KnowledgeBase
-
-#: Prefix of the generic law id used for a copy in a third country with no law record.
-UNLISTED = "unlisted-law:"
-
-
-@dataclass(frozen=True, slots=True)
-class LawHit:
-    """A law reaching a resource, as reported: id, trigger, path, whether foreign, weight."""
-
-    law: str
-    trigger: str
-    via: tuple[str, ...]
-    foreign: bool
-    weight: float  # severity × trigger weight (0 when not foreign)
+from scanner.result import UNLISTED, LawHit, Tier
 
 
 def is_foreign(kb: KnowledgeBase, jurisdiction: str, home: str) -> bool:
@@ -38,23 +25,27 @@ def is_foreign(kb: KnowledgeBase, jurisdiction: str, home: str) -> bool:
     return True
 
 
-def hits_for(kb: KnowledgeBase, reaches: Iterable[Reach], home: str) -> list[LawHit]:
-    """Weigh raw graph reaches; keep the strongest path per (law, trigger)."""
+def law_jurisdiction(kb: KnowledgeBase, law: str) -> tuple[str, float]:
+    """A law's jurisdiction and severity (the generic law of an unlisted country included)."""
+    if law.startswith(UNLISTED):
+        return law[len(UNLISTED):], kb.w.unlisted_location_severity
+    record = kb.laws[law]
+    return record.jurisdiction, record.severity
+
+
+def hits_for(kb: KnowledgeBase, reaches: Iterable[Reach], home: str) -> tuple[LawHit, ...]:
+    """Weigh raw graph reaches; keep the shortest path per (law, tier); strongest first."""
     w = kb.w
-    best: dict[tuple[str, str], LawHit] = {}
+    best: dict[tuple[str, Tier], LawHit] = {}
     for reach in reaches:
-        if reach.law.startswith(UNLISTED):
-            jurisdiction, severity = reach.law[len(UNLISTED):], w.unlisted_location_severity
-        else:
-            law = kb.laws[reach.law]
-            jurisdiction, severity = law.jurisdiction, law.severity
+        jurisdiction, severity = law_jurisdiction(kb, reach.law)
         foreign = is_foreign(kb, jurisdiction, home)
-        weight = round(severity * w.trigger.get(reach.trigger, 1.0), 4) if foreign else 0.0
-        key = (reach.law, reach.trigger)
+        weight = round(severity * w.trigger.get(reach.tier.value, 1.0), 4) if foreign else 0.0
+        key = (reach.law, reach.tier)
         old = best.get(key)
         if old is None or len(reach.via) < len(old.via):
-            best[key] = LawHit(reach.law, reach.trigger, reach.via, foreign, weight)
-    return sorted(best.values(), key=lambda h: (-h.weight, h.law, h.trigger))
+            best[key] = LawHit(reach.law, reach.tier, reach.via, foreign, weight, reach.verified)
+    return tuple(sorted(best.values(), key=lambda h: (h.trigger is Tier.PRESENCE, -h.weight, h.law, h.trigger)))
 
 
 def sensitivity(kb: KnowledgeBase, classes: Iterable[str], data_bearing: bool) -> float:
@@ -64,6 +55,6 @@ def sensitivity(kb: KnowledgeBase, classes: Iterable[str], data_bearing: bool) -
 
 
 def exposure_score(kb: KnowledgeBase, sens: float, hits: Iterable[LawHit], key_control: str) -> float:
-    worst = max((h.weight for h in hits), default=0.0)
+    worst = max((h.weight for h in hits if h.counts), default=0.0)
     mitigation = kb.w.mitigation.get(key_control, 0.0)
     return round(100.0 * sens * worst * (1.0 - mitigation), 1)

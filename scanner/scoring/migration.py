@@ -8,10 +8,10 @@ for a French organisation: HDS), from ``required_certifications`` in ``weights.y
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Service
+from scanner.result import AlternativeFit
 
 
 def required_schemes(kb: KnowledgeBase, classes: Iterable[str], home: str) -> set[str]:
@@ -23,10 +23,10 @@ def required_schemes(kb: KnowledgeBase, classes: Iterable[str], home: str) -> se
     return needed
 
 
-def fitting_alternatives(kb: KnowledgeBase, service: Service | None, needed: set[str]) -> list[dict[str, Any]]:
+def fitting_alternatives(kb: KnowledgeBase, service: Service | None, needed: set[str]) -> list[AlternativeFit]:
     if service is None:
         return []
-    result: list[dict[str, Any]] = []
+    result: list[AlternativeFit] = []
     for alt_id in service.alternatives:
         alt = kb.alternatives.get(alt_id)
         if alt is None:
@@ -34,8 +34,7 @@ def fitting_alternatives(kb: KnowledgeBase, service: Service | None, needed: set
         # Software run by oneself can be hosted on a certified platform: it is not filtered out.
         if alt.kind == "offer" and not needed.issubset(alt.certifications):
             continue
-        result.append({"id": alt.id, "name": alt.name, "provider": alt.provider,
-                       "certifications": sorted(alt.certifications)})
+        result.append(AlternativeFit(alt.id, alt.name, alt.provider, tuple(sorted(alt.certifications))))
     return result
 
 

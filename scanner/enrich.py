@@ -1,0 +1,136 @@
+"""Enrichment: each resource's service, placement, key control and own data classes, from the knowledge base.
+
+This is the first step of an assessment (enrich → graph → reach → score → summarise). It reads
+the knowledge base only, never the graph: a resource's *placement* is the provider location its
+bytes are in (the export's region, or the knowledge base's placement for region-less services);
+its *key control* comes from its own record, refined by the key's record when the key is
+inventoried too; its *classes* come from its tags and name (copies inherit their source's classes
+later, on the graph). Look-ups repeat across an estate, so each one is cached here, per step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from graphs.schema import NodeKind, node_id
+from scanner.classify import Classifier
+from scanner.inventory import Inventory
+from scanner.kb.loader import KnowledgeBase
+from scanner.kb.schema import DataClass, Region, Service
+from scanner.model import KeyControl, Resource
+
+#: Canonical order of data classes in outputs: most sensitive first.
+CLASS_ORDER = {str(c): i for i, c in enumerate(DataClass)}
+
+
+def ordered_classes(classes: set[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(classes, key=lambda c: CLASS_ORDER.get(c, len(CLASS_ORDER))))
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a resource's bytes are: a provider location, known to the knowledge base or not."""
+
+    provider: str
+    code: str | None  # the location code used (a global service's placement for region-less ones)
+    region: Region | None  # the knowledge base's record, None when the code is unknown or missing
+
+    @property
+    def known(self) -> bool:
+        return self.region is not None
+
+    @property
+    def node(self) -> str:
+        """The region node on the graph."""
+        return node_id(NodeKind.REGION, f"{self.provider}:{self.code or 'unknown'}")
+
+
+@dataclass(slots=True)
+class Facts:
+    """What the knowledge base says about one resource before the graph is consulted."""
+
+    res: Resource
+    service: Service | None
+    placement: Placement
+    classes: tuple[str, ...]
+    class_source: str
+    key_control: str
+
+
+@dataclass
+class Enrichment:
+    """The enriched resources, in inventory order, and what could not be mapped or placed."""
+
+    facts: list[Facts] = field(default_factory=list)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    unknown_regions: Counter[str] = field(default_factory=Counter)
+
+    def __iter__(self) -> Iterator[Facts]:
+        return iter(self.facts)
+
+
+class Enricher:
+    """Resolves services, placements, key control and classes, caching each knowledge-base look-up."""
+
+    def __init__(self, kb: KnowledgeBase, classifier: Classifier):
+        self.kb = kb
+        self.classifier = classifier
+        self._services: dict[tuple[str, str], Service | None] = {}
+        self._placements: dict[tuple[str, str | None], Placement] = {}
+
+    def service(self, res: Resource) -> Service | None:
+        key = (res.provider, res.native_type)
+        try:
+            return self._services[key]
+        except KeyError:
+            svc = self._services[key] = self.kb.service(res.provider, res.native_type)
+            return svc
+
+    def placement(self, res: Resource, svc: Service | None) -> Placement:
+        code = res.region
+        if code in (None, "global") and svc is not None and svc.placement:
+            code = svc.placement
+        key = (res.provider, code)
+        found = self._placements.get(key)
+        if found is None:
+            region = self.kb.region(res.provider, code)
+            found = self._placements[key] = Placement(res.provider, code, region)
+        return found
+
+    def enrich(self, inventory: Inventory) -> Enrichment:
+        out = Enrichment()
+        resources = inventory.resources
+        key_controls = _key_controls(inventory)
+        unknown_key = KeyControl.UNKNOWN.value
+        classify = self.classifier.classify
+        for rid, res in resources.items():
+            svc = self.service(res)
+            if svc is None:
+                out.unmapped[res.native_type] += 1
+            placement = self.placement(res, svc)
+            if not placement.known:
+                out.unknown_regions[f"{res.provider}:{placement.code or '(not in export)'}"] += 1
+            found = classify(res.tags, res.name)
+            out.facts.append(Facts(res, svc, placement, found.classes, found.source,
+                                   key_controls.get(rid, unknown_key)))
+        return out
+
+
+def _key_controls(inventory: Inventory) -> dict[str, str]:
+    """Key control per resource: a key's own control, or the key it uses (refined by that key's record)."""
+    out: dict[str, str] = {}
+    resources = inventory.resources
+    for rid, res in resources.items():
+        control = res.attributes.get("key_control")
+        if control:
+            out[rid] = str(control)  # a key's own control
+        if res.key is None:
+            continue
+        value = res.key.control.value
+        key_res = resources.get(res.key.key_id) if res.key.key_id else None
+        if key_res is not None and key_res.attributes.get("key_control"):
+            value = str(key_res.attributes["key_control"])
+        out.setdefault(rid, value)
+    return out

@@ -1,0 +1,43 @@
+"""The one-sentence basis of a law hit: why that law reaches that placement, in words, from its path.
+
+Built from the nodes of the hit's path on the graph (region, countries, entities, law) and the
+knowledge-base records behind them; shown in JSON (``laws[].basis``), Markdown, the terminal and
+``explain``.
+"""
+
+from __future__ import annotations
+
+from scanner.kb.loader import KnowledgeBase
+from scanner.result import UNLISTED, LawHit, Tier
+
+
+def _entity(kb: KnowledgeBase, node: str) -> str:
+    key = node.split(":", 1)[1]
+    ent = kb.entities.get(key)
+    return f"{ent.name} ({ent.country})" if ent is not None else key
+
+
+def basis(kb: KnowledgeBase, hit: LawHit) -> str:
+    """Why ``hit.law`` reaches the placement at the start of ``hit.via``."""
+    law = hit.law
+    if hit.trigger is Tier.LOCATION:
+        country = hit.via[-2].split(":", 1)[1]
+        if law.startswith(UNLISTED):
+            return f"a copy is in {country}, for which the knowledge base has no law record (generic weight)"
+        return f"a copy is in {country}, where {kb.laws[law].name} applies to data on the territory"
+    chain = [n for n in hit.via[1:-1] if n.startswith("entity:")]
+    if not chain:
+        return ""
+    links = ", controlled by ".join(_entity(kb, n) for n in chain)
+    record = kb.laws.get(law)
+    name = record.name if record is not None else law
+    if hit.trigger is Tier.CONTROL:
+        where = record.jurisdiction if record is not None else "?"
+        return f"operated by {links}; {name} binds companies incorporated in or run from {where}"
+    top = chain[-1].split(":", 1)[1]
+    ent = kb.entities.get(top)
+    where = record.jurisdiction if record is not None else "?"
+    presence = next((p for p in (ent.presence if ent else []) if p == where), None)
+    reach = record.presence_reach.basis.en if record is not None and record.presence_reach is not None else ""
+    return (f"operated by {links}; the group is present in {presence or where} (residual, contested tier)"
+            + (f": {reach}" if reach else ""))

@@ -1,0 +1,145 @@
+"""Scoring: each resource's reach, exposure, findings, lock-in and migration, once per profile.
+
+Fourth step of an assessment (enrich → graph → reach → score → summarise). Resources without
+flows of their own that share a placement, service, data classes and key control share one
+:class:`~scanner.result.Profile`, computed once; a resource whose bytes are copied elsewhere gets
+its own, with the reach of every place a copy is in. Lock-in depends on the service, the number of
+proprietary neighbours and the data volume, and is cached on those. Each cache lives in the class
+that uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from graphs.build import Graph
+from graphs.paths import LawQuery, Reach
+from graphs.schema import EdgeKind
+from scanner.enrich import Facts
+from scanner.kb.loader import KnowledgeBase
+from scanner.kb.schema import Portability, Service
+from scanner.result import Assessed, Finding, LawHit, Profile
+from scanner.scoring.basis import basis
+from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
+from scanner.scoring.findings import FindingEngine, Subject
+from scanner.scoring.lockin import resource_lockin
+from scanner.scoring.migration import effort_level, fitting_alternatives, required_schemes
+
+PROPRIETARY = frozenset({Portability.PROPRIETARY, Portability.UNIQUE})
+_RELATION_KINDS = (EdgeKind.FLOWS_TO.value, EdgeKind.ENCRYPTED_BY.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """What the graph says of one region node, computed once."""
+
+    reaches: tuple[Reach, ...]
+    countries: tuple[str, ...]
+    operator: str | None
+    controller_country: str | None
+
+
+class PlaceQuery:
+    """Region facts from the graph, cached per region node."""
+
+    def __init__(self, query: LawQuery):
+        self.query = query
+        self._cache: dict[str, Place] = {}
+
+    def __call__(self, region_node: str) -> Place:
+        found = self._cache.get(region_node)
+        if found is None:
+            q = self.query
+            found = self._cache[region_node] = Place(q.reach_region(region_node), q.countries_of(region_node),
+                                                     q.operator_of(region_node), q.controller_country(region_node))
+        return found
+
+
+class Scorer:
+    """Turns enriched resources into assessed ones, with their findings."""
+
+    def __init__(self, kb: KnowledgeBase, g: Graph[str], home: str, services: dict[str, Service | None]):
+        self.kb = kb
+        self.g = g
+        self.home = home
+        self.query = LawQuery(g)
+        self.places = PlaceQuery(self.query)
+        self.rules = FindingEngine(kb, home)
+        self._services = services
+        self._profiles: dict[tuple[object, ...], Profile] = {}
+        self._lockin: dict[tuple[str | None, int, float | None], tuple[float | None, str]] = {}
+        self._flow_sources = {u for u, _, k in g.edges(keys=True) if k.startswith(EdgeKind.FLOWS_TO.value)}
+
+    def assess(self, facts: Facts) -> tuple[Assessed, list[Finding]]:
+        res = facts.res
+        copies = self.query.copies(res.id) if res.id in self._flow_sources else []
+        if copies:
+            profile = self._profile(facts, copies)
+        else:
+            key = (facts.placement.node, facts.placement.code, res.provider,
+                   facts.service.type if facts.service else res.native_type, facts.classes, facts.key_control)
+            cached = self._profiles.get(key)
+            if cached is None:
+                cached = self._profiles[key] = self._profile(facts, [])
+            profile = cached
+        lockin, lockin_level = self._lock(facts)
+        name = res.name or res.id
+        findings = [Finding(t.severity, t.rule, res.id, name, t) for t in profile.findings]
+        return Assessed(res, profile, facts.class_source, lockin, lockin_level), findings
+
+    def _lock(self, facts: Facts) -> tuple[float | None, str]:
+        svc = facts.service
+        coupled = self._coupling(facts.res.id) if facts.res.id in self.g else 0
+        key = (svc.type if svc else None, coupled, facts.res.size_gb)
+        found = self._lockin.get(key)
+        if found is None:
+            score = resource_lockin(self.kb, svc, coupled, facts.res.size_gb)
+            found = self._lockin[key] = (score, self.kb.w.level(score))
+        return found
+
+    def _coupling(self, rid: str) -> int:
+        """Distinct proprietary neighbours through flows and keys, in both directions."""
+        g = self.g
+        neighbours = {v for _, v, k in g.out_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
+        neighbours |= {u for u, _, k in g.in_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
+        count = 0
+        for other in neighbours:
+            svc = self._services.get(other)
+            if svc is not None and svc.portability in PROPRIETARY:
+                count += 1
+        return count
+
+    def _profile(self, facts: Facts, copies: list[tuple[str, tuple[str, ...]]]) -> Profile:
+        kb = self.kb
+        svc = facts.service
+        place = self.places(facts.placement.node)
+        reaches = list(place.reaches)
+        locations = set(place.countries)
+        for target, path in copies:
+            tregion = self.query.hosted_region(target)
+            if tregion is None:
+                continue
+            tplace = self.places(tregion)
+            locations.update(tplace.countries)
+            reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
+        data_bearing = svc.data_bearing if svc is not None else True
+        hits = tuple(_with_basis(kb, h) for h in hits_for(kb, reaches, self.home))
+        exposure = exposure_score(kb, sensitivity(kb, facts.classes, data_bearing), hits, facts.key_control)
+        effort = svc.effort if svc is not None else None
+        known = facts.placement.known
+        sorted_locations = tuple(sorted(locations))
+        subject = Subject(facts.classes, data_bearing, svc is not None and svc.category == "key-management", hits,
+                          sorted_locations, facts.key_control, known)
+        return Profile(
+            service=svc, placement=facts.placement.code if known else None,
+            country=place.countries[0] if len(place.countries) == 1 else None,
+            locations=sorted_locations, classes=facts.classes, key_control=facts.key_control,
+            operator=place.operator, controller_country=place.controller_country, hits=hits, exposure=exposure,
+            exposure_level=kb.w.level(exposure) if any(h.counts for h in hits) else "none",
+            effort=effort, effort_level=effort_level(kb, effort),
+            alternatives=tuple(fitting_alternatives(kb, svc, required_schemes(kb, facts.classes, self.home))),
+            findings=self.rules.evaluate(subject))
+
+
+def _with_basis(kb: KnowledgeBase, hit: LawHit) -> LawHit:
+    return replace(hit, basis=basis(kb, hit))
