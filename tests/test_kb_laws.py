@@ -107,7 +107,7 @@ def test_localized_falls_back_to_english() -> None:
     "[2021] ZACC 3",
     "Federal Act on the Surveillance of Post and Telecommunications, SR 780.1",
     "Cybersecurity Act B.E. 2562 (2019), Government Gazette 2019-05-27",
-    "Counter-espionage Law of the PRC, revised by the Standing Committee of the National People's Congress on 2023-04-26",
+    "Counter-espionage Law, revised by the Standing Committee of the National People's Congress on 2023-04-26",
     "Executive Order 12333, 46 FR 59941",
     "Pub. L. 118-49",
 ])
