@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scanner.kb.schema import CertificationScheme, Entity, Law, Provider, Trigger
+from scanner.kb.schema import CertificationScheme, Entity, Law, LawStatus, Provider, Trigger
 
 DATA = Path(__file__).resolve().parents[1] / "scanner" / "kb" / "data"
 
@@ -308,9 +308,52 @@ def test_control_laws_cover_the_countries_of_provider_chains() -> None:
 
 
 def test_fisa_702_lapse_does_not_remove_exposure() -> None:
+    # The reported lapse has no primary source: the record says so and must be re-checked soon,
+    # while collection under certifications already approved keeps the full weight.
     fisa = laws()["us-fisa-702"]
-    assert "lapsed" in fisa.status and "2026-06-12" in fisa.status and "2027" in fisa.status
+    assert fisa.status == LawStatus.LAPSED and not fisa.verified and "primary source" in fisa.unverified
+    assert fisa.status_note is not None and "2027" in fisa.status_note.en
+    assert (fisa.review_by - fisa.status_as_of).days <= 62
     assert fisa.severity == 1.0 and fisa.content_access and fisa.secret
+
+
+def test_redress_is_not_described_as_absent() -> None:
+    # EO 14086's Data Protection Review Court exists; the General Court upheld the EU-US decision
+    # (T-553/23) and an appeal is pending (C-703/25 P).
+    for lid in ("us-fisa-702", "us-eo-12333"):
+        text = laws()[lid].summary.en + (laws()[lid].status_note.en if laws()[lid].status_note else "")
+        assert "no effective way" not in text
+        assert "Data Protection Review Court" in text and "C-703/25 P" in text
+
+
+def test_amended_and_corrected_chinese_laws() -> None:
+    csl = laws()["cn-cybersecurity-law"]
+    assert csl.status == LawStatus.AMENDED and "2025-10-28" in csl.citation and "Articles 30" in csl.citation
+    assert "Article 28" not in csl.citation.replace("formerly 28", "")
+    dsl = laws()["cn-data-security-law"]
+    assert {"35", "36"} <= set(re.findall(r"\b(\d+) \(", dsl.citation))
+
+
+def test_canadian_order_concerned_subscriber_data() -> None:
+    ca = laws()["ca-production-orders"]
+    assert "subscriber" in ca.summary.en and "content" not in ca.summary.en
+    assert ca.status_note is not None and "not content" in ca.status_note.en
+
+
+# Regimes whose reach over a foreign group present in the jurisdiction has a documented basis, and
+# the intelligence regimes that must never carry one without a primary source showing such reach.
+PRESENCE_REACH = {"us-cloud-act", "ca-production-orders", "uk-investigatory-powers-act", "br-marco-civil",
+                  "cl-criminal-procedure-code"}
+NEVER_PRESENCE = {"us-fisa-702", "us-eo-12333", "us-national-security-letters"}
+
+
+def test_presence_reach_only_where_documented() -> None:
+    got = {lid for lid, law in laws().items() if law.presence_reach is not None}
+    assert got == PRESENCE_REACH
+    assert not got & NEVER_PRESENCE
+    for lid in got:
+        reach = laws()[lid].presence_reach
+        assert reach is not None and reach.basis.de and reach.source, lid
 
 
 def test_location_laws_name_their_territory() -> None:
@@ -325,16 +368,17 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý\"«])")
 
 
 @pytest.mark.parametrize("law_id", sorted(laws()))
-def test_summaries_are_short_and_bilingual(law_id: str) -> None:
+def test_summaries_are_short_and_trilingual(law_id: str) -> None:
     summary = laws()[law_id].summary
-    for text in (summary.en, summary.fr):
+    assert summary.de is not None, f"{law_id}: no German summary"
+    for text in (summary.en, summary.fr, summary.de):
         sentences = _SENTENCE.split(text.strip())
         assert 2 <= len(sentences) <= 4, (law_id, len(sentences), text)
-    assert summary.en != summary.fr
+    assert len({summary.en, summary.fr, summary.de}) == 3
 
 
-def test_every_law_has_a_french_name() -> None:
+def test_every_law_has_french_and_german_names() -> None:
     from scanner.kb.loader import load_kb
 
-    missing = [law.id for law in load_kb().laws.values() if not law.name_fr]
+    missing = [law.id for law in load_kb().laws.values() if not law.name_fr or not law.name_de]
     assert missing == []

@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from scanner.errors import SovscanError
-from scanner.kb.provenance import CHECKED_TABLES, provenance_problems
+from scanner.kb.provenance import ALL_TABLES, CHECKED_TABLES, provenance_problems
 from scanner.kb.schema import (
     EFFORT_SCALE,
     Alternative,
@@ -38,9 +38,11 @@ from scanner.kb.schema import (
     FindingRule,
     Law,
     Provider,
+    Record,
     Region,
     RegionKind,
     Service,
+    Trigger,
     Zone,
 )
 
@@ -51,6 +53,16 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class KnowledgeBaseError(SovscanError):
     """A knowledge-base file (shipped or user-supplied) is invalid."""
+
+
+@dataclass(frozen=True)
+class DueForReview:
+    """A knowledge-base record whose ``review_by`` date has passed: its status must be re-checked."""
+
+    table: str  # knowledge-base table, e.g. "laws"
+    key: str  # the record's id in that table, e.g. "us-fisa-702"
+    review_by: dt.date
+    record: Record
 
 
 class LockinWeights(BaseModel):
@@ -230,6 +242,26 @@ class KnowledgeBase:
             chain.append(ent)
             current = ent.parent
         return chain
+
+    def due_for_review(self, on: dt.date) -> list[DueForReview]:
+        """Records of any table whose ``review_by`` date is before ``on``, oldest deadline first.
+
+        Laws carry ``review_by`` (a sunset clause, a pending appeal); any other record type that
+        gains the field is included without code changes.
+        """
+        due: list[DueForReview] = []
+        for table in ALL_TABLES:
+            for key, rec in getattr(self, table).items():
+                review_by = getattr(rec, "review_by", None)
+                if isinstance(review_by, dt.date) and review_by < on:
+                    label = "/".join(key) if isinstance(key, tuple) else str(key)
+                    due.append(DueForReview(table, label, review_by, rec))
+        return sorted(due, key=lambda d: (d.review_by, d.table, d.key))
+
+    def laws_in(self, country: str) -> list[Law]:
+        """Laws that reach data located in ``country`` (location trigger), by id."""
+        return [law for law in sorted(self.laws.values(), key=lambda law: law.id)
+                if Trigger.LOCATION in law.triggers and country in (law.applies_in or [law.jurisdiction])]
 
     def in_eea(self, country: str) -> bool:
         c = self.countries.get(country)

@@ -32,18 +32,42 @@ DENIED_HOSTS = frozenset({
     "kmstixx.com", "techinformed.com", "golem.de", "heise.de", "privacylawyer.ca", "politicsweb.co.za",
     "wilmerhale.com", "lawfaremedia.org", "zdnet.com", "zdnet.fr", "lemagit.fr", "lesechos.fr",
     "silicon.fr", "theregister.com", "techcrunch.com", "reuters.com", "euractiv.com", "usine-digitale.fr",
+    # Sources the knowledge base once cited for laws: news, blogs, law-firm notes, translation and
+    # statute mirrors that are not the official text.
+    "peopleofinternet.com", "cgnnews.net", "zona-m.net", "dlapiper.com", "bakermckenzie.com",
+    "lexology.com", "zwillgen.com", "conventuslaw.com", "mondaq.com", "probe42.in", "opennetkorea.org",
+    "yomiuri.co.jp", "itresearchart.biz", "lawbrary.ch", "markgraceygdpr.co.uk", "chinalawtranslate.com",
+    "wikisource.org",
 })
 #: Path fragments that mark a page written for machines or a third party's own terms.
 DENIED_PATHS = ("llms.txt", "llms-full.txt")
 
-#: Formal citations accepted without a URL.
+#: Formal citations accepted without a URL: the official number (and year) of an act, a gazette
+#: publication, a court decision's neutral citation, or a maintained library's data file. Statutes
+#: of countries whose official texts have no stable page are cited this way.
 FORMAL_CITATIONS = tuple(re.compile(p) for p in (
     r"\b(Regulation|Directive|Decision) \((EU|EC|EEC|EU, Euratom)\) (No )?\d{2,4}/\d+",
     r"\b\d+ U\.S\.C\. §+ ?\d+",
+    r"\bPub\. ?L\. \d+-\d+",  # United States public laws
+    r"\b\d+ FR \d+",  # Federal Register (executive orders, rules)
     r"\bECLI:[A-Z]{2}:[A-Z0-9]+:\d{4}:",
     r"\bCELEX:\d",
     r"\bOJ [LC] \d+",
     r"^botocore \d+\.\d+\.\d+ data/",
+    # A national act by its official number and year: "Federal Law No. 374-FZ of 2016-07-06",
+    # "Royal Decree No. M/19 of 2021-09-16", "Lei n° 12.965 of 2014", "Act No. 21 of 2000".
+    r"\b(Act|Law|Code|Decree|Decree-Law|Ordinance|Regulation|Ley|Lei|Loi|Código)\b[^;]{0,120}?"
+    r"(\bNo\.|\bNumber\b|\bN°|\bNº|\bn°) ?[A-Z]?/?\d[\d.]*(-[A-Z]{2})?\b[^;]{0,60}?\b(1[89]|20)\d{2}\b",
+    r"\bAct \d+ of (1[89]|20)\d{2}\b",  # South Africa: "Act 70 of 2002"
+    r"\(Act \d{2,4}\)",  # Laws of Malaysia numbering: "(Act 593)"
+    r"\bAct (1[89]|20)\d{2} \(c\. \d+\)",  # United Kingdom chapter numbers
+    r"\bR\.S\.C\. \d{4}, c\. [A-Z]-\d+",  # Revised Statutes of Canada
+    r"\bSR \d{3}(\.\d+)+\b",  # Swiss Classified Compilation
+    r"\b(Official Gazette|Government Gazette|Diario Oficial|Diário Oficial|Journal officiel)\b[^;]*\b(1[89]|20)\d{2}\b",
+    r"\bNational People's Congress\b[^;]*\b(19|20)\d{2}-\d{2}-\d{2}\b",  # PRC acts by adopting body and date
+    # Court decisions by neutral citation: "2018 BCCA 5", "[2021] ZACC 3", "[2021] EWCA Civ 800".
+    r"\b(19|20)\d{2} (SCC|BCCA|BCSC|BCPC|ONCA|ONSC|ONCJ|FC|FCA|CF|QCCA|QCCS|ABCA|ABQB|NSPC) \d+\b",
+    r"\[(19|20)\d{2}\] [A-Z]{2,8}( [A-Z][a-z]+)? \d+\b",
 ))
 _URL = re.compile(r"https?://[^\s,;)>\]]+")
 _RELATIVE_FILE = re.compile(r"(^|[\s(])(\.{0,2}/)?(reference|docs|shared|scanner|tests)/[\w./-]+")
@@ -109,7 +133,7 @@ ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes
 
 
 #: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
-CHECKED_TABLES = ("egress_prices",)
+CHECKED_TABLES = ("egress_prices", "laws", "countries", "exchange_rates", "csf_objectives")
 
 
 def provenance_problems(kb: object, tables: Iterable[str] = ALL_TABLES) -> list[str]:

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -29,14 +29,23 @@ class Record(BaseModel):
     #: raise a finding to high or critical.
     verified: bool = True
     unverified: str = ""
+    #: Date of the document or version the fact was read in (a statute's consolidation date, a
+    #: judgment's date, a rate's reference day), when it differs from the day it was checked.
+    source_date: dt.date | None = None
 
 
 class Localized(BaseModel):
-    """A text in English and French."""
+    """A text in English and French, and in German where the table provides it (laws do)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     en: str = Field(min_length=1)
     fr: str = Field(min_length=1)
+    de: str | None = Field(default=None, min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``en``, ``fr``, ``de``), English when that language is missing."""
+        text = getattr(self, lang, None) if lang in ("en", "fr", "de") else None
+        return text if isinstance(text, str) else self.en
 
 
 # --------------------------------------------------------------------------- countries
@@ -163,9 +172,24 @@ class Trigger(StrEnum):
     LOCATION = "location"  # reaches data located in the jurisdiction's territory
 
 
+class LawStatus(StrEnum):
+    """Where a law stands on ``status_as_of``."""
+
+    IN_FORCE = "in-force"  # enacted and applicable
+    LAPSED = "lapsed"  # a sunset date passed without reauthorisation (orders made before may run on)
+    AMENDED = "amended"  # in force, recently amended: article numbers or powers changed
+    PROPOSED = "proposed"  # not yet enacted or not yet applicable
+    REPEALED = "repealed"  # no longer law
+
+
 class PresenceReach(Record):
-    """The documented basis on which a law's compelled-production power reaches a foreign group that
-    merely operates or serves customers in its jurisdiction (the residual, contested tier)."""
+    """The documented basis on which a compelled-production law reaches a FOREIGN group that merely
+    operates or serves customers in the jurisdiction (no incorporation there, no bytes there).
+
+    Only for regimes where a statute or a court decision shows that reach, e.g. the "possession,
+    custody, or control" test of 18 U.S.C. § 2713 or a Canadian production order served on a
+    foreign provider's local operations. ``source`` is that statute or decision.
+    """
 
     basis: Localized
 
@@ -174,6 +198,7 @@ class Law(Record):
     id: Slug
     name: str
     name_fr: str = ""  # the name as French readers know it (reports in French)
+    name_de: str = ""  # the name as German readers know it (reports in German)
     jurisdiction: IsoCountry | Literal["EU"]
     triggers: list[Trigger] = Field(min_length=1)
     #: Countries whose territory triggers the law (location trigger); defaults to the jurisdiction.
@@ -181,12 +206,25 @@ class Law(Record):
     severity: float = Field(ge=0.0, le=1.0, description="access severity weight, see weights.yaml")
     citation: str
     summary: Localized
-    status: str = "in force"
-    content_access: bool = True  # can compel access to content (not just metadata)
-    #: Set only for compelled-production regimes whose reach over foreign groups present in the
-    #: jurisdiction has a documented basis; None for every other law (FISA 702, EO 12333…).
+    status: LawStatus = LawStatus.IN_FORCE
+    status_as_of: dt.date = Field(description="date on which the status was established at its source")
+    #: Date by which the status must be checked again: soon for volatile facts (a sunset clause, a
+    #: pending appeal), within about a year otherwise. Outputs say "due for review" once it passed.
+    review_by: dt.date
+    #: What is uncertain or about to change in the status (a pending case, an unknown sunset outcome).
+    status_note: Localized | None = None
+    #: Reach over foreign groups present in the jurisdiction, only where a source documents it.
     presence_reach: PresenceReach | None = None
+    content_access: bool = True  # can compel access to content (not just metadata)
     secret: bool = False  # orders can come with a gag / secrecy duty
+
+    @field_validator("review_by")
+    @classmethod
+    def _review_after_status(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        as_of = info.data.get("status_as_of")
+        if isinstance(as_of, dt.date) and value <= as_of:
+            raise ValueError("review_by must come after status_as_of")
+        return value
 
 
 # --------------------------------------------------------------------------- services
