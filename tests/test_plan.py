@@ -107,11 +107,14 @@ def test_what_if_moves_health_data_to_the_target_level() -> None:
     assert before is not None and before.exposure == 100.0 and before.classes == ("health",)
     assert (after.res.provider, after.res.region, after.country) == ("scaleway", "fr-par", "FR")
     assert after.exposure == on_scaleway.exposure == 0.0
-    assert not [h for h in after.hits if h.foreign and h.weight > 0]
-    # OVHcloud is reached through group presence abroad (weight 0.4): 100 x 1.0 x 1.0 x 0.4.
+    assert not [h for h in after.hits if h.counts]
+    # OVHcloud is reached only through the group's presence in the US and Canada: the residual tier,
+    # reported with a low finding, outside the score, never high or critical.
     ovh = _plan(HOSPITAL, ("ovhcloud",), None, dt.date(2026, 12, 1)).after_index[bucket]
-    assert ovh.exposure == 40.0
-    assert {h.trigger for h in ovh.hits if h.foreign and h.weight > 0} == {"presence"}
+    assert ovh.exposure == 0.0 and ovh.exposure_level == "none"
+    assert {(h.law, h.trigger) for h in ovh.hits if h.foreign} == {("us-cloud-act", "presence"),
+                                                                    ("ca-production-orders", "presence")}
+    assert [(t.rule, t.severity) for t in ovh.profile.findings] == [("residual-foreign-reach", "low")]
 
 
 def test_what_if_leaves_unfitted_resources_and_moves_external_copies() -> None:
@@ -183,7 +186,7 @@ def test_renderers_agree_with_the_document() -> None:
     assert len(rows) == sum(len(u["resources"]) for u in doc["units"])
     assert sum(int(r["effort"]) for r in rows) == doc["totals"]["effort"]
     md = render_markdown(doc)
-    assert "| exposure (0-100) | 66.5 (high) | 40.6 (medium) |" in md
+    assert "| exposure (0-100) | 65.2 (high) | 23.0 (low) |" in md
     assert "egress: 97.88 €" in md and "### U01 (wave 1)" in md
 
 

@@ -54,8 +54,10 @@ def test_expected_resources(case: tuple[dict[str, Any], ScanResult]) -> None:
         assert a.country == exp["country"], where
         assert list(a.locations) == sorted(exp["locations"]), where
         assert set(exp["data_classes"]) <= set(a.classes), (where, a.classes)
-        foreign = {h.law for h in a.hits if h.foreign and h.weight > 0}
+        foreign = {h.law for h in a.hits if h.counts}
         assert set(exp["laws"]) <= foreign, (where, foreign)
+        residual = {h.law for h in a.hits if h.residual}
+        assert set(exp.get("residual_laws", [])) <= residual, (where, residual)
         assert not set(exp.get("not_laws", [])) & foreign, (where, foreign)
         assert a.exposure_level == exp["exposure_level"], (where, a.exposure, a.hits)
 
