@@ -24,9 +24,9 @@ from scanner.config import Config
 from scanner.enrich import Enricher, Enrichment
 from scanner.inventory import Inventory, load_inventory, load_live
 from scanner.kb.loader import KnowledgeBase
-from scanner.result import Assessed, Coverage, Finding, ScanResult
+from scanner.result import UNLISTED, Assessed, Coverage, Finding, Profile, ScanResult
 from scanner.scoring.findings import SEVERITY_ORDER
-from scanner.scoring.profiles import Scorer
+from scanner.scoring.profiles import Scorer, unverified_facts
 from scanner.scoring.summary import summarize
 
 
@@ -78,12 +78,18 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
     graph, flows = build_estate_graph(kb, inventory, enrichment, warnings)
     propagate_classes(graph, {f.res.id: f for f in enrichment if f.res.id in graph})
     assessed, findings = _score(kb, graph, home, enrichment)
-    warnings.extend(_unlisted_warning(assessed))
+    profiles = list({id(a.profile): a.profile for a in assessed}.values())
+    warnings.extend(_unlisted_warning(profiles))
+    due = {f"{d.table}:{d.key}": d.review_by.isoformat() for d in kb.due_for_review(dt.date.today())}
+    if due:
+        warnings.append(f"knowledge-base facts due for review (their status may have changed): "
+                        f"{', '.join(f'{k} (review by {v})' for k, v in due.items())}")
     coverage = Coverage(
         resources=len(assessed),
         unmapped_types=dict(sorted(enrichment.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))),
         unknown_regions=dict(sorted(enrichment.unknown_regions.items(), key=lambda kv: (-kv[1], kv[0]))),
-        warnings=warnings, ignored_files=inventory.ignored_files)
+        warnings=warnings, ignored_files=inventory.ignored_files,
+        unverified_facts=unverified_facts(kb, graph, profiles), due_for_review=due)
     return ScanResult(
         kb=kb, organization=organization or config.organization, home_country=home,
         as_of=as_of or dt.date.today().isoformat(),
@@ -107,11 +113,8 @@ def _score(kb: KnowledgeBase, graph: Graph[str], home: str,
     return assessed, findings
 
 
-def _unlisted_warning(assessed: list[Assessed]) -> list[str]:
-    from scanner.result import UNLISTED
-
-    seen = sorted({h.law[len(UNLISTED):] for p in {id(a.profile): a.profile for a in assessed}.values()
-                   for h in p.hits if h.law.startswith(UNLISTED) and h.counts})
+def _unlisted_warning(profiles: list[Profile]) -> list[str]:
+    seen = sorted({h.law[len(UNLISTED):] for p in profiles for h in p.hits if h.law.startswith(UNLISTED) and h.counts})
     if not seen:
         return []
     return [f"no law record for data located in {', '.join(seen)}; scored with the generic third-country "

@@ -225,6 +225,11 @@ class Coverage:
     unknown_regions: Mapping[str, int]
     warnings: list[str]
     ignored_files: list[str]
+    #: Knowledge-base facts this result relies on that could not be checked at a primary source:
+    #: ``{"law:us-fisa-702": "what is missing"}``; findings resting only on them are capped at medium.
+    unverified_facts: Mapping[str, str] = field(default_factory=dict)
+    #: Knowledge-base facts whose status was due to be re-checked before the scan date.
+    due_for_review: Mapping[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- summary

@@ -17,8 +17,8 @@ from graphs.paths import LawQuery, Reach
 from graphs.schema import EdgeKind
 from scanner.enrich import Facts
 from scanner.kb.loader import KnowledgeBase
-from scanner.kb.schema import Portability, Service
-from scanner.result import Assessed, Finding, LawHit, Profile
+from scanner.kb.schema import Portability, Record, Service
+from scanner.result import UNLISTED, Assessed, Finding, LawHit, Profile
 from scanner.scoring.basis import basis
 from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
 from scanner.scoring.findings import FindingEngine, Subject
@@ -143,3 +143,25 @@ class Scorer:
 
 def _with_basis(kb: KnowledgeBase, hit: LawHit) -> LawHit:
     return replace(hit, basis=basis(kb, hit))
+
+
+def unverified_facts(kb: KnowledgeBase, g: Graph[str], profiles: list[Profile]) -> dict[str, str]:
+    """The unverified knowledge-base facts on the paths of the profiles' law hits, with what is missing."""
+    found: dict[str, str] = {}
+    nodes = {n for p in profiles for h in p.hits if h.foreign and not h.verified for n in h.via}
+    for node in sorted(nodes):
+        kind, _, key = node.partition(":")
+        record: Record | None = None
+        if kind == "law" and not key.startswith(UNLISTED):
+            law = kb.laws.get(key)
+            record = law
+            if law is not None and law.verified and law.presence_reach is not None and not law.presence_reach.verified:
+                found[f"law:{key}:presence_reach"] = law.presence_reach.unverified
+        elif kind == "entity":
+            record = kb.entities.get(key)
+        elif kind == "region":
+            provider, _, code = key.partition(":")
+            record = kb.region(provider, code)
+        if record is not None and not record.verified:
+            found[node] = record.unverified
+    return found
