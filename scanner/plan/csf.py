@@ -66,14 +66,14 @@ def provider_evidence(kb: KnowledgeBase, provider: str, items: list[Assessed]) -
         jurisdiction, chain_facts = _jurisdiction(kb, operators)
     else:
         jurisdiction, chain_facts = "non-EU only", ["no operating entity known for this provider's placements"]
-    control = sorted({h.law for a in items for h in a.hits if h.foreign and h.weight > 0 and h.trigger == "control"})
-    presence = sorted({h.law for a in items for h in a.hits if h.foreign and h.weight > 0 and h.trigger == "presence"})
+    control = sorted({h.law for a in items for h in a.hits if h.counts and h.trigger == "control"})
+    presence = sorted({h.law for a in items for h in a.hits if h.residual})
     qualified = _qualified(kb, provider)
     if control:
         exposure, exposure_fact = "fully exposed", f"reached by control: {', '.join(control)}"
     elif presence:
         exposure, exposure_fact = "legal structures shielding", (
-            f"reached only through group presence abroad: {', '.join(presence)}")
+            f"reached only through the group's presence abroad (residual, contested tier): {', '.join(presence)}")
     elif qualified:
         exposure, exposure_fact = "verified immunity", (
             "no foreign law reaches it on the graph; SecNumCloud-qualified offer (§19.6)")
