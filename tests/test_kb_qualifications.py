@@ -87,14 +87,15 @@ def test_validation_reports_unknown_references(tmp_path: Path) -> None:
 
 def test_secnumcloud_covers_the_qualified_region_only() -> None:
     kb = default_kb()
-    assert "outscale-secnumcloud-cloudgouv" in _ids(kb.qualifications_for("outscale", "cloudgouv-eu-west-1", "outscale_vm"))
-    assert "outscale-secnumcloud-cloudgouv" not in _ids(kb.qualifications_for("outscale", "eu-west-2", "outscale_vm"))
-    assert "outscale-secnumcloud-cloudgouv" not in _ids(kb.qualifications_for("outscale", None, "outscale_vm"))
+    snc_outscale, snc_pod = "outscale-secnumcloud-cloudgouv", "ovhcloud-secnumcloud-bare-metal-pod"
+    assert snc_outscale in _ids(kb.qualifications_for("outscale", "cloudgouv-eu-west-1", "outscale_vm"))
+    assert snc_outscale not in _ids(kb.qualifications_for("outscale", "eu-west-2", "outscale_vm"))
+    assert snc_outscale not in _ids(kb.qualifications_for("outscale", None, "outscale_vm"))
     # Aliases resolve to the canonical type; a type outside the scope is not covered.
-    assert "outscale-secnumcloud-cloudgouv" not in _ids(kb.qualifications_for("outscale", "cloudgouv-eu-west-1", "outscale_user"))
+    assert snc_outscale not in _ids(kb.qualifications_for("outscale", "cloudgouv-eu-west-1", "outscale_user"))
     snc = _ids(kb.qualifications_for("ovhcloud", "eu-west-gra-snc", "ovh_dedicated_server"))
-    assert "ovhcloud-secnumcloud-bare-metal-pod" in snc
-    assert "ovhcloud-secnumcloud-bare-metal-pod" not in _ids(kb.qualifications_for("ovhcloud", "gra", "ovh_dedicated_server"))
+    assert snc_pod in snc
+    assert snc_pod not in _ids(kb.qualifications_for("ovhcloud", "gra", "ovh_dedicated_server"))
     # Public Cloud in an -snc location is not part of a qualified offer.
     assert not any(q.scheme == "secnumcloud"
                    for q in kb.qualifications_for("ovhcloud", "eu-west-gra-snc", "ovh_cloud_project_database"))
