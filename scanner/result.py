@@ -71,7 +71,8 @@ class AlternativeFit:
     id: str
     name: str
     provider: str | None
-    certifications: tuple[str, ...]
+    certifications: tuple[str, ...]  # schemes held, from the qualification records
+    qualifications: tuple[str, ...] = ()  # the qualification records' ids
 
 
 @dataclass(frozen=True, slots=True)

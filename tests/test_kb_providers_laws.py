@@ -192,30 +192,6 @@ def test_operator_rules_are_well_formed() -> None:
         assert len(all_regions) == len(set(all_regions)), f"{p.id}: a region is in two operator rules"
 
 
-def test_certifications_name_known_schemes_with_provenance() -> None:
-    known = schemes().keys()
-    used = {(p.id, c.scheme) for p in providers().values() for c in p.certifications}
-    assert {pair for pair in used if pair[1] not in known} == set()
-    for p in providers().values():
-        for c in p.certifications:
-            assert c.source and c.as_of, (p.id, c.scheme)
-
-
-def test_secnumcloud_status_matches_reference() -> None:
-    def snc(provider_id: str) -> tuple[str, str | None]:
-        certs = [c for c in providers()[provider_id].certifications if c.scheme == "secnumcloud"]
-        assert len(certs) == 1, provider_id
-        return certs[0].status, certs[0].date.isoformat() if certs[0].date else None
-
-    assert snc("s3ns") == ("qualified", "2025-12-17")
-    assert snc("bleu") == ("in-progress", "2025-04-17")
-    assert snc("scaleway")[0] == "in-progress"
-    assert {snc(p)[0] for p in ("outscale", "ovhcloud", "cloudtemple")} == {"qualified"}
-    # US-controlled providers cannot meet SecNumCloud's ownership rule (§19.6).
-    for p in ("aws", "azure", "gcp", "oci", "ibm", "alibaba"):
-        assert all(c.scheme != "secnumcloud" for c in providers()[p].certifications), p
-
-
 # --------------------------------------------------------------------------- corporate chains
 
 

@@ -35,10 +35,6 @@ PROVIDER_IDS = {
     "otc", "exoscale", "upcloud", "clevercloud", "cloudtemple", "bleu", "s3ns", "stackit",
 }
 EUROPEAN_PROVIDERS = PROVIDER_IDS - {"aws", "azure", "gcp", "oci", "ibm", "alibaba"}
-CERTIFICATION_SCHEMES = {"secnumcloud", "hds", "c5", "ens", "iso-27001"}
-# SecNumCloud is offer-specific; these providers hold it for at least one offer (ANSSI list as cited
-# in alternatives.yaml). Scaleway and Bleu were still in the qualification process when checked.
-SECNUMCLOUD_HOLDERS = {"ovhcloud", "outscale", "cloudtemple", "s3ns"}
 REGION_PATTERNS = {
     "aws": re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?|-isob)?-[a-z]+-\d$"),
     "azure": re.compile(r"^[a-z]+[a-z0-9]*$"),
@@ -230,20 +226,9 @@ def test_alternative_providers_and_kinds_agree() -> None:
         if alt.kind == "open-source":
             assert alt.provider is None, alt.id
             assert alt.id.startswith("oss-"), alt.id
-            assert alt.certifications == [], alt.id
         else:
             assert alt.provider in PROVIDER_IDS, alt.id
             assert alt.id.startswith(f"{alt.provider}-"), alt.id
-
-
-def test_certification_claims_stay_within_what_sources_support() -> None:
-    for alt in ALTERNATIVES:
-        assert set(alt.certifications) <= CERTIFICATION_SCHEMES, alt.id
-    holders = {alt.provider for alt in ALTERNATIVES if "secnumcloud" in alt.certifications}
-    assert holders <= SECNUMCLOUD_HOLDERS
-    # OVHcloud's qualification covers Hosted Private Cloud, not its Public Cloud offers.
-    assert [alt.id for alt in ALTERNATIVES if alt.provider == "ovhcloud" and "secnumcloud" in alt.certifications] \
-        == ["ovhcloud-hosted-private-cloud-secnumcloud"]
 
 
 def test_open_source_catalogue_covers_the_agreed_projects() -> None:

@@ -1,11 +1,16 @@
 """Load, validate and index the knowledge base (``scanner/kb/data/**/*.yaml``).
 
 Each data file has one or more top-level keys naming the tables it contributes to (``countries``,
-``zones``, ``regions``, ``entities``, ``providers``, ``schemes``, ``laws``, ``services``,
-``alternatives``, ``rules``, ``weights``); adding facts never needs code. Loading validates every
+``zones``, ``regions``, ``entities``, ``providers``, ``schemes``, ``qualifications``, ``laws``,
+``services``, ``alternatives``, ``rules``, ``weights``); adding facts never needs code. Loading validates every
 record with the pydantic models of :mod:`scanner.kb.schema`; :meth:`KnowledgeBase.validate` then
 checks the cross-references between tables (every region's country exists, every parent entity
 exists, every alternative referenced exists…) and returns the problems found.
+
+Qualifications (SecNumCloud, HDS, C5, ENS, ISO 27001…) are offer- and region-level records:
+:meth:`KnowledgeBase.qualifications_for` answers "which qualifications cover this placement"
+(provider, region, resource type) and :meth:`KnowledgeBase.offer_qualifications` the same for a
+catalogue offer; the CSF evidence, the alternative filter and the planner all read them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -38,10 +43,12 @@ from scanner.kb.schema import (
     FindingRule,
     Law,
     Provider,
+    Qualification,
     Record,
     Region,
     RegionKind,
     Service,
+    ServiceCategory,
     Trigger,
     Zone,
 )
@@ -124,6 +131,7 @@ _TABLES: dict[str, Any] = {
     "entities": TypeAdapter(list[Entity]),
     "providers": TypeAdapter(list[Provider]),
     "schemes": TypeAdapter(list[CertificationScheme]),
+    "qualifications": TypeAdapter(list[Qualification]),
     "laws": TypeAdapter(list[Law]),
     "services": TypeAdapter(list[Service]),
     "alternatives": TypeAdapter(list[Alternative]),
@@ -147,6 +155,7 @@ class KnowledgeBase:
     entities: dict[str, Entity] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
     schemes: dict[str, CertificationScheme] = field(default_factory=dict)
+    qualifications: dict[str, Qualification] = field(default_factory=dict)
     laws: dict[str, Law] = field(default_factory=dict)
     services: dict[tuple[str, str], Service] = field(default_factory=dict)
     alternatives: dict[str, Alternative] = field(default_factory=dict)
@@ -160,6 +169,7 @@ class KnowledgeBase:
     duplicates: list[str] = field(default_factory=list)
     digest: str = ""
     _aliases: dict[tuple[str, str], Service] = field(default_factory=dict)
+    _holders: dict[str, list[Qualification]] | None = None
 
     # ------------------------------------------------------------------ look-ups
     @property
@@ -262,6 +272,128 @@ class KnowledgeBase:
         """Laws that reach data located in ``country`` (location trigger), by id."""
         return [law for law in sorted(self.laws.values(), key=lambda law: law.id)
                 if Trigger.LOCATION in law.triggers and country in (law.applies_in or [law.jurisdiction])]
+    # ------------------------------------------------------------------ qualifications
+    def _region_matches(self, provider: str, code: str | None, qual: Qualification) -> bool:
+        scope = qual.scope
+        if not scope.regions and scope.zone is None:
+            return True
+        if not code:
+            return False  # an unknown placement cannot be shown to lie in the qualified regions
+        region = self.region(provider, code)
+        if scope.regions and code not in scope.regions and (region is None or region.code not in scope.regions):
+            return False
+        if scope.zone is not None:
+            zone = self.zones.get(scope.zone)
+            countries = self.region_countries(region) if region is not None else []
+            if zone is None or not countries or not set(countries) <= set(zone.countries):
+                return False
+        return True
+
+    def qualifications_for(self, provider: str, region_code: str | None,
+                           service_type: str | None) -> list[Qualification]:
+        """The qualifications whose scope covers a placement: this provider, region and resource type.
+
+        Matches on the holder, then the region (the code or the family it falls back to, and the
+        scope's zone), then the resource type: named in ``services`` (aliases accepted) or of a
+        category in ``categories``. Records of every status and verification are returned; use
+        :meth:`Qualification.holds` before relying on one. A placement whose region or type is
+        unknown is covered only by records that do not restrict that axis.
+        """
+        found: list[Qualification] = []
+        svc = self.service(provider, service_type) if service_type else None
+        canonical = svc.type if svc is not None else service_type
+        for qual in self._by_holder().get(provider, ()):
+            if not self._region_matches(provider, region_code, qual):
+                continue
+            scope = qual.scope
+            if scope.service_restricted:
+                if canonical is None:
+                    continue
+                if canonical not in scope.services and (svc is None or svc.category not in scope.categories):
+                    continue
+            found.append(qual)
+        return found
+
+    def offer_qualifications(self, alternative_id: str, region_code: str | None = None) -> list[Qualification]:
+        """The qualifications covering a catalogue offer (by id or category), in ``region_code`` if given."""
+        alt = self.alternatives.get(alternative_id)
+        if alt is None or alt.provider is None:
+            return []
+        found: list[Qualification] = []
+        for qual in self._by_holder().get(alt.provider, ()):
+            scope = qual.scope
+            if scope.service_restricted and alt.id not in scope.offers and alt.category not in scope.categories:
+                continue
+            if region_code is not None and not self._region_matches(alt.provider, region_code, qual):
+                continue
+            found.append(qual)
+        return found
+
+    def offer_schemes(self, alternative_id: str, on: dt.date | None = None) -> list[str]:
+        """Schemes a catalogue offer holds somewhere (verified, in-date records only), sorted."""
+        return sorted({q.scheme for q in self.offer_qualifications(alternative_id) if q.holds(on)})
+
+    def offer_regions(self, alternative_id: str, schemes: Iterable[str],
+                      on: dt.date | None = None) -> list[str]:
+        """The holder's region codes where the offer holds every scheme in ``schemes``, sorted."""
+        alt = self.alternatives.get(alternative_id)
+        if alt is None or alt.provider is None:
+            return []
+        wanted = set(schemes)
+        quals = [q for q in self.offer_qualifications(alternative_id) if q.holds(on) and q.scheme in wanted]
+        codes = sorted(code for (prov, code) in self.regions if prov == alt.provider)
+        return [code for code in codes
+                if wanted <= {q.scheme for q in quals if self._region_matches(alt.provider, code, q)}]
+
+    def offer_holds(self, alternative_id: str, schemes: Iterable[str], on: dt.date | None = None) -> bool:
+        """Whether the offer holds every scheme in ``schemes`` in at least one placement.
+
+        A holder without region records qualifies only through records that do not restrict the
+        region (no region list, no zone).
+        """
+        wanted = set(schemes)
+        if not wanted:
+            return True
+        if self.offer_regions(alternative_id, wanted, on):
+            return True
+        unrestricted = {q.scheme for q in self.offer_qualifications(alternative_id)
+                        if q.holds(on) and not q.scope.regions and q.scope.zone is None}
+        return wanted <= unrestricted
+
+    def _by_holder(self) -> dict[str, list[Qualification]]:
+        if self._holders is None:
+            index: dict[str, list[Qualification]] = {}
+            for qual in sorted(self.qualifications.values(), key=lambda q: q.id):
+                index.setdefault(qual.holder, []).append(qual)
+            self._holders = index
+        return self._holders
+
+    def _qualification_problems(self) -> list[str]:
+        problems: list[str] = []
+        categories = set(get_args(ServiceCategory))
+        for qual in self.qualifications.values():
+            where = f"qualification {qual.id}"
+            if qual.scheme not in self.schemes:
+                problems.append(f"{where}: unknown certification scheme {qual.scheme}")
+            if qual.holder not in self.providers:
+                problems.append(f"{where}: unknown holder {qual.holder}")
+            scope = qual.scope
+            problems.extend(f"{where}: unknown region {qual.holder}/{code}"
+                            for code in scope.regions if self.region(qual.holder, code) is None)
+            if scope.zone is not None and scope.zone not in self.zones:
+                problems.append(f"{where}: unknown zone {scope.zone}")
+            for offer in scope.offers:
+                alt = self.alternatives.get(offer)
+                if alt is None:
+                    problems.append(f"{where}: unknown offer {offer}")
+                elif alt.provider != qual.holder:
+                    problems.append(f"{where}: offer {offer} belongs to {alt.provider}, not {qual.holder}")
+            problems.extend(f"{where}: unknown service {qual.holder}/{typ}"
+                            for typ in scope.services if self.service(qual.holder, typ) is None)
+            problems.extend(f"{where}: unknown category {c}" for c in scope.categories if c not in categories)
+            if qual.issued and qual.valid_until and qual.valid_until < qual.issued:
+                problems.append(f"{where}: valid_until before issued")
+        return problems
 
     def in_eea(self, country: str) -> bool:
         c = self.countries.get(country)
@@ -307,9 +439,6 @@ class KnowledgeBase:
             for ent_id in [provider.default_operator, *(r.entity for r in provider.operators)]:
                 if ent_id not in self.entities:
                     problems.append(f"provider {provider.id}: unknown entity {ent_id}")
-            for cert in provider.certifications:
-                if cert.scheme not in self.schemes:
-                    problems.append(f"provider {provider.id}: unknown certification scheme {cert.scheme}")
         for law in self.laws.values():
             if law.jurisdiction != "EU":
                 country_ok(law.jurisdiction, f"law {law.id}")
@@ -329,8 +458,7 @@ class KnowledgeBase:
         for alternative in self.alternatives.values():
             if alternative.provider and alternative.provider not in self.providers:
                 problems.append(f"alternative {alternative.id}: unknown provider {alternative.provider}")
-            problems.extend(f"alternative {alternative.id}: unknown certification scheme {scheme}"
-                            for scheme in alternative.certifications if scheme not in self.schemes)
+        problems.extend(self._qualification_problems())
         problems.extend(f"egress price {p}: unknown provider" for p in self.egress_prices if p not in self.providers)
         problems.extend(f"egress price {p.provider}: no exchange rate for {p.currency}"
                         for p in self.egress_prices.values()
@@ -359,7 +487,8 @@ class KnowledgeBase:
     def counts(self) -> dict[str, int]:
         return {"countries": len(self.countries), "zones": len(self.zones), "regions": len(self.regions),
                 "entities": len(self.entities), "providers": len(self.providers),
-                "certification schemes": len(self.schemes), "laws": len(self.laws),
+                "certification schemes": len(self.schemes), "qualifications": len(self.qualifications),
+                "laws": len(self.laws),
                 "services": len(self.services), "alternatives": len(self.alternatives),
                 "classification rules": len(self.rules)}
 
@@ -463,6 +592,8 @@ def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> Non
             put(kb.providers, rec.id, rec)
         elif table == "schemes":
             put(kb.schemes, rec.id, rec)
+        elif table == "qualifications":
+            put(kb.qualifications, rec.id, rec)
         elif table == "laws":
             put(kb.laws, rec.id, rec)
         elif table == "alternatives":

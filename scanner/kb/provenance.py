@@ -7,8 +7,8 @@ either an http(s) URL of a page (not a bare domain) on a site that is not known 
 or a file of a maintained library such as botocore's partition data). Links to files that are not
 shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
 
-:func:`provenance_problems` walks every table, nested records included (a provider's
-certifications, an entity's presence entries), and returns one message per problem;
+:func:`provenance_problems` walks every table, nested records included (an entity's
+presence entries), and returns one message per problem;
 ``sovscan kb validate`` prints them.
 """
 
@@ -128,12 +128,13 @@ def table_records(kb: object, tables: Iterable[str]) -> Iterator[tuple[str, Reco
 
 
 #: Every table whose records carry provenance.
-ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "laws", "services",
-              "alternatives", "egress_prices", "exchange_rates", "csf_objectives")
+ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "qualifications", "laws",
+              "services", "alternatives", "egress_prices", "exchange_rates", "csf_objectives")
 
 
 #: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
-CHECKED_TABLES = ("egress_prices", "laws", "countries", "exchange_rates", "csf_objectives")
+CHECKED_TABLES = ("egress_prices", "laws", "countries", "exchange_rates", "csf_objectives", "schemes",
+                  "qualifications", "alternatives", "services")
 
 
 def provenance_problems(kb: object, tables: Iterable[str] = ALL_TABLES) -> list[str]:

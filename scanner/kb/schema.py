@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+ServiceCategory = Literal["storage", "database", "compute", "container", "serverless", "network", "cdn", "dns",
+                          "identity", "security", "key-management", "analytics", "ai", "messaging", "logging",
+                          "backup", "management", "integration", "email"]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
@@ -127,21 +130,83 @@ class Entity(Record):
     presence: list[IsoCountry] = Field(default_factory=list)
 
 
+class SchemeText(BaseModel):
+    """A scheme's plain-language description in English, French and German."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    fr: str = Field(min_length=1)
+    de: str = Field(min_length=1)
+
+
 class CertificationScheme(Record):
+    """A certification or qualification scheme (SecNumCloud, HDS, C5…): what it proves, who issues it."""
+
     id: Slug
     name: str
     issuer: str
     country: IsoCountry | Literal["EU", "INT"]
-    description: Localized
+    description: SchemeText
+    #: Where the issuer publishes who holds it (a list of qualified offers or certified hosts), if anywhere.
+    registry: str = ""
 
 
-class Certification(Record):
-    """A provider's (or an offer's) certification or qualification under a scheme."""
+#: Statuses under which a qualification record covers a placement (when verified and in date).
+HELD_STATUSES = frozenset({"qualified", "certified", "attested"})
 
+
+class QualificationScope(BaseModel):
+    """What a qualification covers, in the knowledge base's own terms.
+
+    Each axis left empty does not restrict: ``regions`` empty covers every region of the holder
+    (within ``zone`` when it is set); ``offers``, ``services`` and ``categories`` all empty cover
+    every service of the holder. Offer-level schemes (SecNumCloud) must name both axes.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: The holder's region codes (``regions/*.yaml``) where the offer is qualified.
+    regions: list[str] = Field(default_factory=list)
+    #: A zone (``zones.yaml``) every covered placement must lie in, e.g. ``EEA`` for HDS hosting.
+    zone: str | None = None
+    #: Catalogue offers of the holder (``alternatives.yaml`` ids) that the qualification covers.
+    offers: list[Slug] = Field(default_factory=list)
+    #: The holder's resource types (``services/*.yaml``) that the qualification covers.
+    services: list[str] = Field(default_factory=list)
+    #: Service categories of the holder that the qualification covers.
+    categories: list[ServiceCategory] = Field(default_factory=list)
+    #: The scope as the issuer or the holder words it (sites, product names, exclusions).
+    note: str = ""
+
+    @property
+    def service_restricted(self) -> bool:
+        return bool(self.offers or self.services or self.categories)
+
+
+class Qualification(Record):
+    """One offer's certification or qualification under a scheme, with the placements it covers.
+
+    Qualifications belong to offers and regions, not to companies: a provider's SecNumCloud
+    qualification of one offer says nothing about its other offers or regions.
+    """
+
+    id: Slug
     scheme: Slug
-    status: Literal["certified", "qualified", "in-progress", "expired", "partial"]
-    scope: str = ""  # which services/regions it covers
-    date: dt.date | None = None  # issue / qualification date
+    holder: Slug  # provider id
+    offer: str = Field(min_length=3)  # the offer's name as the holder or the issuer publishes it
+    scope: QualificationScope
+    status: Literal["qualified", "certified", "attested", "in-progress", "expired", "withdrawn"]
+    #: Certificate number or listing id, only where the issuer or the holder publishes one.
+    listing: str = ""
+    issued: dt.date | None = None
+    valid_until: dt.date | None = None
+    #: What the customer must do for a placement to be covered (an option to order, a flag to set).
+    conditions: str = ""
+
+    def holds(self, on: dt.date | None = None) -> bool:
+        """Whether this record can be relied on: a held status, verified, and in date on ``on``."""
+        if self.status not in HELD_STATUSES or not self.verified:
+            return False
+        return on is None or self.valid_until is None or self.valid_until >= on
 
 
 class OperatorRule(BaseModel):
@@ -159,7 +224,6 @@ class Provider(Record):
     kind: Literal["hyperscaler", "european", "trusted-cloud", "other"]
     default_operator: Slug  # entity operating regions unless an operator rule says otherwise
     operators: list[OperatorRule] = Field(default_factory=list)
-    certifications: list[Certification] = Field(default_factory=list)
     website: str = ""
     note: str = ""
 
@@ -246,9 +310,7 @@ class Service(Record):
     type: str  # canonical type: AWS::S3::Bucket, microsoft.storage/storageaccounts, storage.googleapis.com/Bucket
     provider: Slug
     name: str
-    category: Literal["storage", "database", "compute", "container", "serverless", "network", "cdn",
-                      "dns", "identity", "security", "key-management", "analytics", "ai", "messaging",
-                      "logging", "backup", "management", "integration", "email"]
+    category: ServiceCategory
     data_bearing: bool  # holds customer data (not just configuration)
     portability: Portability
     effort: int
@@ -270,7 +332,11 @@ class Service(Record):
 
 
 class Alternative(Record):
-    """A sovereign provider's offer or an open-source project that can replace a service."""
+    """A sovereign provider's offer or an open-source project that can replace a service.
+
+    An offer carries no certification claim of its own: the qualification records whose scope names
+    it (or its category) say which schemes it holds and where (:meth:`KnowledgeBase.offer_schemes`).
+    """
 
     id: Slug
     name: str
@@ -278,7 +344,6 @@ class Alternative(Record):
     kind: Literal["offer", "open-source"]
     category: str
     compatible_with: list[str] = Field(default_factory=list)  # APIs: s3, postgresql, kubernetes...
-    certifications: list[Slug] = Field(default_factory=list)  # scheme ids the offer holds
     url: str = ""
 
 

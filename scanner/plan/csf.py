@@ -2,8 +2,10 @@
 
 For each provider of an estate, the automated criteria of SOV-2 (legal and jurisdictional) and
 SOV-3 (data) in ``csf.yaml`` are answered from facts: the operating entity's parent chain, the laws
-reaching the provider's placements on the graph, the provider's SecNumCloud qualification, the key
-control and the locations of the organisation's resources there. An objective's level is the lowest
+reaching the provider's placements on the graph, the SecNumCloud qualification records covering
+each resource's placement (provider, region, resource type: qualifications are offer- and
+region-level, never provider-wide), the key control and the locations of the organisation's
+resources there. An objective's level is the lowest
 level its answered criteria guarantee (the framework's weakest-link rule), so it is an upper bound
 until the criteria marked ``manual`` are assessed. The other objectives are listed as needing manual
 assessment.
@@ -33,9 +35,36 @@ def _seal(objective: CsfObjective, criterion: str, answer: str) -> int:
     raise KeyError(f"{objective.id} {criterion}: no answer {answer!r} in csf.yaml")
 
 
-def _qualified(kb: KnowledgeBase, provider: str) -> bool:
-    prov = kb.providers.get(provider)
-    return prov is not None and any(c.scheme == "secnumcloud" and c.status == "qualified" for c in prov.certifications)
+def _qualification(kb: KnowledgeBase, provider: str, items: list[Assessed]) -> tuple[bool, str]:
+    """Whether every resource sits in a SecNumCloud-qualified offer and region, and the fact that says so.
+
+    Only verified, in-date records count (:meth:`Qualification.holds`); a recorded but unverified
+    qualification is named in the fact and gives no immunity.
+    """
+    if not items:
+        return False, "no resources"
+    covered = 0
+    held: set[str] = set()
+    unverified: set[str] = set()
+    cache: dict[tuple[str | None, str], list[str]] = {}
+    for a in items:
+        key = (a.placement or a.res.region, a.res.native_type)
+        ids = cache.get(key)
+        if ids is None:
+            quals = [q for q in kb.qualifications_for(provider, key[0], key[1]) if q.scheme == "secnumcloud"]
+            unverified.update(q.id for q in quals if q.status == "qualified" and not q.verified)
+            ids = cache[key] = [q.id for q in quals if q.holds()]
+        if ids:
+            covered += 1
+            held.update(ids)
+    if covered == len(items):
+        return True, f"SecNumCloud-qualified offer (§19.6) for every resource: {', '.join(sorted(held))}"
+    fact = f"{covered} of {len(items)} resources in a SecNumCloud-qualified offer and region"
+    if held:
+        fact += f" ({', '.join(sorted(held))})"
+    if unverified:
+        fact += f"; recorded but unverified, not counted: {', '.join(sorted(unverified))}"
+    return False, fact
 
 
 def _jurisdiction(kb: KnowledgeBase, operators: set[str]) -> tuple[str, list[str]]:
@@ -68,7 +97,7 @@ def provider_evidence(kb: KnowledgeBase, provider: str, items: list[Assessed]) -
         jurisdiction, chain_facts = "non-EU only", ["no operating entity known for this provider's placements"]
     control = sorted({h.law for a in items for h in a.hits if h.counts and h.trigger == "control"})
     presence = sorted({h.law for a in items for h in a.hits if h.residual})
-    qualified = _qualified(kb, provider)
+    qualified, qualification_fact = _qualification(kb, provider, items)
     if control:
         exposure, exposure_fact = "fully exposed", f"reached by control: {', '.join(control)}"
     elif presence:
@@ -76,10 +105,10 @@ def provider_evidence(kb: KnowledgeBase, provider: str, items: list[Assessed]) -
             f"reached only through the group's presence abroad (residual, contested tier): {', '.join(presence)}")
     elif qualified:
         exposure, exposure_fact = "verified immunity", (
-            "no foreign law reaches it on the graph; SecNumCloud-qualified offer (§19.6)")
+            f"no foreign law reaches it on the graph; {qualification_fact}")
     else:
         exposure, exposure_fact = "legal structures shielding", (
-            "no foreign law reaches it on the graph; immunity not verified by a qualification")
+            f"no foreign law reaches it on the graph; immunity not verified by a qualification: {qualification_fact}")
     sov2_levels = {"2.1": _seal(sov2, "2.1", jurisdiction), "2.2": _seal(sov2, "2.2", exposure)}
 
     data_items = [a for a in items if a.service is None or a.service.data_bearing]

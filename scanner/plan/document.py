@@ -13,6 +13,8 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
+from scanner.kb.loader import KnowledgeBase
+from scanner.kb.schema import Qualification
 from scanner.plan.costs import DATA_ACT_NO_SWITCHING_CHARGES, transfer_hours
 from scanner.plan.csf import csf_evidence
 from scanner.plan.exit import concentration
@@ -48,8 +50,17 @@ def build_plan(result: ScanResult, options: PlanOptions, config: Config) -> Plan
     return Plan(options, result, after, planned, dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), index)
 
 
-def _move_dict(m: Move, after: dict[str, Assessed]) -> dict[str, Any]:
+def _held_in(kb: KnowledgeBase, m: Move) -> list[Qualification]:
+    """The verified qualifications the chosen offer (or the open-source host's offer) holds where it goes."""
+    alt = m.alternative
+    if alt is None or alt.kind != "offer":
+        return []
+    return [q for q in kb.offer_qualifications(alt.id, m.region) if q.holds()]
+
+
+def _move_dict(kb: KnowledgeBase, m: Move, after: dict[str, Assessed]) -> dict[str, Any]:
     a = m.a
+    held = _held_in(kb, m)
     now = after.get(a.res.id)
     alt = m.alternative
     return {
@@ -62,7 +73,8 @@ def _move_dict(m: Move, after: dict[str, Assessed]) -> dict[str, Any]:
         "required_certifications": list(m.required),
         "alternative": None if alt is None else {
             "id": alt.id, "name": alt.name, "provider": alt.provider, "kind": alt.kind,
-            "certifications": sorted(alt.certifications), "compatible_with": list(alt.compatible_with),
+            "certifications": sorted({q.scheme for q in held}), "qualifications": sorted(q.id for q in held),
+            "compatible_with": list(alt.compatible_with),
             "host": m.host, "region": m.region, "service": m.native_type},
         "reason": m.reason,
         "effort": a.effort if m.moves else 0,
@@ -107,7 +119,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "egress_list_eur": u.egress("list_eur"),
             "transfer_hours": transfer_hours(u.data_gb, opts.bandwidth_mbps),
             "exposure_before": u.exposure_max, "exposure_after": u.exposure_after_max,
-            "resources": [_move_dict(m, after_index) for m in u.moves]})
+            "resources": [_move_dict(plan.before.kb, m, after_index) for m in u.moves]})
     waves = []
     for n, ids in enumerate(plan.planned.waves, start=1):
         members = [u for u in plan.units if u.id in set(ids)]

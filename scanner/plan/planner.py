@@ -2,12 +2,15 @@
 
 1. **Scope.** Every resource whose provider is not one of the ``--target`` providers moves.
 2. **Choice.** Among the service's catalogue alternatives, an offer fits when its provider is a
-   target and it holds the required certifications; open-source software fits when ``open-source``
-   is a target, hosted on the first target provider that has a compute offer holding the required
-   certifications (or self-hosted when no provider is a target). Certifications are required of
-   resources that hold data (``data_bearing``): by default what their data classes need in the
-   home country (``required_certifications``: health data in France → HDS), or what ``--require``
-   says. Candidates are tried in ``--target`` order, then in catalogue order.
+   target and the qualification records show it holds the required certifications in at least one
+   region; it is then placed in such a region. Open-source software fits when ``open-source`` is a
+   target, hosted on the first target provider with a compute offer holding the required
+   certifications (in a region where it holds them), or self-hosted when no provider is a target.
+   Requirements follow the data a resource holds or processes, whatever its category
+   (:func:`scanner.scoring.migration.requirements_for`): by default what its data classes need in
+   the home country (``required_certifications``: health data in France → HDS), or what
+   ``--require`` says for every resource handling non-public data. Candidates are tried in
+   ``--target`` order, then in catalogue order.
 3. **Units.** Resources that must move together: connected through copy flows (replication,
    replica, failover, backup, multi-region), network peering, encryption keys, or containment
    (an Azure database inside its server, a Cloud KMS key inside its key ring).
@@ -29,7 +32,7 @@ from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import SENSITIVE_CLASSES, SPECIAL_CLASSES, Alternative, Service
 from scanner.plan.costs import Egress, EgressPricer
 from scanner.result import Assessed, ScanResult
-from scanner.scoring.migration import required_schemes
+from scanner.scoring.migration import requirements_for
 
 OPEN_SOURCE = "open-source"
 SELF_HOSTED = "self-hosted"
@@ -116,31 +119,33 @@ Choice = tuple[Alternative | None, str | None, str | None, str | None, str | Non
 class Chooser:
     """Picks the alternative for each resource; memoised per (service, required, country)."""
 
-    def __init__(self, kb: KnowledgeBase, options: PlanOptions, home: str):
+    def __init__(self, kb: KnowledgeBase, options: PlanOptions, home: str, on: dt.date | None = None):
         self.kb = kb
         self.options = options
         self.home = home
+        self.on = on  # qualifications must be in date on this day (the inventory date)
         self.rank = {t: i for i, t in enumerate(options.targets)}
         self._memo: dict[tuple[Any, ...], Choice] = {}
 
     def required(self, a: Assessed) -> tuple[str, ...]:
-        if a.service is not None and not a.service.data_bearing:
-            return ()
-        if self.options.require is not None:
-            return tuple(sorted(self.options.require))
-        return tuple(sorted(required_schemes(self.kb, a.classes, self.home)))
+        return tuple(sorted(requirements_for(self.kb, a.classes, self.home, a.service, self.options.require)))
 
-    def host_for_open_source(self, required: tuple[str, ...]) -> tuple[str | None, str | None]:
-        """(host provider or None for self-hosted, reason when no host fits)."""
+    def host_for_open_source(self, required: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+        """(host provider or None for self-hosted, its compute offer, reason when no host fits)."""
         if not self.options.providers:
-            return None, None
+            return None, None, None
         for provider in self.options.providers:
             for alt in self.kb.alternatives.values():
                 if (alt.provider == provider and alt.kind == "offer" and alt.category == "compute"
-                        and set(required).issubset(alt.certifications)):
-                    return provider, None
-        return None, (f"no target provider has a compute offer holding {', '.join(required)} to host it"
-                      if required else "no target provider has a compute offer to host it")
+                        and self.kb.offer_holds(alt.id, required, self.on)):
+                    return provider, alt.id, None
+        return None, None, (f"no target provider has a compute offer holding {', '.join(required)} to host it"
+                            if required else "no target provider has a compute offer to host it")
+
+    def region_for(self, offer: str, host: str, required: tuple[str, ...], country: str) -> str | None:
+        """A region of ``host`` where ``offer`` holds every required scheme (any region when none is)."""
+        allowed = set(self.kb.offer_regions(offer, required, self.on)) if required else None
+        return pick_region(self.kb, host, country, self.home, allowed)
 
     def choose(self, a: Assessed) -> Choice:
         """(alternative, host, region, native type, reason when no alternative fits)."""
@@ -171,20 +176,23 @@ class Chooser:
             if target not in self.rank:
                 off_target.append(alt.id)
                 continue
-            if alt.kind == "offer" and not set(required).issubset(alt.certifications):
-                missing = sorted(set(required) - set(alt.certifications))
-                lacking.append(f"{alt.id} lacks {', '.join(missing)}")
+            if alt.kind == "offer" and not self.kb.offer_holds(alt.id, required, self.on):
+                held = set(self.kb.offer_schemes(alt.id, self.on))
+                missing = sorted(set(required) - held)
+                lacking.append(f"{alt.id} lacks {', '.join(missing)}" if missing
+                               else f"{alt.id} holds {', '.join(required)} in no single region")
                 continue
             candidates.append((self.rank[target], order, alt))
         host_problem: str | None = None
         for _, _, alt in sorted(candidates, key=lambda c: (c[0], c[1])):
+            offer: str | None = alt.id
             if alt.kind == "offer":
                 host = alt.provider
             else:
-                host, host_problem = self.host_for_open_source(required)
+                host, offer, host_problem = self.host_for_open_source(required)
                 if host_problem:
                     continue
-            region = pick_region(self.kb, host, country, self.home) if host else None
+            region = self.region_for(offer, host, required, country) if host and offer else None
             return alt, host or SELF_HOSTED, region, self.native_type(svc, alt, host), None
         reasons = []
         if lacking:
@@ -218,13 +226,17 @@ class Chooser:
             else f"{host}:{alt.id}"
 
 
-def pick_region(kb: KnowledgeBase, provider: str, country: str, home: str) -> str | None:
+def pick_region(kb: KnowledgeBase, provider: str, country: str, home: str,
+                allowed: set[str] | None = None) -> str | None:
     """A region of ``provider`` in ``country``, else in the home country, else anywhere in the EEA.
 
-    Among several, the shortest code, then alphabetical (``gra`` before ``gra11``): a reproducible
-    choice, documented in docs/plan.md; the plan names the region so a reader can change it.
+    ``allowed`` limits the choice to the regions where the chosen offer holds the required
+    certifications (qualification records). Among several, the shortest code, then alphabetical
+    (``gra`` before ``gra11``): a reproducible choice, documented in docs/plan.md; the plan names
+    the region so a reader can change it.
     """
-    regions = [r for (p, _), r in kb.regions.items() if p == provider and r.country and str(r.kind) == "region"]
+    regions = [r for (p, _), r in kb.regions.items() if p == provider and r.country and str(r.kind) == "region"
+               and (allowed is None or r.code in allowed)]
     for wanted in (country, home):
         here = sorted((r.code for r in regions if r.country == wanted), key=lambda c: (len(c), c))
         if here:
@@ -286,7 +298,7 @@ class Planned:
 
 def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     kb = result.kb
-    chooser = Chooser(kb, options, result.home_country)
+    chooser = Chooser(kb, options, result.home_country, _as_date(result.as_of))
     pricer = EgressPricer(kb, options.exit_date, options.usd_per_eur)
     targets = set(options.providers)
     moving: list[Move] = []
@@ -390,6 +402,13 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     final = [units[i] for i in ordered + blocked]
     waves = [[units[i].id for i in members] for members in waves_idx]
     return Planned(moving, staying, final, waves, sorted(unknown_egress))
+
+
+def _as_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _topological(members: list[int], deps: dict[int, set[int]], priority: Any, done: set[int]) -> list[int]:

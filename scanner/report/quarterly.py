@@ -488,7 +488,7 @@ def _alternative(kb: KnowledgeBase, alt_id: str) -> AlternativeRow:
     alt = kb.alternatives.get(alt_id)
     if alt is None:
         return AlternativeRow(alt_id, alt_id, None, "offer", (), "")
-    schemes = tuple(kb.schemes[s].name if s in kb.schemes else s for s in alt.certifications)
+    schemes = tuple(kb.schemes[s].name if s in kb.schemes else s for s in kb.offer_schemes(alt.id))
     return AlternativeRow(alt.id, alt.name, _provider_name(kb, alt.provider) if alt.provider else None, alt.kind,
                           schemes, alt.url)
 

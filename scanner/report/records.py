@@ -27,7 +27,8 @@ def _own(a: Assessed) -> dict[str, Any]:
                    "portability": str(a.service.portability) if a.service else None},
         "migration": {"effort": a.effort, "level": a.effort_level, "data_gb": res.size_gb,
                       "alternatives": [{"id": alt.id, "name": alt.name, "provider": alt.provider,
-                                        "certifications": list(alt.certifications)} for alt in a.alternatives]},
+                                        "certifications": list(alt.certifications),
+                                        "qualifications": list(alt.qualifications)} for alt in a.alternatives]},
         "sources": res.source.split(";") if res.source else [],
     }
 

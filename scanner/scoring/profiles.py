@@ -23,7 +23,7 @@ from scanner.scoring.basis import basis
 from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
 from scanner.scoring.findings import FindingEngine, Subject
 from scanner.scoring.lockin import resource_lockin
-from scanner.scoring.migration import effort_level, fitting_alternatives, required_schemes
+from scanner.scoring.migration import effort_level, fitting_alternatives, requirements_for
 
 PROPRIETARY = frozenset({Portability.PROPRIETARY, Portability.UNIQUE})
 _RELATION_KINDS = (EdgeKind.FLOWS_TO.value, EdgeKind.ENCRYPTED_BY.value)
@@ -137,7 +137,7 @@ class Scorer:
             operator=place.operator, controller_country=place.controller_country, hits=hits, exposure=exposure,
             exposure_level=kb.w.level(exposure) if any(h.counts for h in hits) else "none",
             effort=effort, effort_level=effort_level(kb, effort),
-            alternatives=tuple(fitting_alternatives(kb, svc, required_schemes(kb, facts.classes, self.home))),
+            alternatives=tuple(fitting_alternatives(kb, svc, requirements_for(kb, facts.classes, self.home, svc))),
             findings=self.rules.evaluate(subject))
 
 
