@@ -91,7 +91,7 @@ class GraphBuilder:
                             law.jurisdiction == "EU" and kb.countries.get(
                             ent.country) is not None and kb.countries[ent.country].eu):
                         self.edge(EdgeKind.REACHES, lid, node_id(NodeKind.ENTITY, ent.id), via="incorporation")
-                    elif law.jurisdiction in ent.presence:
+                    elif ent.presence_in(law.jurisdiction) is not None:
                         self.edge(EdgeKind.REACHES, lid, node_id(NodeKind.ENTITY, ent.id), via="presence")
 
     def add_entity(self, entity_id: str) -> str:
@@ -102,8 +102,8 @@ class GraphBuilder:
         ent = self.kb.entities[entity_id]
         self.node(NodeKind.ENTITY, entity_id, name=ent.name)
         self.edge(EdgeKind.INCORPORATED_IN, nid, self.node(NodeKind.COUNTRY, ent.country))
-        for code in ent.presence:
-            self.edge(EdgeKind.PRESENT_IN, nid, self.node(NodeKind.COUNTRY, code))
+        for pres in ent.presence:
+            self.edge(EdgeKind.PRESENT_IN, nid, self.node(NodeKind.COUNTRY, pres.country))
         if ent.parent and ent.parent in self.kb.entities:
             self.edge(EdgeKind.CONTROLLED_BY, nid, self.add_entity(ent.parent))
         return nid

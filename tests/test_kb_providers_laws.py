@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scanner.kb.schema import CertificationScheme, Entity, Law, Provider, Trigger
+from scanner.kb.schema import CertificationScheme, Entity, Law, Presence, Provider, Trigger
 
 DATA = Path(__file__).resolve().parents[1] / "scanner" / "kb" / "data"
 
@@ -100,7 +100,8 @@ def chain(entity_id: str, table: Mapping[str, Entity]) -> list[Entity]:
 
 def reaches_country(entity_id: str, country: str, table: Mapping[str, Entity]) -> bool:
     """Whether a law of ``country`` reaches the entity by incorporation or presence in its chain."""
-    return any(e.country == country or country in e.presence for e in chain(entity_id, table))
+    return any(country in (e.country, e.controlled_from) or e.presence_in(country) is not None
+               for e in chain(entity_id, table))
 
 
 def operator_for(provider: Provider, region: str | None = None, partition: str | None = None) -> str:
@@ -114,8 +115,11 @@ def operator_for(provider: Provider, region: str | None = None, partition: str |
     return provider.default_operator
 
 
-def _entity(eid: str, country: str, parent: str | None = None, presence: Iterable[str] = ()) -> Entity:
-    return Entity(id=eid, name=eid, country=country, parent=parent, presence=list(presence),
+def _entity(eid: str, country: str, parent: str | None = None, presence: Iterable[str] = (),
+            controlled_from: str | None = None) -> Entity:
+    return Entity(id=eid, name=eid, country=country, parent=parent, controlled_from=controlled_from,
+                  presence=[Presence(country=c, basis="a subsidiary incorporated there", source="test",
+                                     as_of=dt.date(2026, 11, 30)) for c in presence],
                   source="test", as_of=dt.date(2026, 11, 30))
 
 
@@ -131,8 +135,10 @@ def test_chain_helper_follows_parents_and_detects_errors() -> None:
     dangling = {"a": _entity("a", "FR", "ghost")}
     with pytest.raises(ChainError, match="unknown entity 'ghost'"):
         chain("a", dangling)
-    offshore = {e.id: e for e in [_entity("sub", "NL", "hold"), _entity("hold", "KY", presence=["CN"])]}
+    offshore = {e.id: e for e in [_entity("sub", "NL", "hold"), _entity("hold", "KY", controlled_from="CN")]}
     assert reaches_country("sub", "CN", offshore)
+    present = {e.id: e for e in [_entity("sub", "FR", "top"), _entity("top", "FR", presence=["CA"])]}
+    assert reaches_country("sub", "CA", present) and not reaches_country("sub", "US", present)
 
 
 # --------------------------------------------------------------------------- validation and ids
@@ -274,7 +280,7 @@ def test_ovhcloud_regions_follow_local_subsidiaries() -> None:
     assert got == {"gra": "FR", "bhs": "CA", "ca-east-bhs": "CA", "ca-east-tor": "CA",
                    "us-east-va": "US", "us-west-or": "US"}
     # The Canadian precedent: the European group itself has CA and US presence.
-    assert {"CA", "US"} <= set(entities()["ovh-groupe-sa"].presence)
+    assert {"CA", "US"} <= {p.country for p in entities()["ovh-groupe-sa"].presence}
 
 
 def test_european_and_trusted_cloud_providers_are_not_controlled_from_outside_europe() -> None:

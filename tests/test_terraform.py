@@ -228,7 +228,7 @@ def test_state_details(state_items: list[Item]) -> None:
     res = _resources(state_items)
     rds = res["arn:aws:rds:eu-west-3:111122223333:db:acme-main"]
     assert (rds.name, rds.account, rds.tags) == ("acme-main", "111122223333", {"DataClassification": "PHI"})
-    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main"}
+    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main", "partition": "aws"}
     assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].attributes["tf_address"] == \
         "module.db.aws_db_instance.replica[0]"
     assert res[LOGS].attributes == {"tf_address": 'azurerm_storage_account.records["logs"]',

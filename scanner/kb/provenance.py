@@ -105,7 +105,7 @@ def table_records(kb: object, tables: Iterable[str]) -> Iterator[tuple[str, Reco
 
 #: Every table whose records carry provenance.
 ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "laws", "services",
-              "alternatives", "egress_prices", "exchange_rates", "csf_objectives")
+              "alternatives", "egress_prices", "exchange_rates", "csf_objectives", "global_services")
 
 
 #: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
