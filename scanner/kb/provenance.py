@@ -44,6 +44,9 @@ FORMAL_CITATIONS = tuple(re.compile(p) for p in (
     r"\bCELEX:\d",
     r"\bOJ [LC] \d+",
     r"^botocore \d+\.\d+\.\d+ data/",
+    # A data file of another maintained package, by PyPI name, version and path inside the package
+    # (the oci SDK's region table, aliyun-python-sdk-core's endpoints, huaweicloudsdkecs regions).
+    r"^[a-z][a-z0-9_.-]* \d+(\.\d+)+ [a-z0-9_]+/[\w./-]+\.(json|py|yaml)\b",
 ))
 _URL = re.compile(r"https?://[^\s,;)>\]]+")
 _RELATIVE_FILE = re.compile(r"(^|[\s(])(\.{0,2}/)?(reference|docs|shared|scanner|tests)/[\w./-]+")
