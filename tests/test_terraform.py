@@ -97,7 +97,8 @@ def test_provider_addresses_map_with_or_without_host() -> None:
     assert provider_id("hashicorp/google-beta") == "gcp"
     assert provider_id("registry.terraform.io/IBM-Cloud/ibm") == "ibm"
     assert provider_id("outscale-dev/outscale") == "outscale"
-    assert provider_id("registry.terraform.io/cloudflare/cloudflare") is None
+    assert provider_id("registry.terraform.io/cloudflare/cloudflare") == "cloudflare"
+    assert provider_id("registry.terraform.io/integrations/github") is None
     assert provider_id("example.com/hashicorp/aws") is None  # a private registry may hold anything
 
 
@@ -248,7 +249,7 @@ def test_state_gaps(state_items: list[Item]) -> None:
     assert gaps == {
         ("skipped", "1 data source instance(s) skipped: they read resources that are managed elsewhere"),
         ("unsupported", "2 resource instance(s) of unsupported Terraform provider "
-                        "registry.terraform.io/cloudflare/cloudflare skipped"),
+                        "registry.terraform.io/integrations/github skipped"),
         ("skipped", "1 resource instance(s) of utility provider registry.terraform.io/hashicorp/random "
                     "skipped: they are not cloud resources"),
     }

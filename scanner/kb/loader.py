@@ -238,6 +238,14 @@ class KnowledgeBase:
         prov = self.providers.get(provider)
         if prov is None:
             return None
+        if code and code.startswith("partition:") and region is not None and region.regions:
+            # A region-less service of a partition runs in one of its regions: their operator when
+            # they share one; else the first region's (aws-cn: Sinnet; both aws-cn operators are
+            # PRC companies, so the laws reached are the same).
+            rules = [self.operator_rule(provider, self.region(provider, member), member) for member in region.regions]
+            if any(rule is not None and rule.partition for rule in rules):
+                return next(rule for rule in rules if rule is not None and rule.partition)
+            return rules[0]
         catch_all: OperatorRule | None = None
         for rule in prov.operators:
             if not rule.partition and not rule.regions:

@@ -112,7 +112,7 @@ ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes
 
 
 #: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
-CHECKED_TABLES = ("egress_prices",)
+CHECKED_TABLES = ("egress_prices", "entities", "regions", "zones", "global_services")
 
 
 def provenance_problems(kb: object, tables: Iterable[str] = ALL_TABLES) -> list[str]:
