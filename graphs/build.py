@@ -122,7 +122,7 @@ class GraphBuilder:
         if ent.controlled_from:
             self.edge(EdgeKind.RUN_FROM, nid, self._country(ent.controlled_from))
         for presence in ent.presence:
-            self.edge(EdgeKind.PRESENT_IN, nid, self._country(presence))
+            self.edge(EdgeKind.PRESENT_IN, nid, self._country(presence.country), verified=presence.verified)
         if ent.parent and ent.parent in self.kb.entities:
             self.edge(EdgeKind.CONTROLLED_BY, nid, self._add_entity(ent.parent))
         return nid
@@ -186,4 +186,18 @@ class GraphBuilder:
         operator = self.kb.operator_of(provider, region, code)
         if operator is not None and operator in self.kb.entities:
             self.edge(EdgeKind.OPERATED_BY, nid, self._add_entity(operator))
+            self._group_edge(provider, nid, operator)
         return nid, region
+
+    def _group_edge(self, provider: str, region_node: str, operator: str) -> None:
+        """When the named operator is not a verified fact but the provider's group is, a second,
+        verified ``operated_by`` edge says what is known: a company of that group runs the region."""
+        prov = self.kb.providers.get(provider)
+        group = prov.group if prov is not None else None
+        if group is None or not group.verified or group.entity == operator:
+            return
+        chain = self.kb.entity_chain(operator)
+        if all(e.verified for e in chain) or group.entity not in {e.id for e in chain}:
+            return
+        self.edge(EdgeKind.OPERATED_BY, region_node, self._add_entity(group.entity), key="operated_by:group",
+                  group=True)

@@ -54,13 +54,21 @@ class LawQuery:
     def countries_of(self, region_node: str) -> tuple[str, ...]:
         return tuple(sorted(key_of(c) for c in out_nodes(self.g, region_node, EdgeKind.LOCATED_IN)))
 
+    def _operator_node(self, region_node: str) -> str | None:
+        """The region's named operator (not the edge to its group, see GraphBuilder._group_edge)."""
+        for _, target, data in self.g.out_edges(region_node, data=True):
+            if data["kind"] == EdgeKind.OPERATED_BY.value and not data.get("group"):
+                return target
+        return None
+
     def operator_of(self, region_node: str) -> str | None:
         """The entity running a region (its ``operated_by`` edge)."""
-        return next((key_of(e) for e in out_nodes(self.g, region_node, EdgeKind.OPERATED_BY)), None)
+        node = self._operator_node(region_node)
+        return key_of(node) if node is not None else None
 
     def controller_country(self, region_node: str) -> str | None:
         """Where the ultimate controller of a region's operator is run from (else incorporated)."""
-        entity = next(out_nodes(self.g, region_node, EdgeKind.OPERATED_BY), None)
+        entity = self._operator_node(region_node)
         seen: set[str] = set()
         while entity is not None and entity not in seen:
             seen.add(entity)
@@ -84,8 +92,11 @@ class LawQuery:
         def add(law_node: str, tier: Tier, path: tuple[str, ...], edge_verified: bool = True) -> None:
             key = (law_node, tier)
             via = (*path, law_node)
-            if key not in found or len(via) < len(found[key].via):
-                found[key] = Reach(key_of(law_node), tier, via, edge_verified and self._verified(via))
+            reach = Reach(key_of(law_node), tier, via, edge_verified and self._verified(via))
+            old = found.get(key)
+            # A verified path beats an unverified one; then the shorter explanation wins.
+            if old is None or (reach.verified, -len(via)) > (old.verified, -len(old.via)):
+                found[key] = reach
 
         for country in out_nodes(self.g, region_node, EdgeKind.LOCATED_IN):
             for law_node, _ in in_edges(self.g, country, EdgeKind.APPLIES_IN):

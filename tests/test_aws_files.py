@@ -171,12 +171,15 @@ def test_config_snapshot_resources() -> None:
     }
     by_id = {r.id: r for r in items if isinstance(r, Resource)}
     assert {rid: dict(r.attributes) for rid, r in by_id.items() if r.native_type == "AWS::KMS::Key"} == {
-        CMK: {"key_control": "customer-managed"},
-        AWS_KEY: {"key_control": "provider-managed"},
-        XKS: {"key_control": "customer-external"},
+        CMK: {"key_control": "customer-managed", "partition": "aws"},
+        AWS_KEY: {"key_control": "provider-managed", "partition": "aws"},
+        XKS: {"key_control": "customer-external", "partition": "aws"},
     }
     replica = by_id[arn("rds", E1, "db:excare-db-ro")]
-    assert dict(replica.attributes) == {"engine": "postgres", "encrypted": False}
+    assert dict(replica.attributes) == {"engine": "postgres", "encrypted": False, "partition": "aws"}
+    # The ARN partition is recorded on every item that has an ARN, and only there.
+    assert {r.attributes.get("partition") for r in by_id.values() if r.id.startswith("arn:")} == {"aws"}
+    assert all("partition" not in r.attributes for r in by_id.values() if not r.id.startswith("arn:"))
     assert {r.source for r in by_id.values()} == {"config_snapshot_euc1.json.gz"}
     assert all(r.provider == "aws" and r.raw_region == r.region for r in by_id.values())
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scanner.kb.schema import CertificationScheme, Entity, Law, LawStatus, Provider, Trigger
+from scanner.kb.schema import CertificationScheme, Entity, Law, LawStatus, Presence, Provider, Trigger
 
 DATA = Path(__file__).resolve().parents[1] / "scanner" / "kb" / "data"
 
@@ -100,12 +100,14 @@ def chain(entity_id: str, table: Mapping[str, Entity]) -> list[Entity]:
 
 def reaches_country(entity_id: str, country: str, table: Mapping[str, Entity]) -> bool:
     """Whether a law of ``country`` reaches the entity by incorporation or presence in its chain."""
-    return any(e.country == country or country in e.presence for e in chain(entity_id, table))
+    return any(country in (e.country, e.controlled_from) or e.presence_in(country) is not None
+               for e in chain(entity_id, table))
 
 
 def operator_for(provider: Provider, region: str | None = None, partition: str | None = None) -> str:
     """The entity operating a region, with the precedence of ``KnowledgeBase.operator_of``:
-    the first rule (in file order) whose partition or region list matches, else the default."""
+    the first selecting rule (in file order) whose partition or region list matches, else the
+    catch-all rule, else the default."""
     for rule in provider.operators:
         if (partition is not None and rule.partition == partition) or (
             region is not None and region in rule.regions
@@ -114,8 +116,11 @@ def operator_for(provider: Provider, region: str | None = None, partition: str |
     return provider.default_operator
 
 
-def _entity(eid: str, country: str, parent: str | None = None, presence: Iterable[str] = ()) -> Entity:
-    return Entity(id=eid, name=eid, country=country, parent=parent, presence=list(presence),
+def _entity(eid: str, country: str, parent: str | None = None, presence: Iterable[str] = (),
+            controlled_from: str | None = None) -> Entity:
+    return Entity(id=eid, name=eid, country=country, parent=parent, controlled_from=controlled_from,
+                  presence=[Presence(country=c, basis="a subsidiary incorporated there", source="test",
+                                     as_of=dt.date(2026, 11, 30)) for c in presence],
                   source="test", as_of=dt.date(2026, 11, 30))
 
 
@@ -131,8 +136,10 @@ def test_chain_helper_follows_parents_and_detects_errors() -> None:
     dangling = {"a": _entity("a", "FR", "ghost")}
     with pytest.raises(ChainError, match="unknown entity 'ghost'"):
         chain("a", dangling)
-    offshore = {e.id: e for e in [_entity("sub", "NL", "hold"), _entity("hold", "KY", presence=["CN"])]}
+    offshore = {e.id: e for e in [_entity("sub", "NL", "hold"), _entity("hold", "KY", controlled_from="CN")]}
     assert reaches_country("sub", "CN", offshore)
+    present = {e.id: e for e in [_entity("sub", "FR", "top"), _entity("top", "FR", presence=["CA"])]}
+    assert reaches_country("sub", "CA", present) and not reaches_country("sub", "US", present)
 
 
 # --------------------------------------------------------------------------- validation and ids
@@ -185,9 +192,13 @@ def test_parent_chains_terminate() -> None:
 
 def test_operator_rules_are_well_formed() -> None:
     for p in providers().values():
-        for rule in p.operators:
-            # A rule must select something, and by one thing only, so precedence is unambiguous.
-            assert bool(rule.partition) != bool(rule.regions), (p.id, rule)
+        selecting = [rule for rule in p.operators if rule.partition or rule.regions]
+        for rule in selecting:
+            # A rule selects by one thing only, so precedence is unambiguous.
+            assert not (rule.partition and rule.regions), (p.id, rule)
+        catch_all = [rule for rule in p.operators if not rule.partition and not rule.regions]
+        # At most one catch-all rule, naming the default operator (it carries its provenance).
+        assert len(catch_all) <= 1 and all(r.entity == p.default_operator for r in catch_all), p.id
         all_regions = [r for rule in p.operators for r in rule.regions]
         assert len(all_regions) == len(set(all_regions)), f"{p.id}: a region is in two operator rules"
 
@@ -200,7 +211,7 @@ def _ultimate_country(entity_id: str) -> str:
 
 
 def test_us_hyperscalers_end_in_us() -> None:
-    for pid in ("aws", "azure", "gcp", "oci", "ibm"):
+    for pid in ("aws", "azure", "gcp", "oci", "ibm", "digitalocean", "linode", "cloudflare"):
         assert _ultimate_country(providers()[pid].default_operator) == "US", pid
     assert [e.id for e in chain("aws-emea-sarl", entities())] == ["aws-emea-sarl", "amazon-com-inc"]
     assert [e.id for e in chain("google-cloud-emea-ltd", entities())][-1] == "alphabet-inc"
@@ -209,7 +220,10 @@ def test_us_hyperscalers_end_in_us() -> None:
 def test_aws_partitions_map_to_their_operators() -> None:
     aws = providers()["aws"]
     placements = {
-        ("eu-west-3", "aws"): "aws-emea-sarl",
+        # Who runs the commercial regions is not published: the US company stands for it, marked
+        # unverified; AWS EMEA SARL is the contracting party of European accounts, not the operator.
+        ("eu-west-3", "aws"): "aws-inc",
+        ("sa-east-1", "aws"): "aws-inc",
         ("cn-north-1", "aws-cn"): "beijing-sinnet",
         ("cn-northwest-1", "aws-cn"): "nwcd",
         ("eusc-de-east-1", "aws-eusc"): "aws-european-sovereign-cloud",
@@ -232,7 +246,8 @@ def test_chinese_operated_regions_and_providers_reach_china() -> None:
     # A Chinese-controlled provider is reached by Chinese law wherever it operates.
     alibaba_operators = {alibaba.default_operator, *(r.entity for r in alibaba.operators)}
     assert {e for e in alibaba_operators if not reaches_country(e, "CN", table)} == set()
-    assert operator_for(alibaba, "eu-central-1") == "alibaba-netherlands-bv"
+    # Who runs the international regions is not published: the group's holding stands for it.
+    assert operator_for(alibaba, "eu-central-1") == "alibaba-group-holding"
     assert operator_for(alibaba, "cn-hangzhou") == "alibaba-cloud-computing-ltd"
     # Non-Chinese operators must not be attached to China by mistake.
     assert not reaches_country(operator_for(azure, "westeurope"), "CN", table)
@@ -250,17 +265,43 @@ def test_ovhcloud_regions_follow_local_subsidiaries() -> None:
     assert got == {"gra": "FR", "bhs": "CA", "ca-east-bhs": "CA", "ca-east-tor": "CA",
                    "us-east-va": "US", "us-west-or": "US"}
     # The Canadian precedent: the European group itself has CA and US presence.
-    assert {"CA", "US"} <= set(entities()["ovh-groupe-sa"].presence)
+    assert {"CA", "US"} <= {p.country for p in entities()["ovh-groupe-sa"].presence}
+
+
+def test_presence_is_one_criterion_on_ultimate_controllers_only() -> None:
+    table = entities()
+    for ent in table.values():
+        if ent.presence:
+            assert ent.parent is None, f"{ent.id}: presence belongs on the group's ultimate controller"
+        for pres in ent.presence:
+            assert pres.basis.strip() and pres.source.strip(), (ent.id, pres.country)
+        # Presence is never used to model control from China: that is controlled_from.
+        assert "CN" not in {p.country for p in ent.presence}, ent.id
+    # The same criterion reaches Outscale's group as OVH's: both run US regions through a US company.
+    assert table["dassault-systemes-se"].presence_in("US") is not None
+    assert table["ovh-groupe-sa"].presence_in("US") is not None
+    # Offshore holdings run from the PRC are controlled from CN, not "present" there.
+    for holding in ("alibaba-group-holding", "vnet-group", "tencent-holdings"):
+        assert table[holding].country == "KY" and table[holding].controlled_from == "CN", holding
+
+
+def test_new_chinese_providers_reach_china_by_control() -> None:
+    table = entities()
+    for pid in ("huawei", "tencent"):
+        p = providers()[pid]
+        for ent_id in {p.default_operator, *(r.entity for r in p.operators), *(r.entity for r in p.contracting)}:
+            assert reaches_country(ent_id, "CN", table), (pid, ent_id)
 
 
 def test_european_and_trusted_cloud_providers_are_not_controlled_from_outside_europe() -> None:
     europe = {"FR", "DE", "FI", "CH", "AT", "LU", "NL", "IE"}
+    assert {"infomaniak", "numspot"} <= {p.id for p in providers().values() if p.kind != "hyperscaler"}
     for p in providers().values():
         if p.kind in ("european", "trusted-cloud") and p.id != "exoscale":
             assert _ultimate_country(p.default_operator) in europe, p.id
     # Exoscale is the documented exception: Swiss operator, Mexican ultimate controller.
     assert _ultimate_country(providers()["exoscale"].default_operator) == "MX"
-    assert {p.id for p in providers().values() if p.kind == "trusted-cloud"} == {"bleu", "s3ns", "delos"}
+    assert {p.id for p in providers().values() if p.kind == "trusted-cloud"} == {"bleu", "s3ns", "delos", "numspot"}
 
 
 # --------------------------------------------------------------------------- laws

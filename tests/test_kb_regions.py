@@ -26,7 +26,7 @@ from scanner.kb.schema import Country, Region, RegionKind, Zone
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "scanner" / "kb" / "data"
-REGION_FILES = ("aws", "azure", "gcp", "others")
+REGION_FILES = ("aws", "azure", "gcp", "oci", "others")
 PSEUDO = ("aws-global", "aws-cn-global", "aws-us-gov-global", "aws-iso-global", "aws-iso-b-global")
 
 

@@ -108,12 +108,12 @@ def test_what_if_moves_health_data_to_the_target_level() -> None:
     assert (after.res.provider, after.res.region, after.country) == ("scaleway", "fr-par", "FR")
     assert after.exposure == on_scaleway.exposure == 0.0
     assert not [h for h in after.hits if h.counts]
-    # OVHcloud is reached only through the group's presence in the US and Canada: the residual tier,
+    # OVHcloud is reached only through the group's presence in the US, Canada and the UK: the residual tier,
     # reported with a low finding, outside the score, never high or critical.
     ovh = _plan(HOSPITAL, ("ovhcloud",), None, dt.date(2026, 12, 1)).after_index[bucket]
     assert ovh.exposure == 0.0 and ovh.exposure_level == "none"
-    assert {(h.law, h.trigger) for h in ovh.hits if h.foreign} == {("us-cloud-act", "presence"),
-                                                                    ("ca-production-orders", "presence")}
+    assert {(h.law, h.trigger) for h in ovh.hits if h.foreign} == {
+        ("us-cloud-act", "presence"), ("ca-production-orders", "presence"), ("uk-investigatory-powers-act", "presence")}
     assert [(t.rule, t.severity) for t in ovh.profile.findings] == [("residual-foreign-reach", "low")]
 
 

@@ -81,8 +81,10 @@ def test_one_presence_rule_for_every_group() -> None:
 
 
 def test_presence_only_sensitive_data_gets_a_low_residual_finding() -> None:
-    """OVHcloud's group operates in the US and Canada: the CLOUD Act and Canadian production orders
-    may reach it through that presence; reported as one low finding, outside the score."""
+    """OVHcloud's group operates in the US, Canada and the United Kingdom: the CLOUD Act, Canadian
+    production orders and the Investigatory Powers Act may reach it through that presence; reported
+    as one low finding, outside the score."""
     a = _assess("ovhcloud", "ovh_cloud_project_database", "eu-west-gra-snc")
-    assert {h.law for h in a.hits if h.residual} == {"us-cloud-act", "ca-production-orders"}
+    assert {h.law for h in a.hits if h.residual} == {"us-cloud-act", "ca-production-orders",
+                                                       "uk-investigatory-powers-act"}
     assert [(t.rule, t.severity) for t in a.profile.findings] == [("residual-foreign-reach", "low")]

@@ -97,7 +97,8 @@ def test_provider_addresses_map_with_or_without_host() -> None:
     assert provider_id("hashicorp/google-beta") == "gcp"
     assert provider_id("registry.terraform.io/IBM-Cloud/ibm") == "ibm"
     assert provider_id("outscale-dev/outscale") == "outscale"
-    assert provider_id("registry.terraform.io/cloudflare/cloudflare") is None
+    assert provider_id("registry.terraform.io/cloudflare/cloudflare") == "cloudflare"
+    assert provider_id("registry.terraform.io/integrations/github") is None
     assert provider_id("example.com/hashicorp/aws") is None  # a private registry may hold anything
 
 
@@ -228,7 +229,7 @@ def test_state_details(state_items: list[Item]) -> None:
     res = _resources(state_items)
     rds = res["arn:aws:rds:eu-west-3:111122223333:db:acme-main"]
     assert (rds.name, rds.account, rds.tags) == ("acme-main", "111122223333", {"DataClassification": "PHI"})
-    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main"}
+    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main", "partition": "aws"}
     assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].attributes["tf_address"] == \
         "module.db.aws_db_instance.replica[0]"
     assert res[LOGS].attributes == {"tf_address": 'azurerm_storage_account.records["logs"]',
@@ -248,7 +249,7 @@ def test_state_gaps(state_items: list[Item]) -> None:
     assert gaps == {
         ("skipped", "1 data source instance(s) skipped: they read resources that are managed elsewhere"),
         ("unsupported", "2 resource instance(s) of unsupported Terraform provider "
-                        "registry.terraform.io/cloudflare/cloudflare skipped"),
+                        "registry.terraform.io/integrations/github skipped"),
         ("skipped", "1 resource instance(s) of utility provider registry.terraform.io/hashicorp/random "
                     "skipped: they are not cloud resources"),
     }

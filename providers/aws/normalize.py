@@ -132,6 +132,7 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
         tags = _s3_tagging_configuration(ctx.supp)
     name = ci.get("resourceName") or resource_id or (parsed["resource"] if parsed else rid)
     region = intern(region)
+    attributes = _with_partition(facts.attributes, parsed)
     yield Resource(
         id=rid,
         provider=PROVIDER,
@@ -144,7 +145,7 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
         key=facts.key,
         size_gb=facts.size_gb,
         source=source,
-        attributes=facts.attributes,
+        attributes=attributes,
     )
     yield from facts.flows
 
@@ -184,6 +185,19 @@ def explorer_type_from_arn(arn: str) -> tuple[str, str, str] | None:
     return f"{service}:{rtype}", rest, service
 
 
+def _with_partition(attributes: Mapping[str, Any], parsed: Mapping[str, str] | None) -> dict[str, Any]:
+    """The attributes plus ``partition`` (``aws``, ``aws-cn``, ``aws-eusc``…) when an ARN gives it.
+
+    Global resources (IAM, Route 53, Organizations) carry no region: the partition is what places
+    them (``KnowledgeBase.global_placement``). Items without an ARN get no partition rather than a
+    guess.
+    """
+    out = dict(attributes)
+    if parsed is not None and parsed["partition"]:
+        out["partition"] = sys.intern(parsed["partition"])
+    return out
+
+
 def _region_from_arn(parsed: Mapping[str, str]) -> str | None:
     # Global services (IAM, CloudFront, Route 53, Organizations) have no region in their ARNs;
     # S3 bucket ARNs have none either, but a bucket does live in one region that the ARN hides.
@@ -212,6 +226,7 @@ def transform_tag_mapping(mapping: Mapping[str, Any], source: str) -> Resource:
         raw_region=parsed["region"] or None,
         tags=normalize_tags(mapping.get("Tags")),
         source=source,
+        attributes=_with_partition({}, parsed),
     )
 
 
@@ -248,6 +263,7 @@ def transform_explorer_resource(res: Mapping[str, Any], source: str) -> Resource
         raw_region=raw_region if isinstance(raw_region, str) else None,
         tags=explorer_tags(res.get("Properties")),
         source=source,
+        attributes=_with_partition({}, parsed),
     )
 
 

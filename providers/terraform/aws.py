@@ -103,7 +103,8 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     account = (parsed["account"] if parsed and parsed["account"] else None) or text(v.get("owner_id"))
     tags = normalize_tags(v.get("tags_all") or v.get("tags"))
     key = _generic_key(v)
-    extra: dict[str, Any] = {}
+    # The ARN partition places global resources (IAM, Route 53) of aws-cn, aws-eusc, aws-us-gov.
+    extra: dict[str, Any] = {"partition": parsed["partition"]} if parsed and parsed["partition"] else {}
 
     if inst.type == "aws_s3_bucket":
         bucket = text(v.get("bucket"))

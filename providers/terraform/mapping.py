@@ -44,6 +44,11 @@ PROVIDERS: Final[dict[str, str]] = {
     "ibm-cloud/ibm": "ibm",
     "aliyun/alicloud": "alibaba",
     "hashicorp/alicloud": "alibaba",  # legacy address of the Alibaba Cloud provider
+    "huaweicloud/huaweicloud": "huawei",
+    "tencentcloudstack/tencentcloud": "tencent",
+    "digitalocean/digitalocean": "digitalocean",
+    "linode/linode": "linode",
+    "cloudflare/cloudflare": "cloudflare",
 }
 
 #: Providers that manage no cloud resource (random values, local files, keys generated locally…).

@@ -75,6 +75,13 @@ def region_of(inst: TfInstance) -> tuple[str | None, str | None]:
         low = low.removeprefix("oss-")
         match = _ALIBABA_ZONE.match(low)
         return (match.group(1) if match else low) or None, raw
+    if inst.provider == "cloudflare":
+        # An R2 bucket's jurisdiction (eu, us, fedramp) binds where data is stored; its location is
+        # only a best-effort hint. Source: developers.cloudflare.com/r2/reference/data-location/,
+        # checked 2026-12-04.
+        jurisdiction = _lower(text(v.get("jurisdiction")))
+        raw = jurisdiction if jurisdiction and jurisdiction != "default" else None
+        return (raw or "global"), raw
     raw = text(v.get("region")) or text(v.get("location")) or text(v.get("zone"))
     if raw is None and inst.provider == "oci":
         match = _OCID.match(text(v.get("id")) or "")

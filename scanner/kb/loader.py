@@ -34,6 +34,7 @@ from scanner.kb.schema import (
     Alternative,
     CertificationScheme,
     ClassificationRule,
+    ContractingRule,
     Country,
     CsfObjective,
     DataClass,
@@ -41,7 +42,9 @@ from scanner.kb.schema import (
     Entity,
     ExchangeRate,
     FindingRule,
+    GlobalService,
     Law,
+    OperatorRule,
     Provider,
     Qualification,
     Record,
@@ -140,6 +143,7 @@ _TABLES: dict[str, Any] = {
     "exchange_rates": TypeAdapter(list[ExchangeRate]),
     "csf_objectives": TypeAdapter(list[CsfObjective]),
     "findings": TypeAdapter(list[FindingRule]),
+    "global_services": TypeAdapter(list[GlobalService]),
 }
 #: File-level keys that describe a file rather than contribute a table.
 _FILE_META = {"source", "as_of", "version", "description"}
@@ -165,11 +169,14 @@ class KnowledgeBase:
     exchange_rates: dict[str, ExchangeRate] = field(default_factory=dict)
     csf_objectives: dict[str, CsfObjective] = field(default_factory=dict)
     finding_rules: list[FindingRule] = field(default_factory=list)
+    #: (provider, botocore endpoint prefix) → where the global service runs in each partition.
+    global_services: dict[tuple[str, str], GlobalService] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     digest: str = ""
     _aliases: dict[tuple[str, str], Service] = field(default_factory=dict)
     _holders: dict[str, list[Qualification]] | None = None
+    _partitions: dict[tuple[str, str], Region | None] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ look-ups
     @property
@@ -195,11 +202,15 @@ class KnowledgeBase:
     def region(self, provider: str, code: str | None) -> Region | None:
         """A provider's location by code; ``zone:<id>`` placements become synthetic multi-regions.
 
+        ``partition:<id>`` (see :meth:`global_placement`) becomes a synthetic multi-region made of
+        every region of that partition, with the partition set so that its operator rule applies.
         Unknown codes with a numeric suffix fall back to their family (``gra11`` → ``gra``), as
         providers number datacentres inside a documented site.
         """
         if not code:
             return None
+        if code.startswith("partition:"):
+            return self._partition_region(provider, code[len("partition:"):])
         if code.startswith("zone:"):
             zone = self.zones.get(code[5:])
             if zone is None:
@@ -215,6 +226,20 @@ class KnowledgeBase:
                 found = self.regions.get((provider, family))
         return found
 
+    def _partition_region(self, provider: str, partition: str) -> Region | None:
+        key = (provider, partition)
+        if key not in self._partitions:
+            members = sorted(r.code for (prov, _), r in self.regions.items()
+                             if prov == provider and r.partition == partition and r.kind == RegionKind.REGION)
+            first = self.regions.get((provider, members[0])) if members else None
+            self._partitions[key] = None if first is None else Region.model_construct(
+                provider=provider, code=f"partition:{partition}", name=f"{partition} partition (region-less service)",
+                kind=RegionKind.MULTI_REGION, partition=partition, city=None, country=None, countries=[],
+                zone=None, regions=members, paired=None,
+                note="a region-less service of this partition: it runs in one or more of the partition's regions",
+                source=first.source, as_of=first.as_of)
+        return self._partitions[key]
+
     def region_countries(self, region: Region) -> list[str]:
         """Every country a region may hold bytes in."""
         if region.country:
@@ -229,17 +254,101 @@ class KnowledgeBase:
                     countries.extend(self.region_countries(sub))
         return sorted(set(countries))
 
-    def operator_of(self, provider: str, region: Region | None, code: str | None) -> str | None:
-        """The entity operating a provider's region (operator rules first, then the default)."""
+    def operator_rule(self, provider: str, region: Region | None, code: str | None) -> OperatorRule | None:
+        """The operator rule that decides who runs a provider's region, with its provenance.
+
+        Rules selecting a partition or listing the region come first, in file order; then the
+        catch-all rule (no partition, no regions). A provider without a catch-all rule gets a rule
+        made from ``default_operator`` and the provider record's own provenance.
+        """
         prov = self.providers.get(provider)
         if prov is None:
             return None
+        if code and code.startswith("partition:") and region is not None and region.regions:
+            # A region-less service of a partition runs in one of its regions: their operator when
+            # they share one; else the first region's (aws-cn: Sinnet; both aws-cn operators are
+            # PRC companies, so the laws reached are the same).
+            rules = [self.operator_rule(provider, self.region(provider, member), member) for member in region.regions]
+            if any(rule is not None and rule.partition for rule in rules):
+                return next(rule for rule in rules if rule is not None and rule.partition)
+            return rules[0]
+        catch_all: OperatorRule | None = None
         for rule in prov.operators:
+            if not rule.partition and not rule.regions:
+                catch_all = catch_all or rule
+                continue
             if rule.partition and region is not None and region.partition == rule.partition:
-                return rule.entity
+                return rule
             if code and code in rule.regions:
-                return rule.entity
-        return prov.default_operator
+                return rule
+        if catch_all is not None:
+            return catch_all
+        return OperatorRule(entity=prov.default_operator, source=prov.source, as_of=prov.as_of,
+                            verified=prov.verified, unverified=prov.unverified)
+
+    def operator_of(self, provider: str, region: Region | None, code: str | None) -> str | None:
+        """The entity running a provider's region (operator rules first, then the default).
+
+        This is who runs the region, not who the customer contracts with
+        (:meth:`contracting_entity`).
+        """
+        rule = self.operator_rule(provider, region, code)
+        return rule.entity if rule is not None else None
+
+    def contracting_rule(self, provider: str, customer_country: str | None) -> ContractingRule | None:
+        """The contracting rule that applies to a customer in ``customer_country`` (ISO code)."""
+        prov = self.providers.get(provider)
+        if prov is None:
+            return None
+        fallback: ContractingRule | None = None
+        for rule in prov.contracting:
+            if not rule.customer_countries and not rule.customer_zone:
+                fallback = fallback or rule
+                continue
+            if customer_country is None or customer_country in rule.except_countries:
+                continue
+            if customer_country in rule.customer_countries:
+                return rule
+            zone = self.zones.get(rule.customer_zone or "")
+            if zone is not None and customer_country in zone.countries:
+                return rule
+        return fallback
+
+    def contracting_entity(self, provider: str, customer_country: str | None) -> str | None:
+        """The entity a customer in ``customer_country`` signs the provider's agreement with.
+
+        None when the provider publishes no contracting rule that covers the country.
+        """
+        rule = self.contracting_rule(provider, customer_country)
+        return rule.entity if rule is not None else None
+
+    def global_placement(self, provider: str, service_type: str, partition: str | None) -> str | None:
+        """Where a region-less resource of ``service_type`` runs in ``partition``: a region code.
+
+        ``service_type`` is the native type of the resource (canonical or any alias). Order:
+        the per-partition region derived from botocore's endpoint data (``global_services``);
+        for a partition other than the provider's main one with no such data, ``partition:<id>``
+        (every region of that partition, never the main partition's region); else the service's
+        own ``placement`` (edge footprints, services without partitions).
+        """
+        svc = self.service(provider, service_type)
+        canonical = svc.type if svc is not None else service_type
+        main = self._main_partition(provider)
+        if svc is not None and partition in (None, main) and svc.placement and svc.placement.startswith("zone:"):
+            return svc.placement  # edge footprint: cached copies may sit in any of its countries
+        if partition:
+            for gs in self.global_services.values():
+                if gs.provider == provider and partition in gs.placements and any(
+                        canonical == t or (t.endswith("::") and canonical.startswith(t)) for t in gs.types):
+                    return gs.placements[partition]
+            if partition != main and self._partition_region(provider, partition) is not None:
+                return f"partition:{partition}"
+        return svc.placement if svc is not None else None
+
+    def _main_partition(self, provider: str) -> str | None:
+        """The partition of the provider's ``global`` record (``aws`` for AWS), if it has one."""
+        record = self.regions.get((provider, "global"))
+        return record.partition if record is not None else None
 
     def entity_chain(self, entity_id: str) -> list[Entity]:
         """The entity and its parents up to the ultimate controller."""
@@ -429,16 +538,40 @@ class KnowledgeBase:
         for ent in self.entities.values():
             country_ok(ent.country, f"entity {ent.id}")
             country_ok(ent.controlled_from, f"entity {ent.id} controlled_from")
-            for c in ent.presence:
-                country_ok(c, f"entity {ent.id} presence")
+            for pres in ent.presence:
+                country_ok(pres.country, f"entity {ent.id} presence")
+            if ent.presence and ent.parent:
+                problems.append(f"entity {ent.id}: presence belongs on the group's ultimate controller")
+            if len({p.country for p in ent.presence}) != len(ent.presence):
+                problems.append(f"entity {ent.id}: presence lists a country twice")
             if ent.parent and ent.parent not in self.entities:
                 problems.append(f"entity {ent.id}: unknown parent {ent.parent}")
             if len(self.entity_chain(ent.id)) > 30:
                 problems.append(f"entity {ent.id}: parent chain too long (cycle?)")
         for provider in self.providers.values():
-            for ent_id in [provider.default_operator, *(r.entity for r in provider.operators)]:
+            for ent_id in [provider.default_operator, *(r.entity for r in provider.operators),
+                           *(r.entity for r in provider.contracting)]:
                 if ent_id not in self.entities:
                     problems.append(f"provider {provider.id}: unknown entity {ent_id}")
+            if provider.group is not None:
+                if provider.group.entity not in self.entities:
+                    problems.append(f"provider {provider.id}: unknown group entity {provider.group.entity}")
+                elif provider.group.entity not in {e.id for e in self.entity_chain(provider.default_operator)}:
+                    problems.append(f"provider {provider.id}: default operator {provider.default_operator} is not "
+                                    f"in the group of {provider.group.entity}")
+            catch_alls = [r for r in provider.operators if not r.partition and not r.regions]
+            if len(catch_alls) > 1:
+                problems.append(f"provider {provider.id}: more than one catch-all operator rule")
+            if catch_alls and catch_alls[0].entity != provider.default_operator:
+                problems.append(f"provider {provider.id}: catch-all operator rule names {catch_alls[0].entity}, "
+                                f"default_operator {provider.default_operator}")
+            for rule in provider.contracting:
+                if rule.customer_zone and rule.customer_zone not in self.zones:
+                    problems.append(f"provider {provider.id}: contracting rule names unknown zone {rule.customer_zone}")
+                for c in [*rule.customer_countries, *rule.except_countries]:
+                    country_ok(c, f"provider {provider.id} contracting")
+            if len([r for r in provider.contracting if not r.customer_countries and not r.customer_zone]) > 1:
+                problems.append(f"provider {provider.id}: more than one catch-all contracting rule")
         for law in self.laws.values():
             if law.jurisdiction != "EU":
                 country_ok(law.jurisdiction, f"law {law.id}")
@@ -455,6 +588,13 @@ class KnowledgeBase:
                 problems.append(f"{where}: unknown placement {svc.placement}")
             if svc.effort not in EFFORT_SCALE:
                 problems.append(f"{where}: effort {svc.effort} not on the scale")
+        for (prov, name), gs in self.global_services.items():
+            for part, code in gs.placements.items():
+                placed = self.regions.get((prov, code))
+                if placed is None:
+                    problems.append(f"global service {prov}/{name}: unknown region {code} ({part})")
+                elif placed.partition != part:
+                    problems.append(f"global service {prov}/{name}: {code} is not in partition {part}")
         for alternative in self.alternatives.values():
             if alternative.provider and alternative.provider not in self.providers:
                 problems.append(f"alternative {alternative.id}: unknown provider {alternative.provider}")
@@ -608,6 +748,8 @@ def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> Non
             kb.finding_rules.append(rec)
         elif table == "csf_objectives":
             put(kb.csf_objectives, rec.id, rec)
+        elif table == "global_services":
+            put(kb.global_services, (rec.provider, rec.service), rec)
         elif table == "services":
             put(kb.services, (rec.provider, rec.type), rec)
             for name in (rec.type, *rec.aliases):

@@ -68,6 +68,9 @@ FORMAL_CITATIONS = tuple(re.compile(p) for p in (
     # Court decisions by neutral citation: "2018 BCCA 5", "[2021] ZACC 3", "[2021] EWCA Civ 800".
     r"\b(19|20)\d{2} (SCC|BCCA|BCSC|BCPC|ONCA|ONSC|ONCJ|FC|FCA|CF|QCCA|QCCS|ABCA|ABQB|NSPC) \d+\b",
     r"\[(19|20)\d{2}\] [A-Z]{2,8}( [A-Z][a-z]+)? \d+\b",
+    # A data file of another maintained package, by PyPI name, version and path inside the package
+    # (the oci SDK's region table, aliyun-python-sdk-core's endpoints, huaweicloudsdkecs regions).
+    r"^[a-z][a-z0-9_.-]* \d+(\.\d+)+ [a-z0-9_]+/[\w./-]+\.(json|py|yaml)\b",
 ))
 _URL = re.compile(r"https?://[^\s,;)>\]]+")
 _RELATIVE_FILE = re.compile(r"(^|[\s(])(\.{0,2}/)?(reference|docs|shared|scanner|tests)/[\w./-]+")
@@ -129,12 +132,11 @@ def table_records(kb: object, tables: Iterable[str]) -> Iterator[tuple[str, Reco
 
 #: Every table whose records carry provenance.
 ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "qualifications", "laws",
-              "services", "alternatives", "egress_prices", "exchange_rates", "csf_objectives")
+              "services", "alternatives", "egress_prices", "exchange_rates", "csf_objectives", "global_services")
 
 
-#: Tables ``sovscan kb validate`` holds to these rules today; the others are being re-sourced.
-CHECKED_TABLES = ("egress_prices", "laws", "countries", "exchange_rates", "csf_objectives", "schemes",
-                  "qualifications", "alternatives", "services")
+#: Every table is held to these rules by ``sovscan kb validate``.
+CHECKED_TABLES = ALL_TABLES
 
 
 def provenance_problems(kb: object, tables: Iterable[str] = ALL_TABLES) -> list[str]:

@@ -114,6 +114,23 @@ class Region(Record):
 # --------------------------------------------------------------------------- providers
 
 
+class Presence(Record):
+    """Where a group itself does business: one country, with what the group does there.
+
+    The criterion (``docs/knowledge/providers.md``): a company of the group is incorporated in the
+    country and carries on the group's cloud or IT business there (sells or provides its services
+    to customers there, or runs datacentres or offices serving customers), as the group's annual
+    report or registration document, a company registry, or the provider's own legal-entity or
+    datacentre pages state it. Ownership of a holding company alone is not presence; control from
+    a country (offshore holdings run from the PRC) is ``Entity.controlled_from``, not presence.
+    """
+
+    country: IsoCountry
+    #: One sentence: what the group itself does there (a subsidiary incorporated there that sells
+    #: its services, datacentres, offices serving customers).
+    basis: str = Field(min_length=10)
+
+
 class Entity(Record):
     """A legal entity: the operator of a region, or one of its parents."""
 
@@ -123,11 +140,17 @@ class Entity(Record):
     parent: Slug | None = None  # controlling parent entity, None for the ultimate controller
     control_note: str = ""  # how the parent controls it (share, JV terms)
     #: Where an ultimate controller is actually run from when that differs from its incorporation
-    #: (offshore holdings such as a Cayman Islands company run from mainland China).
+    #: (offshore holdings such as a Cayman Islands company run from mainland China). This is
+    #: control, not presence.
     controlled_from: IsoCountry | None = None
-    #: Countries where the group has subsidiaries or business that courts there have used to reach
-    #: group data (the OVH/Canada precedent). Scored with a lower weight than incorporation.
-    presence: list[IsoCountry] = Field(default_factory=list)
+    #: Countries where the group itself does business (see :class:`Presence`); recorded on the
+    #: ultimate controller of each group. Used only for laws with a documented reach over foreign
+    #: groups, as a separate, residual tier.
+    presence: list[Presence] = Field(default_factory=list)
+
+    def presence_in(self, country: str) -> Presence | None:
+        """The presence record for one country, or None."""
+        return next((p for p in self.presence if p.country == country), None)
 
 
 class SchemeText(BaseModel):
@@ -209,23 +232,77 @@ class Qualification(Record):
         return on is None or self.valid_until is None or self.valid_until >= on
 
 
-class OperatorRule(BaseModel):
-    """Which entity operates a provider's regions, by partition or by region list."""
+class OperatorRule(Record):
+    """Who runs a provider's regions: a partition, a list of regions, or (neither) all the others.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The operator is the entity that runs the region (holds the hardware, staff and data), as the
+    provider publishes it. Where the provider does not publish it, the rule names the provider's
+    parent or main entity with ``verified: false`` and what is missing. It is not the entity the
+    customer contracts with (see :class:`ContractingRule`).
+    """
+
     entity: Slug
     partition: str | None = None
     regions: list[str] = Field(default_factory=list)
+    basis: str = ""  # what the source says about who runs these regions
+
+
+class ContractingRule(Record):
+    """Which entity a customer signs the provider's agreement with, by the customer's country.
+
+    From the provider's own customer agreement or contracting-entity page. A rule lists the
+    customer countries it covers (``customer_countries``) and/or a zone (``customer_zone``: EEA,
+    EU…); a rule with neither covers every other customer country.
+    """
+
+    entity: Slug
+    customer_countries: list[IsoCountry] = Field(default_factory=list)
+    customer_zone: str | None = None
+    #: Countries of ``customer_zone`` that the rule leaves out (covered by another rule).
+    except_countries: list[IsoCountry] = Field(default_factory=list)
+    basis: str = ""
+
+
+class GroupLink(Record):
+    """The group a provider's business belongs to: every company that may run its regions is
+    controlled by ``entity``. Verified on its own (an annual report's segment description), it
+    keeps a control conclusion verified when *which* company of the group runs a region is not
+    published."""
+
+    entity: Slug
+    basis: str = Field(min_length=10)
 
 
 class Provider(Record):
     id: Slug
     name: str
     kind: Literal["hyperscaler", "european", "trusted-cloud", "other"]
-    default_operator: Slug  # entity operating regions unless an operator rule says otherwise
+    #: The entity running regions that no operator rule selects; equal to the entity of the
+    #: catch-all operator rule (no partition, no regions), which carries its provenance.
+    default_operator: Slug
     operators: list[OperatorRule] = Field(default_factory=list)
+    #: Who the customer contracts with, by customer country (first matching rule wins).
+    contracting: list[ContractingRule] = Field(default_factory=list)
+    #: The group every company running the provider's main regions belongs to (see GroupLink).
+    group: GroupLink | None = None
     website: str = ""
     note: str = ""
+
+
+class GlobalService(Record):
+    """Where a region-less (global) service of a partitioned provider runs, per partition.
+
+    Generated from botocore's endpoint data by ``scripts/sync_aws_global_services.py``: the region
+    a partition's global endpoint signs requests for (``partitionEndpoint`` → ``credentialScope``
+    region in ``data/endpoints.json``; ``signingRegion`` in the service's endpoint rule set).
+    """
+
+    provider: Slug
+    service: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")  # botocore endpoint prefix (iam, route53…)
+    #: Canonical service types (``AWS::IAM::Role``) or prefixes ending in ``::`` that it serves.
+    types: list[str] = Field(min_length=1)
+    #: partition id → region code of the same provider.
+    placements: dict[str, str] = Field(min_length=1)
 
 
 # --------------------------------------------------------------------------- laws

@@ -127,7 +127,11 @@ def dora_rows(result: ScanResult, moves: list[Move], conc: dict[str, Any]) -> li
     no_alt_ids = {x["id"] for x in conc["no_alternative"]}
     rows: list[dict[str, str]] = []
     for (pid, operator), items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0][0], kv[0][1] or "")):
-        chain = kb.entity_chain(operator) if operator else []
+        # The register names the provider the organisation contracts with (which depends on the
+        # organisation's country), not the company that runs the region; the operator when the
+        # provider publishes no contracting entity for that country.
+        party = kb.contracting_entity(pid, result.home_country) or operator
+        chain = kb.entity_chain(party) if party else []
         entity = chain[0] if chain else None
         parent = chain[-1] if chain else None
         countries = sorted({c for a in items for c in a.locations})

@@ -29,6 +29,10 @@ def basis(kb: KnowledgeBase, hit: LawHit) -> str:
     if not chain:
         return ""
     links = ", controlled by ".join(_entity(kb, n) for n in chain)
+    region = next((n for n in hit.via if n.startswith("region:")), "")
+    provider = kb.providers.get(region.split(":")[1] if region else "")
+    if provider is not None and provider.group is not None and chain[0] == f"entity:{provider.group.entity}":
+        links = f"a company of the {_entity(kb, chain[0])} group (which one runs the region is not published)"
     record = kb.laws.get(law)
     name = record.name if record is not None else law
     if hit.trigger is Tier.CONTROL:
@@ -37,7 +41,8 @@ def basis(kb: KnowledgeBase, hit: LawHit) -> str:
     top = chain[-1].split(":", 1)[1]
     ent = kb.entities.get(top)
     where = record.jurisdiction if record is not None else "?"
-    presence = next((p for p in (ent.presence if ent else []) if p == where), None)
+    presence = ent.presence_in(where) if ent is not None else None
+    what = f" ({presence.basis.rstrip('.')})" if presence is not None else ""
     reach = record.presence_reach.basis.en if record is not None and record.presence_reach is not None else ""
-    return (f"operated by {links}; the group is present in {presence or where} (residual, contested tier)"
-            + (f": {reach}" if reach else ""))
+    return (f"operated by {links}; the group is present in {where}{what}: residual, contested tier"
+            + (f"; {reach}" if reach else ""))
