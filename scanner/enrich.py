@@ -21,6 +21,7 @@ from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import DataClass, Region, Service
 from scanner.model import KeyControl, Resource
 
+_MISSING = object()
 #: Canonical order of data classes in outputs: most sensitive first.
 CLASS_ORDER = {str(c): i for i, c in enumerate(DataClass)}
 
@@ -79,6 +80,7 @@ class Enricher:
         self.classifier = classifier
         self._services: dict[tuple[str, str], Service | None] = {}
         self._placements: dict[tuple[str, str | None], Placement] = {}
+        self._globals: dict[tuple[str, str, str | None], object] = {}
 
     def service(self, res: Resource) -> Service | None:
         key = (res.provider, res.native_type)
@@ -90,13 +92,20 @@ class Enricher:
 
     def placement(self, res: Resource, svc: Service | None) -> Placement:
         code = res.region
-        if code in (None, "global") and svc is not None and svc.placement:
-            code = svc.placement
-        key = (res.provider, code)
-        found = self._placements.get(key)
+        if code in (None, "global") and svc is not None:
+            # Region-less services run where the knowledge base places them in the resource's
+            # partition (an IAM role of aws-cn in Beijing, of aws-eusc in eusc-de-east-1).
+            partition = res.attributes.get("partition")
+            key = (res.provider, svc.type, partition if isinstance(partition, str) else None)
+            found_code = self._globals.get(key, _MISSING)
+            if found_code is _MISSING:
+                found_code = self._globals[key] = self.kb.global_placement(*key)
+            code = found_code if isinstance(found_code, str) else code
+        key2 = (res.provider, code)
+        found = self._placements.get(key2)
         if found is None:
             region = self.kb.region(res.provider, code)
-            found = self._placements[key] = Placement(res.provider, code, region)
+            found = self._placements[key2] = Placement(res.provider, code, region)
         return found
 
     def enrich(self, inventory: Inventory) -> Enrichment:

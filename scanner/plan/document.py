@@ -121,8 +121,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "exposure_before": u.exposure_max, "exposure_after": u.exposure_after_max,
             "resources": [_move_dict(plan.before.kb, m, after_index) for m in u.moves]})
     waves = []
+    by_unit_id = {u.id: u for u in plan.units}
     for n, ids in enumerate(plan.planned.waves, start=1):
-        members = [u for u in plan.units if u.id in set(ids)]
+        members = [by_unit_id[i] for i in ids]
         data_gb = round(sum(u.data_gb for u in members), 3)
         waves.append({"wave": n, "units": ids, "priority": sorted({WAVE_NAMES[u.band] for u in members}),
                       "effort": sum(u.effort for u in members), "data_gb": data_gb,

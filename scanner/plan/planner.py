@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
+
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import SENSITIVE_CLASSES, SPECIAL_CLASSES, Alternative, Service
 from scanner.plan.costs import Egress, EgressPricer
@@ -36,10 +38,6 @@ from scanner.scoring.migration import requirements_for
 
 OPEN_SOURCE = "open-source"
 SELF_HOSTED = "self-hosted"
-#: Flow kinds whose two ends must move together (a copy left behind keeps the exposure).
-TOGETHER_KINDS = frozenset({"replication", "replica", "failover", "backup", "multi-region", "peering"})
-#: Flow kinds that order units: (kind, True when the flow's source must move first).
-ORDER_KINDS = {"cdn": True, "logs": False}
 WAVE_NAMES = {1: "health data reachable by a foreign law",
               2: "other sensitive data reachable by a foreign law",
               3: "other resources reachable by a foreign law",
@@ -245,26 +243,10 @@ def pick_region(kb: KnowledgeBase, provider: str, country: str, home: str,
     return eea[0] if eea else None
 
 
-class _Union:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def join(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _containers(rid: str, ids: set[str]) -> Iterable[str]:
-    """Resources whose id is a prefix of ``rid`` by whole ``type/name`` pairs (Azure, GCP)."""
+    """Resources that contain ``rid``: ARM ids and Google full resource names spell containment
+    (``…/servers/S/databases/D`` lies inside ``…/servers/S``), so a parent's id is a prefix of its
+    children's by whole ``type/name`` pairs."""
     parts = rid.split("/")
     for end in range(len(parts) - 2, 2, -2):
         prefix = "/".join(parts[:end])
@@ -312,30 +294,7 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     by_id = {m.a.res.id: m for m in moving}
     ids = set(by_id)
 
-    union = _Union()
-    for rid in ids:
-        union.find(rid)
-    order_edges: list[tuple[str, str]] = []  # (must move first, then)
-    copy_sources: dict[str, list[str]] = defaultdict(list)  # copy → its primaries
-    for flow in result.flows:
-        kind = str(flow.kind)
-        if flow.source not in ids or flow.target not in ids:
-            continue
-        if kind in TOGETHER_KINDS:
-            union.join(flow.source, flow.target)
-            if kind != "peering":
-                copy_sources[flow.target].append(flow.source)
-        elif kind in ORDER_KINDS:
-            source_first = ORDER_KINDS[kind]
-            order_edges.append((flow.source, flow.target) if source_first
-                               else (flow.target, flow.source))
-    for m in moving:
-        key = m.a.res.key
-        if key is not None and key.key_id and key.key_id in ids:
-            union.join(m.a.res.id, key.key_id)
-        for parent in _containers(m.a.res.id, ids):
-            union.join(m.a.res.id, parent)
-
+    together, order_edges, copy_sources = _relations(result, moving, ids)
     unknown_egress: set[str] = set()
     for m in moving:
         if not m.moves:
@@ -350,55 +309,30 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         if m.egress.list_eur is None:
             unknown_egress.add(m.a.res.provider)
 
-    groups: dict[str, list[Move]] = defaultdict(list)
-    for m in moving:  # inventory order inside a unit
-        groups[union.find(m.a.res.id)].append(m)
-    units = [Unit("", ms) for ms in groups.values()]
     unit_of: dict[str, Unit] = {}
-    for u in units:
-        u.band = min(band_of(m.a) for m in u.moves)
-        u.exposure_max = max(m.a.exposure for m in u.moves)
-        for m in u.moves:
-            unit_of[m.a.res.id] = u
-    deps: dict[int, set[int]] = defaultdict(set)  # unit → units it depends on (by list index)
+    units: list[Unit] = []
+    order_in_inventory = {m.a.res.id: n for n, m in enumerate(moving)}
+    for component in nx.connected_components(together):
+        ms = [by_id[rid] for rid in sorted(component, key=order_in_inventory.__getitem__)]
+        unit = Unit("", ms, band=min(band_of(m.a) for m in ms), exposure_max=max(m.a.exposure for m in ms))
+        units.append(unit)
+        unit_of.update((m.a.res.id, unit) for m in ms)
+    units.sort(key=lambda u: order_in_inventory[u.moves[0].a.res.id])
     index = {id(u): i for i, u in enumerate(units)}
+    order: nx.DiGraph[int] = nx.DiGraph()  # unit → unit that must move after it (a CDN after its origin…)
+    order.add_nodes_from(range(len(units)))
     for first, then in order_edges:
-        uf, ut = unit_of[first], unit_of[then]
-        if uf is not ut:
-            deps[index[id(ut)]].add(index[id(uf)])
-
-    movable = [i for i, u in enumerate(units) if u.movable]
-    wave_of = {i: units[i].band for i in movable}
-    changed = True
-    while changed:  # pull prerequisites into the wave of their dependants (fixpoint)
-        changed = False
-        for dependant, prereqs in deps.items():
-            if dependant not in wave_of:
-                continue
-            for p in prereqs:
-                if p in wave_of and wave_of[p] > wave_of[dependant]:
-                    wave_of[p] = wave_of[dependant]
-                    changed = True
-
-    def priority(i: int) -> tuple[Any, ...]:
-        u = units[i]
-        return (-u.exposure_max, -u.data_gb, min(m.a.res.id for m in u.moves))
-
-    ordered: list[int] = []
-    waves_idx: list[list[int]] = []
-    for band in sorted(set(wave_of.values())):
-        members = [i for i in movable if wave_of[i] == band]
-        waves_idx.append(_topological(members, deps, priority, set(ordered)))
-        ordered.extend(waves_idx[-1])
-    blocked = sorted((i for i in range(len(units)) if i not in wave_of), key=priority)
+        uf, ut = index[id(unit_of[first])], index[id(unit_of[then])]
+        if uf != ut:
+            order.add_edge(uf, ut)
+    ordered, waves_idx = _waves(units, order)
+    blocked = sorted((i for i in range(len(units)) if units[i].wave is None),
+                     key=lambda i: _priority(units[i]))
     width = max(2, len(str(len(units))))
     for n, i in enumerate(ordered + blocked, start=1):
         units[i].id = f"U{n:0{width}d}"
-    for w, members in enumerate(waves_idx, start=1):
-        for i in members:
-            units[i].wave = w
     for i, u in enumerate(units):
-        u.depends_on = sorted(units[p].id for p in deps.get(i, ()))
+        u.depends_on = sorted(units[p].id for p in order.predecessors(i))
     final = [units[i] for i in ordered + blocked]
     waves = [[units[i].id for i in members] for members in waves_idx]
     return Planned(moving, staying, final, waves, sorted(unknown_egress))
@@ -411,15 +345,63 @@ def _as_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _topological(members: list[int], deps: dict[int, set[int]], priority: Any, done: set[int]) -> list[int]:
-    """Kahn's algorithm inside one wave, most urgent unit first among those ready."""
-    pending = set(members)
-    out: list[int] = []
-    while pending:
-        ready = [i for i in pending if not (deps.get(i, set()) & pending)]
-        if not ready:  # a cycle cannot arise from cdn/logs edges between units; stay safe
-            ready = list(pending)
-        nxt = min(ready, key=priority)
-        out.append(nxt)
-        pending.discard(nxt)
-    return out
+def _relations(result: ScanResult, moving: list[Move],
+               ids: set[str]) -> tuple[nx.Graph[str], list[tuple[str, str]], dict[str, list[str]]]:
+    """What ties moving resources: the graph of those that move together (copies, peering, keys,
+    containment), the flows that only order them (first, then), and each copy's primaries."""
+    together: nx.Graph[str] = nx.Graph()
+    together.add_nodes_from(ids)
+    order_edges: list[tuple[str, str]] = []
+    copy_sources: dict[str, list[str]] = defaultdict(list)
+    for flow in result.flows:
+        if flow.source not in ids or flow.target not in ids:
+            continue
+        if flow.kind.moves_together:
+            together.add_edge(flow.source, flow.target)
+            if flow.kind.copies:
+                copy_sources[flow.target].append(flow.source)
+        elif flow.kind.source_moves_first is not None:
+            order_edges.append((flow.source, flow.target) if flow.kind.source_moves_first
+                               else (flow.target, flow.source))
+    for m in moving:
+        key = m.a.res.key
+        if key is not None and key.key_id and key.key_id in ids:
+            together.add_edge(m.a.res.id, key.key_id)
+        for parent in _containers(m.a.res.id, ids):
+            together.add_edge(m.a.res.id, parent)
+    return together, order_edges, copy_sources
+
+
+def _priority(u: Unit) -> tuple[float, float, str]:
+    """Most urgent first: the most exposed, then the heaviest, then by id (reproducible)."""
+    return (-u.exposure_max, -u.data_gb, min(m.a.res.id for m in u.moves))
+
+
+def _waves(units: list[Unit], order: nx.DiGraph[int]) -> tuple[list[int], list[list[int]]]:
+    """Waves by band (most sensitive exposed data first); a unit another movable unit depends on
+    is pulled into the earliest wave of its dependants; inside a wave, a topological order of the
+    dependencies, most urgent first among the units that are ready. Sets ``Unit.wave``."""
+    movable = [i for i, u in enumerate(units) if u.movable]
+    sub = order.subgraph(movable)
+    # Strongly connected components stand for one unit each (cdn/logs cycles between units are not
+    # expected; if they happen, their units share a wave and keep their priority order).
+    dag = nx.condensation(sub)
+    members = dag.graph["mapping"]
+    band = {c: min(units[i].band for i in dag.nodes[c]["members"]) for c in dag.nodes}
+    for c in reversed(list(nx.topological_sort(dag))):
+        band[c] = min([band[c], *(band[d] for d in dag.successors(c))])
+    for i in movable:
+        units[i].wave = band[members[i]]
+    ordered: list[int] = []
+    waves: list[list[int]] = []
+    for wave_band in sorted(set(band.values())):
+        comps = dag.subgraph([c for c in dag.nodes if band[c] == wave_band])
+        key = {c: min(_priority(units[i]) for i in dag.nodes[c]["members"]) for c in comps.nodes}
+        wave = [i for c in nx.lexicographical_topological_sort(comps, key=key.__getitem__)
+                for i in sorted(dag.nodes[c]["members"], key=lambda i: _priority(units[i]))]
+        waves.append(wave)
+        ordered.extend(wave)
+    for number, wave in enumerate(waves, start=1):
+        for i in wave:
+            units[i].wave = number
+    return ordered, waves
