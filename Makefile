@@ -42,7 +42,7 @@ test: $(TSTAMP) sysdeps
 # entries in scanner/locale/<lang>/LC_MESSAGES/sovscan.po, then run this again.
 catalogs: $(STAMP)
 	$(VENV)/bin/pybabel extract -F scanner/locale/babel.cfg --no-location --sort-output --project sovscan \
-	  --version 0.1.0 --copyright-holder "sovscan contributors" --msgid-bugs-address "sovscan contributors" \
+	  --version "$$($(PY) -c "import scanner; print(scanner.__version__)")" --copyright-holder "sovscan contributors" --msgid-bugs-address "sovscan contributors" \
 	  -o scanner/locale/sovscan.pot .
 	$(VENV)/bin/pybabel update -i scanner/locale/sovscan.pot -d scanner/locale -D sovscan \
 	  --width 100 --ignore-pot-creation-date
@@ -55,6 +55,7 @@ bench: $(TSTAMP)
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check scanner providers graphs tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +25,7 @@ from scanner.pipeline import scan
 from scanner.report.html import render_html
 from scanner.report.pdf import html_to_pdf
 from scanner.report.quarterly import Quarter, report_from_history
+from tests.conftest import require_tool
 
 
 def _quarters() -> ModuleType:
@@ -38,15 +38,14 @@ def _quarters() -> ModuleType:
 
 
 Q = _quarters()
+pytestmark = pytest.mark.browser
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
          "--enable-logging=stderr", "--v=0"]
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is missing: 'make test' installs it (apt-get install chromium poppler-utils)"
-    return path
+    return require_tool(name)
 
 
 def _chromium(page: Path, tmp: Path, *mode: str) -> subprocess.CompletedProcess[str]:
