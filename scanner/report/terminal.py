@@ -55,17 +55,21 @@ def _law_name(result: ScanResult, lid: str) -> str:
     return law.name + ("" if law.verified else " (unverified)")
 
 
-def _laws(result: ScanResult, console: Console) -> None:
+def _laws(result: ScanResult, console: Console, top_laws: int = 8) -> None:
     e = result.summary.exposure
     if not e.by_law and not e.residual.by_law:
         return
     table = Table(title="Foreign laws that reach the data", title_justify="left")
     for col in ("Law", "Tier", "Resources", "Sensitive"):
         table.add_column(col, justify="left" if col in ("Law", "Tier") else "right")
-    for lid, n in e.by_law.items():
-        if not lid.startswith(UNLISTED):
-            table.add_row(escape(_law_name(result, lid)), "control or location", str(n.resources),
-                          str(n.sensitive_resources))
+    listed = [(lid, n) for lid, n in e.by_law.items() if not lid.startswith(UNLISTED)]
+    for lid, n in listed[:top_laws]:
+        table.add_row(escape(_law_name(result, lid)), "control or location", str(n.resources),
+                      str(n.sensitive_resources))
+    if len(listed) > top_laws:
+        rest = listed[top_laws:]
+        table.add_row(f"{len(rest)} more laws (see the JSON or Markdown output)", "control or location",
+                      f"≤ {max(n.resources for _, n in rest)}", f"≤ {max(n.sensitive_resources for _, n in rest)}")
     unlisted = e.unlisted_law_countries
     if unlisted.resources:
         table.add_row(f"Laws of {len(unlisted.countries)} other countries with no law record "
