@@ -5,8 +5,8 @@ either an http(s) URL of a page (not a bare domain) on a site that is not known 
 (news, blogs, aggregators, encyclopedias, pastes, texts written by a model), or a formal citation
 (an EU act with its number, a United States Code section, a court decision's ECLI, a CELEX number,
 a company filing by its SEC file or accession number, a company's annual report by name and year, a
-registry entry by its number, or a file of a maintained library such as botocore's partition data). Links to files that are not
-shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
+registry entry by its number, or a file of a maintained library such as botocore's partition data).
+Links to files that are not shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
 
 :func:`provenance_problems` walks every table, nested records included (an entity's
 presence entries), and returns one message per problem;
