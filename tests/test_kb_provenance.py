@@ -15,6 +15,12 @@ from scanner.kb.provenance import CHECKED_TABLES, check_source, provenance_probl
     "CJEU C-311/18 (Schrems II), ECLI:EU:C:2020:559",
     "botocore 1.44.8 data/partitions.json",
     "https://docs.aws.amazon.com/general/latest/gr/rande.html; Commission Implementing Decision (EU) 2023/1795",
+    # Company filings and registry entries by their formal identity.
+    "Oracle Corporation, Form 10-K for the fiscal year ended May 31, 2021, SEC file no. 001-35992",
+    "IBM, Form 10-K for 2023, SEC accession no. 0000051143-24-000012",
+    "Huawei Investment & Holding Co., Ltd., 2019 Annual Report",
+    "OVH Groupe, 537 407 926 RCS Lille Métropole",
+    "Amtsgericht Bonn HRB 6794",
 ])
 def test_acceptable_sources(source: str) -> None:
     assert check_source(source) == []
@@ -30,6 +36,8 @@ def test_acceptable_sources(source: str) -> None:
     ("https://en.wikipedia.org/wiki/CLOUD_Act", "not a primary"),
     ("https://example.org/llms.txt", "written for machines"),
     ("", "no source"),
+    ("Form 10-K", "neither a page URL"),  # a filing needs its file or accession number
+    ("SEC file no. 12", "neither a page URL"),
 ])
 def test_refused_sources(source: str, why: str) -> None:
     problems = check_source(source)

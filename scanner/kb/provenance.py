@@ -4,8 +4,9 @@ A record's ``source`` holds one or more references separated by ``;``. Each refe
 either an http(s) URL of a page (not a bare domain) on a site that is not known to be unsuitable
 (news, blogs, aggregators, encyclopedias, pastes, texts written by a model), or a formal citation
 (an EU act with its number, a United States Code section, a court decision's ECLI, a CELEX number,
-or a file of a maintained library such as botocore's partition data). Links to files that are not
-shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
+a company filing by its SEC file or accession number, a company's annual report by name and year, a
+registry entry by its number, or a file of a maintained library such as botocore's partition data).
+Links to files that are not shipped (``reference/…``, ``docs/…``) and short placeholders are refused.
 
 :func:`provenance_problems` walks every table, nested records included (an entity's
 presence entries), and returns one message per problem;
@@ -68,6 +69,17 @@ FORMAL_CITATIONS = tuple(re.compile(p) for p in (
     # Court decisions by neutral citation: "2018 BCCA 5", "[2021] ZACC 3", "[2021] EWCA Civ 800".
     r"\b(19|20)\d{2} (SCC|BCCA|BCSC|BCPC|ONCA|ONSC|ONCJ|FC|FCA|CF|QCCA|QCCS|ABCA|ABQB|NSPC) \d+\b",
     r"\[(19|20)\d{2}\] [A-Z]{2,8}( [A-Z][a-z]+)? \d+\b",
+    # A company's filing or report by its formal identity, where the copy read has no stable page
+    # on the company's or the regulator's site: "Form 10-K for the fiscal year ended May 31, 2021,
+    # SEC file no. 001-35992", "SEC accession no. 0000051143-24-000012", "Annual Report 2019".
+    r"\bSEC (file|accession) no\. \d[\d-]+\d\b",
+    r"\b(Annual Report|Universal Registration Document|Document d'enregistrement universel|"
+    r"Geschäftsbericht|Informe Anual)\b[^;]*\b(19|20)\d{2}\b",
+    r"\b(19|20)\d{2} (Annual Report|Universal Registration Document|Geschäftsbericht)\b",
+    # A company registry entry: "RCS Paris 433 115 904", "Amtsgericht Bonn HRB 6794".
+    r"\bRCS [A-Z][\w -]+ \d{3} ?\d{3} ?\d{3}\b",
+    r"\b\d{3} ?\d{3} ?\d{3} RCS [A-Z]",
+    r"\bAmtsgericht [A-Z][\w -]+,? HR[AB] \d+\b",
     # A data file of another maintained package, by PyPI name, version and path inside the package
     # (the oci SDK's region table, aliyun-python-sdk-core's endpoints, huaweicloudsdkecs regions).
     r"^[a-z][a-z0-9_.-]* \d+(\.\d+)+ [a-z0-9_]+/[\w./-]+\.(json|py|yaml)\b",
