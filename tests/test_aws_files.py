@@ -119,8 +119,8 @@ def test_sniffers_reject_other_shapes(text: str) -> None:
 
 def test_formats_are_declared_once_each() -> None:
     assert [fmt.name for fmt in FORMATS] == [
-        "aws-config-snapshot", "aws-config-select", "aws-tagging", "aws-resource-explorer",
-        "aws-organizations-accounts"]
+        "aws-config-snapshot", "aws-config-item", "aws-config-notification", "aws-config-select", "aws-tagging",
+        "aws-resource-explorer", "aws-organizations-accounts"]
     assert all(isinstance(fmt, FileFormat) and fmt.provider == "aws" and fmt.description for fmt in FORMATS)
 
 
@@ -216,7 +216,8 @@ def test_config_snapshot_flows_and_gaps() -> None:
     assert _gaps(items) == [
         ("skipped", "skipped 2 configuration items of deleted or unrecorded resources "
                     "(ResourceDeleted: 1, ResourceDeletedNotRecorded: 1)"),
-        ("bad-record", "1 configuration items of an unknown shape were skipped"),
+        ("bad-record", "1 configuration items could not be identified (no resourceType and no ARN, or no "
+                       "account and resource id) and were skipped"),
     ]
 
 
@@ -292,7 +293,10 @@ def test_config_select_pages() -> None:
     }
     assert _flows(items) == {(billing, arn("rds", E1, "db:billing-ro", acct), "replica", E1)}
     # Pages were concatenated, so the first page's NextToken is not a truncation.
-    assert _gaps(items) == [("bad-record", "1 query results of an unknown shape were skipped")]
+    assert _gaps(items) == [("bad-record", "1 query results could not be identified (no resourceType and no "
+                                           "ARN, or no account and resource id) and were skipped; select at least "
+                                           "resourceId, resourceName, resourceType, accountId, awsRegion, arn, "
+                                           "tags, configuration, supplementaryConfiguration")]
 
 
 def test_config_select_single_page_with_next_token_is_truncated() -> None:
@@ -397,13 +401,14 @@ def test_organizations_accounts_without_email() -> None:
 
 # --- bad input --------------------------------------------------------------------------------
 
-def test_truncated_file_names_file_and_byte_offset() -> None:
+def test_truncated_file_names_file_and_position() -> None:
     inp = _fixture("truncated_snapshot.json")
-    size = inp.path.stat().st_size
+    lines = inp.path.read_text().split("\n")
+    end = f"{len(lines)}:{len(lines[-1]) + 1}"  # just after the last character of the cut file
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", inp)
-    assert (err.value.path, err.value.position) == ("truncated_snapshot.json", f"byte {size}")
-    assert str(err.value).startswith(f"truncated_snapshot.json:byte {size}: truncated JSON")
+    assert (err.value.path, err.value.position) == ("truncated_snapshot.json", end)
+    assert str(err.value).startswith(f"truncated_snapshot.json:{end}: truncated JSON")
 
 
 def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
@@ -416,9 +421,10 @@ def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
     assert err.value.position is not None and err.value.position.startswith("byte ")
 
 
-def test_invalid_json_inside_items_names_the_byte(tmp_path: Path) -> None:
+def test_invalid_json_inside_items_names_the_position(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text('{"fileVersion": "1.0", "configurationItems": [{"resourceType": "AWS::S3::Bucket", x}]}')
+    path.write_text('{"fileVersion": "1.0", "configSnapshotId": "s", '
+                    '"configurationItems": [{"resourceType": "AWS::S3::Bucket", x}]}')
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", _input(path))
     assert err.value.path == "bad.json"

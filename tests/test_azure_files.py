@@ -769,10 +769,11 @@ def test_unknown_shape_is_refused_with_a_hint(fmt: str, message: str) -> None:
     assert err.value.hint
 
 
-def test_table_result_format_is_refused(tmp_path: Path) -> None:
+def test_table_without_an_id_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "table.json"
-    path.write_text('{"totalRecords": 1, "count": 1, "data": {"columns": [{"name": "id"}], "rows": [["x"]]}}')
-    with pytest.raises(InventoryFormatError, match="is a table"):
+    path.write_text('{"totalRecords": 1, "count": 1, "data": {"columns": [{"name": "name", "type": "string"}], '
+                    '"rows": [["x"]]}}')
+    with pytest.raises(InventoryFormatError, match="no 'id' column"):
         list(BY_NAME["azure-resource-graph"].read(InputFile(path, "table.json")))
 
 

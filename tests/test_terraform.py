@@ -228,11 +228,11 @@ def test_state_details(state_items: list[Item]) -> None:
     res = _resources(state_items)
     rds = res["arn:aws:rds:eu-west-3:111122223333:db:acme-main"]
     assert (rds.name, rds.account, rds.tags) == ("acme-main", "111122223333", {"DataClassification": "PHI"})
-    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main"}
-    assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].attributes["tf_address"] == \
+    assert (rds.tf_address, rds.attributes) == ("module.db.aws_db_instance.main", {})
+    assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].tf_address == \
         "module.db.aws_db_instance.replica[0]"
-    assert res[LOGS].attributes == {"tf_address": 'azurerm_storage_account.records["logs"]',
-                                    "geo_pair_needed": True}
+    assert res[LOGS].tf_address == 'azurerm_storage_account.records["logs"]'
+    assert res[LOGS].attributes == {"geo_pair_needed": True}
     assert "geo_pair_needed" not in res[RECORDS].attributes
     assert res[SQL].raw_region == "West Europe"
     bucket = res["arn:aws:s3:::acme-phi-records"]
@@ -251,6 +251,12 @@ def test_state_gaps(state_items: list[Item]) -> None:
                         "registry.terraform.io/cloudflare/cloudflare skipped"),
         ("skipped", "1 resource instance(s) of utility provider registry.terraform.io/hashicorp/random "
                     "skipped: they are not cloud resources"),
+        ("folded", "9 resource instance(s) that only configure another resource were folded into it: "
+                   "aws_iam_role_policy_attachment (1), aws_s3_bucket_replication_configuration (1), "
+                   "aws_s3_bucket_server_side_encryption_configuration (1), azurerm_mssql_failover_group (1), "
+                   "azurerm_mssql_server_transparent_data_encryption (1), "
+                   "azurerm_storage_account_customer_managed_key (1), azurerm_virtual_network_peering (1), "
+                   "google_compute_network_peering (1), ovh_cloud_project_database_user (1)"),
     }
 
 
@@ -288,7 +294,7 @@ def test_show_json_state() -> None:
     items = _read(SHOW, _inp("show_state.json"))
     data = f"{SUB}/rg-data/providers/microsoft.storage/storageaccounts/acmedata"
     res = _resources(items)
-    assert {(r.id, r.region, r.attributes["tf_address"]) for r in res.values()} == {
+    assert {(r.id, r.region, r.tf_address) for r in res.values()} == {
         ("arn:aws:s3:::acme-phi-records", "eu-west-3", "aws_s3_bucket.phi"),
         (data, "germanywestcentral", "module.data.azurerm_storage_account.main"),
         ("//sqladmin.googleapis.com/projects/acme-prod/instances/pg-main", "europe-west9",

@@ -19,6 +19,7 @@ The record → item transforms are in ``normalize.py`` and shared with the live 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zlib
 from collections import Counter
@@ -36,6 +37,7 @@ from providers.aws.normalize import (
     transform_explorer_resource,
     transform_tag_mapping,
 )
+from providers.common import maybe_json
 from providers.base import (
     HEAD_BYTES,
     FileFormat,
@@ -43,11 +45,17 @@ from providers.base import (
     InventoryFormatError,
     Shape,
     iter_json_items,
+    iter_ndjson,
+    load_json,
     peek_shape,
 )
 from scanner.model import Gap, Item
 
 PROVIDER = "aws"
+
+#: The fields an advanced query must select for sovscan to identify, place and relate each resource.
+SELECT_FIELDS = ("resourceId, resourceName, resourceType, accountId, awsRegion, arn, tags, "
+                 "configuration, supplementaryConfiguration")
 
 
 # --- sniffing -----------------------------------------------------------------------------------
@@ -65,6 +73,41 @@ def sniff_config_snapshot(shape: Shape) -> bool:
         if "resourceType" in nested and nested & {"awsAccountId", "accountId", "configurationItemStatus"}:
             return True
     return False
+
+
+#: Keys that name the resource of a configuration item (either spelling) and keys only an item has.
+_ITEM_ID_KEYS = frozenset({"ARN", "arn", "resourceId"})
+_ITEM_KEYS = frozenset({"configurationItemCaptureTime", "configurationItemStatus", "configurationItemVersion",
+                        "configurationStateId", "awsAccountId", "accountId"})
+
+
+def _is_config_item(keys: frozenset[str]) -> bool:
+    return "resourceType" in keys and bool(keys & _ITEM_ID_KEYS) and bool(keys & _ITEM_KEYS)
+
+
+def sniff_config_item(shape: Shape) -> bool:
+    """One configuration item (API or delivery spelling), a JSON list of them, or one per line."""
+    return shape.container in ("object", "array", "ndjson") and _is_config_item(shape.keys)
+
+
+#: Keys of a Config notification (SNS/SQS message body) beside its item or summary.
+_NOTIFICATION_KEYS = frozenset({"messageType", "configurationItemDiff", "notificationCreationTime",
+                                "recordVersion"})
+
+
+def sniff_config_notification(shape: Shape) -> bool:
+    """A Config change notification, the event a Config rule receives, an EventBridge event from
+    ``aws.config``, or an SNS envelope of one of them (one, a JSON list, or one per line)."""
+    if shape.container not in ("object", "array", "ndjson"):
+        return False
+    keys = shape.keys
+    if keys & {"configurationItem", "configurationItemSummary"} and keys & _NOTIFICATION_KEYS:
+        return True
+    if "invokingEvent" in keys and keys & {"configRuleName", "configRuleArn", "resultToken"}:
+        return True
+    if "detail" in keys and shape.first.get("source") == "aws.config":
+        return True
+    return "Message" in keys and shape.first.get("Type") == "Notification" and "TopicArn" in keys
 
 
 def sniff_config_select(shape: Shape) -> bool:
@@ -185,7 +228,8 @@ def config_items(records: Iterable[Any], source: str, what: str = "configuration
     collection (``RAW_TRANSFORMS``), so a collected inventory and a re-read one give the same items.
     """
     skipped: Counter[str] = Counter()
-    bad = 0
+    derived: Counter[str] = Counter()
+    bad = unidentified = 0
     for ci in records:
         if isinstance(ci, str | bytes):
             try:
@@ -201,22 +245,190 @@ def config_items(records: Iterable[Any], source: str, what: str = "configuration
             skipped[str(status)] += 1
             continue
         try:
-            yield from transform_config_item(ci, source)
+            yield from transform_config_item(ci, source, derived)
         except RecordError:
-            bad += 1
+            unidentified += 1
     if skipped:
         detail = ", ".join(f"{status}: {n}" for status, n in sorted(skipped.items()))
         yield Gap(source, f"skipped {skipped.total()} configuration items of deleted or unrecorded "
                           f"resources ({detail})", "skipped")
+    query = what == "query results"
+    if derived:
+        detail = ", ".join(f"{name} in {n}" for name, n in sorted(derived.items()))
+        hint = f" (select {SELECT_FIELDS} to have them from AWS Config itself)" if query else ""
+        yield Gap(source, f"{what} lacked identifying fields, taken from each resource's ARN instead: "
+                          f"{detail}{hint}", "partial")
+    if unidentified:
+        hint = f"; select at least {SELECT_FIELDS}" if query else ""
+        yield Gap(source, f"{unidentified} {what} could not be identified (no resourceType and no ARN, "
+                          f"or no account and resource id) and were skipped{hint}", "bad-record")
     if bad:
         yield Gap(source, f"{bad} {what} of an unknown shape were skipped", "bad-record")
 
 
 def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
-    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``."""
+    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``.
+
+    A snapshot holds one item per resource and is streamed. A history file or an API dump
+    (``get-resource-config-history``, ``batch-get-resource-config``) can hold several versions of
+    one resource: the latest one describes it (a deletion included), earlier ones are counted as
+    superseded. An API page that is not the last (``nextToken``) or a batch with
+    ``unprocessedResourceKeys`` is an incomplete export and says so.
+    """
     shape, _ = _open_checked(inp, sniff_config_snapshot, "an AWS Config snapshot or configuration-item dump")
     key = "configurationItems" if "configurationItems" in shape.keys else "baseConfigurationItems"
-    yield from config_items(iter_json_items(inp, f"{key}.item"), inp.display)
+    if "configSnapshotId" in shape.keys or inp.is_large():
+        # An API page holds at most 100 items, so a large file is a delivered or auto-paginated
+        # one, whose paging keys (if any) say nothing about missing items.
+        yield from config_items(iter_json_items(inp, f"{key}.item"), inp.display)
+        return
+    doc = load_json(inp)
+    items = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise InventoryFormatError(inp.display, f"'{key}' is not a list of configuration items", "1:1",
+                                   "give the command's JSON output unchanged")
+    latest, superseded = latest_versions(items)
+    yield from config_items(latest, inp.display)
+    if superseded:
+        yield Gap(inp.display, f"{superseded} earlier configuration item(s) of the same resources were "
+                               "superseded by their latest version", "skipped")
+    token = doc.get("nextToken") or doc.get("NextToken")
+    if isinstance(token, str) and token:
+        yield _truncated_gap(inp, "nextToken", "aws configservice get-resource-config-history")
+    unprocessed = doc.get("unprocessedResourceKeys")
+    if isinstance(unprocessed, list) and unprocessed:
+        yield Gap(inp.display, f"{len(unprocessed)} resource(s) were not returned (unprocessedResourceKeys): "
+                               "run `aws configservice batch-get-resource-config` again for them", "truncated")
+
+
+def _capture_time(ci: Any) -> float:
+    """``configurationItemCaptureTime`` as seconds (ISO text in files and the CLI, epoch in some SDKs)."""
+    value = ci.get("configurationItemCaptureTime") if isinstance(ci, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / (1000.0 if value > 1e11 else 1.0)  # milliseconds in some dumps
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def _identity(ci: Any) -> Any:
+    if not isinstance(ci, dict):
+        return id(ci)
+    arn = ci.get("ARN") or ci.get("arn")
+    if isinstance(arn, str) and arn:
+        return arn
+    return (ci.get("awsAccountId") or ci.get("accountId"), ci.get("awsRegion"), ci.get("resourceType"),
+            ci.get("resourceId"))
+
+
+def latest_versions(items: Iterable[Any]) -> tuple[list[Any], int]:
+    """The latest item of each resource (by capture time, ties to the later one) and how many were older."""
+    latest: dict[Any, Any] = {}
+    total = 0
+    for ci in items:
+        total += 1
+        ident = _identity(ci)
+        old = latest.get(ident)
+        if old is None or _capture_time(ci) >= _capture_time(old):
+            latest[ident] = ci
+    return list(latest.values()), total - len(latest)
+
+
+def _records(inp: InputFile, shape: Shape, comments: list[int]) -> Iterator[Any]:
+    """The records of a file holding one object, a JSON list of objects, or one object per line."""
+    if shape.container == "array":
+        yield from iter_json_items(inp, "item")
+    elif shape.container == "ndjson":
+        for _, record in iter_ndjson(inp, on_comment=comments.append):
+            yield record
+    else:
+        yield load_json(inp)
+
+
+def read_config_item(inp: InputFile) -> Iterator[Item]:
+    """Read bare configuration items (``rdk sample-ci``, a saved ``get-resource-config-history``
+    item, ``jq '.configurationItems[]'`` output): one, a JSON list, or one per line."""
+    shape, _ = _open_checked(inp, sniff_config_item, "an AWS Config configuration item")
+    comments: list[int] = []
+    records = list(_records(inp, shape, comments)) if not inp.is_large() else _records(inp, shape, comments)
+    if isinstance(records, list):
+        records, superseded = latest_versions(records)
+    else:
+        superseded = 0
+    yield from config_items(records, inp.display)
+    if superseded:
+        yield Gap(inp.display, f"{superseded} earlier configuration item(s) of the same resources were "
+                               "superseded by their latest version", "skipped")
+    yield from comment_gaps(inp, comments)
+
+
+def notification_items(record: Any) -> tuple[list[Any], str | None]:
+    """The configuration items a notification carries, and what it lacks (or None).
+
+    Shapes (AWS Config Developer Guide, "Example Configuration Item Change Notifications",
+    "Example Oversized Configuration Item Change Notification"; "Example Events for AWS Config
+    Rules"; "Monitoring AWS Config with Amazon EventBridge", checked 2026-12-04):
+    ``{"configurationItem": {...}, "messageType": ...}``; a rule's event, whose
+    ``invokingEvent`` is that notification as a JSON string; an EventBridge event whose ``detail``
+    is that notification; an SNS envelope whose ``Message`` is one of them as a JSON string.
+    """
+    if not isinstance(record, dict):
+        return [], "not a JSON object"
+    if isinstance(record.get("Message"), str) and record.get("Type") == "Notification":
+        record = maybe_json(record["Message"])
+    elif "invokingEvent" in record:
+        record = maybe_json(record["invokingEvent"])
+    elif isinstance(record.get("detail"), dict):
+        record = record["detail"]
+    if not isinstance(record, dict):
+        return [], "the message is not a JSON object"
+    item = record.get("configurationItem")
+    if isinstance(item, dict):
+        return [item], None
+    summary = record.get("configurationItemSummary")
+    if isinstance(summary, dict):
+        return [summary], "oversized"
+    message = record.get("messageType")
+    return [], f"a {message} names no resource" if isinstance(message, str) else "no configuration item"
+
+
+def read_config_notification(inp: InputFile) -> Iterator[Item]:
+    """Read Config notifications and rule events: each carries one configuration item."""
+    shape, _ = _open_checked(inp, sniff_config_notification, "an AWS Config notification or rule event")
+    comments: list[int] = []
+    items: list[Any] = []
+    oversized = 0
+    empty: Counter[str] = Counter()
+    for record in _records(inp, shape, comments):
+        found, lacking = notification_items(record)
+        items.extend(found)
+        if lacking == "oversized":
+            oversized += 1
+        elif lacking is not None:
+            empty[lacking] += 1
+    latest, superseded = latest_versions(items)
+    yield from config_items(latest, inp.display)
+    if oversized:
+        yield Gap(inp.display, f"{oversized} oversized notification(s) carry only a summary of the item (no tags, "
+                               "no configuration): its relations and keys are unknown; give the full item from "
+                               "s3DeliverySummary.s3BucketLocation", "partial")
+    if superseded:
+        yield Gap(inp.display, f"{superseded} earlier configuration item(s) of the same resources were "
+                               "superseded by their latest version", "skipped")
+    for reason, count in sorted(empty.items()):
+        yield Gap(inp.display, f"{count} notification(s) skipped: {reason}", "skipped")
+    yield from comment_gaps(inp, comments)
+
+
+def comment_gaps(inp: InputFile, comments: list[int]) -> Iterator[Gap]:
+    """One warning naming the comment lines skipped in a file of one JSON object per line."""
+    if comments:
+        shown = ", ".join(str(n) for n in comments[:10]) + (", …" if len(comments) > 10 else "")
+        yield Gap(inp.display, f"{len(comments)} comment line(s) skipped (line {shown}: starts with '#', "
+                               "which JSON has no place for)", "skipped")
 
 
 def read_config_select(inp: InputFile) -> Iterator[Item]:
@@ -291,6 +503,12 @@ FORMATS: tuple[FileFormat, ...] = (
     FileFormat("aws-config-snapshot", PROVIDER,
                "AWS Config snapshot/history file or get-resource-config-history / "
                "batch-get-resource-config output", sniff_config_snapshot, read_config_snapshot),
+    FileFormat("aws-config-item", PROVIDER,
+               "AWS Config configuration item(s), bare: one, a JSON list, or one per line",
+               sniff_config_item, read_config_item),
+    FileFormat("aws-config-notification", PROVIDER,
+               "AWS Config change notification, Config rule event, or EventBridge event from aws.config",
+               sniff_config_notification, read_config_notification),
     FileFormat("aws-config-select", PROVIDER,
                "aws configservice select-(aggregate-)resource-config output", sniff_config_select,
                read_config_select),

@@ -121,14 +121,14 @@ def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region:
                   tags: Mapping[str, str] | None = None,
                   extra: Mapping[str, Any] | None = None) -> Resource:
     """Build the ``Resource`` with the attributes every Terraform record carries."""
-    attributes: dict[str, Any] = {"tf_address": inst.address}
+    attributes: dict[str, Any] = {}
     if inst.plan_action:
         attributes["plan_action"] = inst.plan_action
     if extra:
         attributes.update(extra)
     return Resource(id=rid, provider=inst.provider, native_type=inst.type, name=display_name(inst),
                     account=account, region=region, raw_region=raw_region, tags=dict(tags or {}),
-                    key=key, source=inst.source, attributes=attributes)
+                    key=key, source=inst.source, attributes=attributes, tf_address=inst.address)
 
 
 def flow(source: str, target: str, kind: Any, evidence: str, provider: str | None,

@@ -57,14 +57,19 @@ UTILITY_PROVIDERS: Final = frozenset({
 
 _STATE_PROVIDER = re.compile(r'provider\["([^"]+)"\]')
 _LEGACY_PROVIDER = re.compile(r"(?:^|\.)provider\.([A-Za-z0-9_-]+)")
+_BARE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 @lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_source(ref: str) -> str:
     """The provider source address of a state ``provider`` field or a show-json ``provider_name``.
 
-    ``provider["registry.terraform.io/hashicorp/aws"].west`` → ``registry.terraform.io/hashicorp/aws``;
-    Terraform 0.12 states wrote ``provider.aws`` (implicitly ``hashicorp/aws``).
+    ``provider["registry.terraform.io/hashicorp/aws"].west`` → ``registry.terraform.io/hashicorp/aws``.
+    Terraform 0.12, before provider source addresses existed, wrote ``provider.aws`` in states and
+    the bare type name (``aws``, ``google``, ``azurerm``) as ``provider_name`` in ``terraform show
+    -json`` (format_version 0.1); a name without a source stands for the ``hashicorp`` namespace of
+    the public registry (https://developer.hashicorp.com/terraform/language/providers/requirements,
+    checked 2026-12-04).
     """
     match = _STATE_PROVIDER.search(ref)
     if match:
@@ -72,6 +77,8 @@ def provider_source(ref: str) -> str:
     legacy = _LEGACY_PROVIDER.search(ref)
     if legacy:
         return f"hashicorp/{legacy.group(1)}"
+    if _BARE_NAME.match(ref):
+        return f"hashicorp/{ref.lower()}"
     return ref
 
 

@@ -73,6 +73,7 @@ class Normalizer:
         self.removed = 0
         self.unsupported: Counter[str] = Counter()
         self.utility: Counter[str] = Counter()
+        self.folded: Counter[str] = Counter()
 
     def add(self, *, address: str, type_: Any, provider_ref: Any, values: Any, mode: Any = "managed",
             sensitive: frozenset[str] = frozenset(), plan_action: str | None = None,
@@ -95,6 +96,7 @@ class Normalizer:
         inst = TfInstance(address=address, type=type_, provider=provider, values=values,
                           source=self.source, plan_action=plan_action, provider_region=provider_region)
         if type_ in FOLDED_TYPES:
+            self.folded[type_] += 1
             fold = _FOLDS.get(type_)
             if fold is not None:
                 yield from fold(inst, self.ctx)
@@ -113,6 +115,10 @@ class Normalizer:
         for ref, count in sorted(self.utility.items()):
             yield Gap(self.source, f"{count} resource instance(s) of utility provider {ref} skipped: "
                       "they are not cloud resources", "skipped")
+        if self.folded:
+            detail = ", ".join(f"{t} ({n})" for t, n in sorted(self.folded.items()))
+            yield Gap(self.source, f"{self.folded.total()} resource instance(s) that only configure another "
+                      f"resource were folded into it: {detail}", "folded")
         if self.removed:
             yield Gap(self.source, f"{self.removed} resource instance(s) that the plan deletes or "
                       "forgets were not assessed", "skipped")
