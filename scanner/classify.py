@@ -1,28 +1,46 @@
 """Data classification from tags, labels and names, with the evidence for each decision.
 
-Rules come from ``classification.yaml`` (or ``sovscan.toml``). Matching is case- and
-accent-insensitive (``Santé`` = ``sante``) and works on whole words: names and tag values are split
-on punctuation and camel case, so ``dossiers-patients`` and ``PatientRecords`` both contain
-``patient(s)`` but ``compatient`` does not. Tags are checked before names; a resource with no
-match is ``unknown`` with source ``default``.
+Rules come from ``classification.yaml`` (or ``sovscan.toml``), precision aids from its ``lexicon``.
+A name or tag value is read as words: split on punctuation and camel case (``PatientRecords``,
+``HRData``), lower-cased and accent-folded (``Santé`` = ``sante``, ``Straße`` = ``strasse``).
+
+- Phrases that are known false friends (``health check``, ``customer gateway``, ``client
+  certificate``…) are removed first, with or without separators (``healthcheck``, ``HealthCheck``).
+- ``name_terms`` match whole words; ``name_stems`` match the beginning or the end of a word, where
+  compounds carry their meaning (German ``Krankenakten``, ``Stammkunden``), and stems of seven
+  letters or more anywhere in a word (``Privatpatientenakte``).
+- A word whose class depends on its language (German *Personal* = staff, English *personal* =
+  personal data; French *client* = customer) takes the class of the language that the other words
+  of the name show (``language_hints``), else its default.
+
+Names and tag values only count for resources that can hold or process data: the service is
+data-bearing or of a category listed in ``lexicon.name_categories``; for types the knowledge base
+does not know, unless the type's own name marks it as infrastructure (``HealthCheck``, ``Route``).
+Other resources get a class only from tag keys (``hipaa``, ``pii``) and, later in the pipeline,
+from the data flows that copy classified data into them.
+
+The evidence recorded is ``tag:KEY`` (the key only: tag values can hold anything, secrets
+included), ``name:WORD`` (the word of the name that matched) or ``default``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.kb.schema import ClassificationRule, DataClass
+from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataClass, Service
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+#: Stems at least this long also match inside a word, not only at its beginning or end.
+INFIX_STEM = 7
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents: ``Médical`` → ``medical``."""
+    """Lower-case and strip accents: ``Médical`` → ``medical``, ``Straße`` → ``strasse``."""
     if text.isascii():
         return text.lower()
     return _fold_unicode(text)
@@ -30,17 +48,91 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold_unicode(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def normalized(text: str) -> str:
+    """The words of a name or value, folded and joined by single spaces."""
+    if text.lower() != text:  # only mixed case can hide camel-case word boundaries
+        text = _CAMEL.sub(" ", text)
+    return " ".join(w for w in _SPLIT.split(fold(text)) if w)
 
 
 def words(text: str) -> set[str]:
     """Whole words of a name or value, split on punctuation and camel case, folded."""
-    if text.lower() != text:  # only mixed case can hide camel-case word boundaries
-        text = _CAMEL.sub(" ", text)
-    found = set(_SPLIT.split(fold(text)))
-    found.discard("")
-    return found
+    return set(normalized(text).split())
+
+
+def _alternation(items: Iterable[str]) -> str:
+    # Longest first, so that "patients" is tried before "patient".
+    return "|".join(re.escape(i) for i in sorted(set(items), key=lambda i: (-len(i), i)))
+
+
+def _phrase(text: str) -> str:
+    """A phrase as a pattern whose words may be glued or separated: ``health ?check``."""
+    return " ?".join(re.escape(w) for w in normalized(text).split())
+
+
+def glued(text: str) -> str:
+    """A term as a key: its normalised words without separators (``ressources humaines`` →
+    ``ressourceshumaines``), the form every match is reported in."""
+    return normalized(text).replace(" ", "")
+
+
+class _Matcher:
+    """Finds words (or phrases), word beginnings, word ends and inner parts in normalised text."""
+
+    def __init__(self, whole: Iterable[str] = (), prefix: Iterable[str] = (), suffix: Iterable[str] = (),
+                 inner: Iterable[str] = ()):
+        phrases = {_phrase(t) for t in whole if normalized(t)}
+
+        def keys(items: Iterable[str]) -> set[str]:
+            return {glued(i) for i in items if normalized(i)}
+
+        starts, ends, anywhere = keys(prefix), keys(suffix), keys(inner)
+        self._patterns = [p for p in (
+            re.compile(rf"(?<![a-z0-9])(?:{_alternation_raw(phrases)})(?![a-z0-9])") if phrases else None,
+            re.compile(rf"(?<![a-z0-9])(?:{_alternation(starts)})") if starts else None,
+            re.compile(rf"(?:{_alternation(ends)})(?![a-z0-9])") if ends else None,
+            re.compile(_alternation(anywhere)) if anywhere else None,
+        ) if p is not None]
+
+    @classmethod
+    def stems(cls, terms: Iterable[str], stems: Iterable[str]) -> _Matcher:
+        """Rule terms (whole words) and stems (beginning or end, anywhere from seven letters)."""
+        stems = list(stems)
+        return cls(terms, stems, stems, [s for s in stems if len(glued(s)) >= INFIX_STEM])
+
+    @classmethod
+    def patterns(cls, items: Iterable[str]) -> _Matcher:
+        """Lexicon words: whole unless marked ``word*`` (beginning), ``*word`` (end), ``*word*`` (inside)."""
+        whole, prefix, suffix, inner = [], [], [], []
+        for item in items:
+            core = item.strip("*")
+            if item.startswith("*") and item.endswith("*"):
+                inner.append(core)
+            elif item.endswith("*"):
+                prefix.append(core)
+            elif item.startswith("*"):
+                suffix.append(core)
+            else:
+                whole.append(core)
+        return cls(whole, prefix, suffix, inner)
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """``(matched entry, glued; word it was found in)`` for every match in ``text``."""
+        found: list[tuple[str, str]] = []
+        for pattern in self._patterns:
+            for m in pattern.finditer(text):
+                found.append((m.group(0).replace(" ", ""), _word_at(text, m.start())))
+        return found
+
+
+def _word_at(text: str, index: int) -> str:
+    start = text.rfind(" ", 0, index) + 1
+    end = text.find(" ", index)
+    return text[start:] if end < 0 else text[start:end]
 
 
 @dataclass(frozen=True)
@@ -55,12 +147,14 @@ _UNKNOWN = Classification((str(DataClass.UNKNOWN),), "default")
 class Classifier:
     """Applies the rules in order; all matching classes are kept, the first match is the source."""
 
-    def __init__(self, rules: list[ClassificationRule]):
+    def __init__(self, rules: list[ClassificationRule], lexicon: ClassificationLexicon | None = None):
+        lexicon = lexicon or ClassificationLexicon()
         self._key: dict[str, list[str]] = {}
         self._value: dict[str, list[str]] = {}
-        self._term: dict[str, list[str]] = {}
+        self._classes_of: dict[str, list[str]] = {}  # a term or stem → classes
         self._order: dict[str, int] = {}
-        self._tag_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        terms: set[str] = set()
+        stems: set[str] = set()
         for index, rule in enumerate(rules):
             cls = str(rule.data_class)
             self._order.setdefault(cls, index)
@@ -69,38 +163,106 @@ class Classifier:
             for v in rule.tag_values:
                 self._value.setdefault(fold(v), []).append(cls)
             for t in rule.name_terms:
-                self._term.setdefault(fold(t), []).append(cls)
+                self._classes_of.setdefault(glued(t), []).append(cls)
+                terms.add(t)
+            for st in rule.name_stems:
+                self._classes_of.setdefault(glued(st), []).append(cls)
+                stems.add(st)
+        self._senses = {glued(s.word): s for s in lexicon.senses}
+        self._matcher = _Matcher.stems(terms | set(self._senses), stems)
+        phrases = [p for p in (_phrase(x) for x in lexicon.exclude_phrases) if p]
+        self._exclude = re.compile(_alternation_raw(phrases)) if phrases else None
+        self._hints = {lang: _Matcher.patterns(hints) for lang, hints in lexicon.language_hints.items()}
+        self._name_categories = frozenset(lexicon.name_categories)
+        self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
+            if lexicon.infrastructure_type_terms else None
+        self._tag_cache: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._type_cache: dict[tuple[str, str | None], bool] = {}
 
-    def classify(self, tags: Mapping[str, str], name: str) -> Classification:
+    # ------------------------------------------------------------------ which resources
+    def names_apply(self, service: Service | None, native_type: str = "") -> bool:
+        """Whether names and tag values are evidence for a resource of this service or type."""
+        key = (native_type, service.type if service is not None else None)
+        known = self._type_cache.get(key)
+        if known is None:
+            if service is not None:
+                known = service.data_bearing or service.category in self._name_categories
+            elif native_type and self._infra is not None:
+                known = not self._infra.find(normalized(native_type))
+            else:
+                known = True
+            self._type_cache[key] = known
+        return known
+
+    # ------------------------------------------------------------------ matching
+    def _words(self, text: str, context: str = "") -> list[tuple[str, str]]:
+        """``(class, word)`` found in a name or value; ``context`` adds words that tell its language."""
+        norm = normalized(text)
+        if self._exclude is not None:
+            norm = " ".join(self._exclude.sub(" ", norm).split())
+        if not norm:
+            return []
+        out: list[tuple[str, str]] = []
+        language: str | None | bool = False  # computed on first need
+        for entry, word in self._matcher.find(norm):
+            sense = self._senses.get(entry)
+            if sense is not None:
+                if entry != word:  # a sense word inside a compound says nothing by itself
+                    continue
+                if language is False:
+                    language = self._language(f"{norm} {normalized(context)}")
+                cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
+                    else sense.default
+                if cls is not None:
+                    out.append((str(cls), word))
+                continue
+            for cls_name in self._classes_of.get(entry, ()):
+                out.append((cls_name, word))
+        return out
+
+    def _language(self, text: str) -> str | None:
+        """The language whose hint words appear most in ``text`` (None when none or a tie)."""
+        scores = {lang: len({word for _, word in matcher.find(text)}) for lang, matcher in self._hints.items()}
+        best = max(scores.values(), default=0)
+        leaders = [lang for lang, n in scores.items() if n == best]
+        return leaders[0] if best and len(leaders) == 1 else None
+
+    # ------------------------------------------------------------------ classification
+    def classify(self, tags: Mapping[str, str], name: str, service: Service | None = None,
+                 native_type: str = "") -> Classification:
+        """Classes of a resource from its tags and name; see the module docstring."""
+        names = self.names_apply(service, native_type)
         # Tag sets repeat across an estate: their part of the answer is computed once per set.
         tag_key = tuple(tags.items())
-        tag_found = self._tag_cache.get(tag_key)
-        if tag_found is None:
-            tag_found = self._tag_cache[tag_key] = self._from_tags(tags)
-        found = dict(tag_found)
-        for word in words(name):
-            for cls in self._term.get(word, ()):
-                found.setdefault(cls, f"name:{name}")
+        cached = self._tag_cache.get(tag_key)
+        if cached is None:
+            cached = self._tag_cache[tag_key] = self._from_tags(tags)
+        by_key, by_value = cached
+        found = dict(by_key)
+        if names:
+            for cls, evidence in by_value.items():
+                found.setdefault(cls, evidence)
+            for cls, word in self._words(name, " ".join(tags.keys())):
+                found.setdefault(cls, f"name:{word}")
         if not found:
             return _UNKNOWN
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
 
-    def _from_tags(self, tags: Mapping[str, str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-
-        def add(classes: list[str], evidence: str) -> None:
-            for cls in classes:
-                found.setdefault(cls, evidence)
-
+    def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Classes from tag keys (always evidence) and from tag values (only where names count)."""
+        by_key: dict[str, str] = {}
+        by_value: dict[str, str] = {}
         for key, value in tags.items():
             fkey = fold(key)
-            if fkey in self._key:
-                add(self._key[fkey], f"tag:{key}")
-            fvalue = fold(value.strip())
-            if fvalue in self._value:
-                add(self._value[fvalue], f"tag:{key}={value}")
-            for word in words(value):
-                if word in self._term:
-                    add(self._term[word], f"tag:{key}={value}")
-        return found
+            for cls in self._key.get(fkey, ()):
+                by_key.setdefault(cls, f"tag:{key}")
+            for cls in self._value.get(fold(value.strip()), ()):
+                by_value.setdefault(cls, f"tag:{key}")
+            for cls, _ in self._words(value, key):
+                by_value.setdefault(cls, f"tag:{key}")
+        return by_key, by_value
+
+
+def _alternation_raw(patterns: Iterable[str]) -> str:
+    return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))

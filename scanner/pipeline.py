@@ -23,6 +23,7 @@ from graphs.schema import EdgeKind, NodeKind, node_id
 from providers.live import LiveOptions
 from scanner.classify import Classifier
 from scanner.config import Config
+from scanner.hierarchy import settle_children
 from scanner.inventory import Inventory, load_inventory, load_live
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Service
@@ -151,6 +152,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
     """Enrich, graph and score an inventory."""
     kb = config.knowledge_base()
     home = config.home_country
+    settle_children(inventory, kb)
     resources = inventory.resources
     warnings: list[str] = [f"{g.source}: {g.message}" for g in inventory.gaps]
     builder = GraphBuilder(kb)
@@ -210,10 +212,10 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
 
     flows = _resolve_flows(inventory, kb, builder, warnings)
     key_controls, key_links = _key_controls(inventory, builder)
-    classifier = Classifier(kb.rules)
+    classifier = Classifier(kb.rules, kb.lexicon)
     classes: dict[str, tuple[tuple[str, ...], str]] = {}
     for rid, res in resources.items():
-        found = classifier.classify(res.tags, res.name)
+        found = classifier.classify(res.tags, res.name, services[rid], res.native_type)
         classes[rid] = (found.classes, found.source)
     _propagate_classes(flows, classes)
 
