@@ -145,7 +145,10 @@ def peek_shape(head: bytes) -> Shape:
         return Shape("unknown")
     if text[:1] == b"{":
         line, sep, rest = text.partition(b"\n")
-        if sep and rest.strip()[:1] == b"{":
+        rest = rest.lstrip(b" \t\r\n")
+        while rest[:1] == b"#":  # comment lines between records (reported by the reader)
+            rest = rest.partition(b"\n")[2].lstrip(b" \t\r\n")
+        if sep and rest[:1] == b"{":
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:

@@ -144,6 +144,10 @@ def own_arn(ci: Mapping[str, Any], conf: Any) -> str | None:
     if isinstance(resource_id, str) and resource_id:
         # Prefer the ARN that ends with the item's own id (a configuration names other ARNs too).
         found.sort(key=lambda a: not a.endswith(resource_id))
+    if not found and {"name", "owner", "creationDate"} <= conf.keys() and conf.get("name") == resource_id:
+        # An S3 bucket's configuration is exactly its name, owner and creation date (Config resource
+        # schema, AWS::S3::Bucket); bucket ARNs carry neither region nor account.
+        return f"arn:aws:s3:::{resource_id}"
     return found[0] if found else None
 
 
@@ -213,7 +217,9 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     if not tags and resource_type == "AWS::S3::Bucket":
         tags = _s3_tagging_configuration(ctx.supp)
     described = explorer_type_from_arn(rid) if parsed is not None else None
-    name = ci.get("resourceName") or resource_id or (described[1] if described else rid)
+    # Without resourceName (EC2 items, partial query results) the ARN names the resource better than
+    # resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
+    name = ci.get("resourceName") or (described[1] if described else None) or resource_id or rid
     region = intern(region)
     yield Resource(
         id=rid,

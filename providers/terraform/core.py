@@ -103,17 +103,22 @@ def strings(value: Any) -> list[str]:
     return []
 
 
-_NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "dataset_id", "cluster_identifier",
-                    "display_name", "description")
+_NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "table_id", "dataset_id",
+                    "db_snapshot_identifier", "db_cluster_snapshot_identifier", "snapshot_identifier",
+                    "cluster_identifier", "display_name")
 
 
 def display_name(inst: TfInstance) -> str:
-    """A human name: the resource's own name attribute, else its Terraform address."""
+    """A human name: the resource's own name attribute, its ``Name`` tag (AWS), its description,
+    else its Terraform address."""
     for attr in _NAME_ATTRIBUTES:
         value = text(inst.values.get(attr))
         if value:
             return value
-    return inst.address
+    tags = inst.values.get("tags")
+    if isinstance(tags, Mapping) and text(tags.get("Name")):
+        return str(tags["Name"])
+    return text(inst.values.get("description")) or inst.address
 
 
 def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region: str | None,

@@ -288,7 +288,10 @@ def _walk_config(module: Any, prefix: str, provider_regions: Mapping[str, str], 
     for resource in module.get("resources") or []:
         if not isinstance(resource, Mapping):
             continue
-        region = provider_regions.get(str(resource.get("provider_config_key")))
+        key = str(resource.get("provider_config_key"))
+        # A module without a provider block of its own uses its caller's default configuration
+        # (key "module_name:aws" then has no entry of its own, as Terraform 0.12 writes it).
+        region = provider_regions.get(key) or provider_regions.get(key.rpartition(":")[2])
         if region:
             out[f"{prefix}{resource.get('type')}.{resource.get('name')}"] = region
     calls = module.get("module_calls")

@@ -16,7 +16,7 @@ from typing import Any
 
 from providers.terraform import aws, azurerm, google, others
 from providers.terraform.core import Context, TfInstance
-from providers.terraform.mapping import FOLDED_TYPES, UTILITY_PROVIDERS, provider_id, short_source
+from providers.terraform.mapping import FOLDED_TYPES, UTILITY_PROVIDERS, provider_id, provider_source, short_source
 from scanner.model import Gap, Item
 
 Transform = Callable[[TfInstance, Context], Iterator[Item]]
@@ -86,6 +86,7 @@ class Normalizer:
                 or not isinstance(values, Mapping):
             self.malformed += 1
             return
+        provider_ref = provider_source(provider_ref)  # show-json of Terraform 0.12 writes "aws", "google"…
         short = short_source(provider_ref)
         provider = provider_id(provider_ref)
         if provider is None:
