@@ -7,8 +7,8 @@ A name or tag value is read as words: split on punctuation and camel case (``Pat
 - Phrases that are known false friends (``health check``, ``customer gateway``, ``client
   certificate``…) are removed first, with or without separators (``healthcheck``, ``HealthCheck``).
 - ``name_terms`` match whole words; ``name_stems`` match the beginning or the end of a word, where
-  compounds carry their meaning (German ``Krankenakten``, ``Stammkunden``), and stems of seven
-  letters or more anywhere in a word (``Privatpatientenakte``).
+  compounds carry their meaning (German ``Krankenakten``, ``Stammkunden``), and stems of six
+  letters or more anywhere in a word (``Privatpatientenakte``, Azure's glued ``stbefundserver``).
 - A word whose class depends on its language (German *Personal* = staff, English *personal* =
   personal data; French *client* = customer) takes the class of the language that the other words
   of the name show (``language_hints``), else its default.
@@ -36,7 +36,7 @@ from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataCla
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
-INFIX_STEM = 7
+INFIX_STEM = 6
 
 
 def fold(text: str) -> str:
@@ -100,7 +100,7 @@ class _Matcher:
 
     @classmethod
     def stems(cls, terms: Iterable[str], stems: Iterable[str]) -> _Matcher:
-        """Rule terms (whole words) and stems (beginning or end, anywhere from seven letters)."""
+        """Rule terms (whole words) and stems (beginning or end, anywhere from six letters)."""
         stems = list(stems)
         return cls(terms, stems, stems, [s for s in stems if len(glued(s)) >= INFIX_STEM])
 

@@ -269,7 +269,7 @@ class ClassificationRule(BaseModel):
     ``tag_values``: a tag whose value matches (``DataClassification=PHI``). ``name_terms``: whole
     words in the resource name or a tag value (split on punctuation and camel case).
     ``name_stems``: the beginning or the end of a word, which is how compounds carry the class
-    (German ``Patientenakte``, ``Stammkunden``; glued English ``patientrecords``); stems of seven
+    (German ``Patientenakte``, ``Stammkunden``; glued English ``patientrecords``); stems of six
     letters or more also match inside a word (``Privatpatientenakte``). Matching is case- and
     accent-insensitive.
     """
