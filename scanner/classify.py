@@ -203,7 +203,7 @@ class Classifier:
         if not norm:
             return []
         out: list[tuple[str, str]] = []
-        language: str | None | bool = False  # computed on first need
+        language: str | bool | None = False  # computed on first need
         for entry, word in self._matcher.find(norm):
             sense = self._senses.get(entry)
             if sense is not None:

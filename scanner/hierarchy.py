@@ -42,9 +42,9 @@ def parent_id(res: Resource) -> str | None:
     if isinstance(explicit, str) and explicit:
         return explicit
     if res.id.startswith("/"):
-        head, _collection, _name = (res.id.rstrip("/").rsplit("/", 2) + ["", ""])[:3]
-        if head.strip("/") and _name:
-            return head
+        parts = res.id.rstrip("/").rsplit("/", 2)
+        if len(parts) == 3 and parts[0].strip("/") and parts[2]:
+            return parts[0]
     return None
 
 
@@ -133,8 +133,8 @@ def settle_children(inventory: Inventory, kb: KnowledgeBase) -> None:
 def _refold_flows(flows: list[Flow], into: dict[str, str | None]) -> Iterator[Flow]:
     """Flows of folded sub-resources, moved to their parents (dropped when the parent is absent)."""
     for flow in flows:
-        source = into[flow.source] if flow.source in into else flow.source
-        target = into[flow.target] if flow.target in into else flow.target
+        source = into.get(flow.source, flow.source)  # None: folded into a parent that is not there
+        target = into.get(flow.target, flow.target)
         if source is None or target is None or source == target:
             continue
         yield flow if (source, target) == (flow.source, flow.target) else dataclasses.replace(

@@ -17,8 +17,8 @@ from providers.base import InputFile
 from providers.registry import sniff
 from scanner.cli import app
 from scanner.config import Config
-from scanner.pipeline import ScanResult, scan
 from scanner.model import Account, Flow, Gap, Resource
+from scanner.pipeline import ScanResult, scan
 
 SHAPES = Path(__file__).parent / "fixtures" / "shapes"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((SHAPES / "expected.yaml").read_text(encoding="utf-8"))
@@ -108,7 +108,8 @@ def test_children_take_their_parents_placement_and_say_so(combined: ScanResult) 
         f"{project}/datasets/cohortes_essais/tables/sejours": ("europe-west9", f"{project}/datasets/cohortes_essais"),
         f"{spanner}/databases/inclusions": ("europe-west9", spanner),
         f"{app_engine}/services/prise-rdv": ("europe-west1", app_engine),
-        f"{app_engine}/services/prise-rdv/versions/20261128t101500": ("europe-west1", f"{app_engine}/services/prise-rdv"),
+        f"{app_engine}/services/prise-rdv/versions/20261128t101500":
+            ("europe-west1", f"{app_engine}/services/prise-rdv"),
     }
     notes = [w for w in combined.coverage["warnings"] if "placed where their parent resource is" in w]
     assert notes == [
