@@ -295,8 +295,9 @@ def test_config_select_pages() -> None:
     # Pages were concatenated, so the first page's NextToken is not a truncation.
     assert _gaps(items) == [("bad-record", "1 query results could not be identified (no resourceType and no "
                                            "ARN, or no account and resource id) and were skipped; select at least "
-                                           "resourceId, resourceName, resourceType, accountId, awsRegion, arn, "
-                                           "tags, configuration, supplementaryConfiguration")]
+                                           "accountId, awsRegion, resourceType, resourceId, resourceName, arn, "
+                                           "tags, configuration, supplementaryConfiguration, "
+                                           "configurationItemStatus")]
 
 
 def test_config_select_single_page_with_next_token_is_truncated() -> None:

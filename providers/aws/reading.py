@@ -16,9 +16,10 @@ from providers.aws.normalize import SKIPPED_STATUSES, RecordError, transform_con
 from providers.base import HEAD_BYTES, InputFile, InventoryFormatError, Shape, peek_shape
 from scanner.model import Gap, Item
 
-#: The fields an advanced query must select for sovscan to identify, place and relate each resource.
-SELECT_FIELDS = ("resourceId, resourceName, resourceType, accountId, awsRegion, arn, tags, "
-                 "configuration, supplementaryConfiguration")
+#: The fields an advanced query must select for sovscan to identify, place and relate each resource
+#: (the query live collection runs with ``--via config``, docs/formats.md).
+SELECT_FIELDS = ("accountId, awsRegion, resourceType, resourceId, resourceName, arn, tags, configuration, "
+                 "supplementaryConfiguration, configurationItemStatus")
 
 
 def decompressed_head(inp: InputFile) -> bytes:
