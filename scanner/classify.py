@@ -81,22 +81,41 @@ def glued(text: str) -> str:
 
 
 class _Matcher:
-    """Finds words (or phrases), word beginnings, word ends and inner parts in normalised text."""
+    """Finds words (and phrases), word beginnings, word ends and inner parts among a name's words.
+
+    Matching works on words with set look-ups (a regular expression of several hundred
+    alternatives costs far more per name), and each word's matches are cached: an estate repeats the
+    same words (``prod``, ``eu``, ``data``) across millions of names.
+    """
+
+    CACHE = 200_000  # words remembered before the cache is emptied
 
     def __init__(self, whole: Iterable[str] = (), prefix: Iterable[str] = (), suffix: Iterable[str] = (),
                  inner: Iterable[str] = ()):
-        phrases = {_phrase(t) for t in whole if normalized(t)}
+        self._whole: set[str] = set()
+        self._phrases: dict[str, list[tuple[str, ...]]] = {}  # first word → phrases of several words
+        for item in whole:
+            parts = tuple(normalized(item).split())
+            if not parts:
+                continue
+            self._whole.add("".join(parts))  # also matches the phrase written glued ("personaldata")
+            if len(parts) > 1:
+                self._phrases.setdefault(parts[0], []).append(parts)
+        for phrases in self._phrases.values():
+            phrases.sort(key=len, reverse=True)  # the longest phrase first, as a reader would
+        self._prefix = self._by_length(prefix)
+        self._suffix = self._by_length(suffix)
+        self._inner = self._by_length(inner)
+        self._cache: dict[str, tuple[str, ...]] = {}
 
-        def keys(items: Iterable[str]) -> set[str]:
-            return {glued(i) for i in items if normalized(i)}
-
-        starts, ends, anywhere = keys(prefix), keys(suffix), keys(inner)
-        self._patterns = [p for p in (
-            re.compile(rf"(?<![a-z0-9])(?:{_alternation_raw(phrases)})(?![a-z0-9])") if phrases else None,
-            re.compile(rf"(?<![a-z0-9])(?:{_alternation(starts)})") if starts else None,
-            re.compile(rf"(?:{_alternation(ends)})(?![a-z0-9])") if ends else None,
-            re.compile(_alternation(anywhere)) if anywhere else None,
-        ) if p is not None]
+    @staticmethod
+    def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
+        by_len: dict[int, set[str]] = {}
+        for item in items:
+            key = glued(item)
+            if key:
+                by_len.setdefault(len(key), set()).add(key)
+        return sorted((n, frozenset(keys)) for n, keys in by_len.items())
 
     @classmethod
     def stems(cls, terms: Iterable[str], stems: Iterable[str]) -> _Matcher:
@@ -111,28 +130,66 @@ class _Matcher:
         for item in items:
             core = item.strip("*")
             if item.startswith("*") and item.endswith("*"):
-                inner.append(core)
+                inner.extend((core,))
+                prefix.append(core)
+                suffix.append(core)
             elif item.endswith("*"):
                 prefix.append(core)
             elif item.startswith("*"):
                 suffix.append(core)
-            else:
-                whole.append(core)
+            whole.append(core)
         return cls(whole, prefix, suffix, inner)
 
-    def find(self, text: str) -> list[tuple[str, str]]:
-        """``(matched entry, glued; word it was found in)`` for every match in ``text``."""
-        found: list[tuple[str, str]] = []
-        for pattern in self._patterns:
-            for m in pattern.finditer(text):
-                found.append((m.group(0).replace(" ", ""), _word_at(text, m.start())))
+    def _in_word(self, word: str) -> tuple[str, ...]:
+        """The entries found in one word: the word itself, its beginning, its end, inside it."""
+        found = self._cache.get(word)
+        if found is not None:
+            return found
+        hits: list[str] = []
+        if word in self._whole:
+            hits.append(word)
+        size = len(word)
+        for n, keys in self._prefix:
+            if n > size:
+                break
+            if word[:n] in keys:
+                hits.append(word[:n])
+        for n, keys in self._suffix:
+            if n > size:
+                break
+            if word[size - n:] in keys:
+                hits.append(word[size - n:])
+        for n, keys in self._inner:
+            if n + 2 > size:
+                break
+            hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
+        found = tuple(dict.fromkeys(hits))
+        if len(self._cache) >= self.CACHE:
+            self._cache.clear()
+        self._cache[word] = found
         return found
 
-
-def _word_at(text: str, index: int) -> str:
-    start = text.rfind(" ", 0, index) + 1
-    end = text.find(" ", index)
-    return text[start:] if end < 0 else text[start:end]
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """``(matched entry, glued; word it was found in)`` for every match in normalised ``text``."""
+        words = text.split()
+        found: list[tuple[str, str]] = []
+        phrases, cache = self._phrases, self._cache
+        covered = 0  # words that belong to a phrase already found ("sante publique" is not "publique")
+        for i, word in enumerate(words):
+            if i < covered:
+                continue
+            if word in phrases:
+                phrase = next((p for p in phrases[word] if tuple(words[i:i + len(p)]) == p), None)
+                if phrase is not None:
+                    found.append(("".join(phrase), word))
+                    covered = i + len(phrase)
+                    continue
+            hits = cache.get(word)
+            if hits is None:
+                hits = self._in_word(word)
+            for entry in hits:
+                found.append((entry, word))
+        return found
 
 
 @dataclass(frozen=True)
@@ -172,6 +229,9 @@ class Classifier:
         self._matcher = _Matcher.stems(terms | set(self._senses), stems)
         phrases = [p for p in (_phrase(x) for x in lexicon.exclude_phrases) if p]
         self._exclude = re.compile(_alternation_raw(phrases)) if phrases else None
+        # The first word of each phrase, to skip the expression for the many names that hold none.
+        keys = {normalized(x).split()[0] for x in lexicon.exclude_phrases if normalized(x)}
+        self._exclude_keys = re.compile(_alternation(keys)) if keys else None
         self._hints = {lang: _Matcher.patterns(hints) for lang, hints in lexicon.language_hints.items()}
         self._name_categories = frozenset(lexicon.name_categories)
         self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
@@ -198,10 +258,8 @@ class Classifier:
     def _words(self, text: str, context: str = "") -> list[tuple[str, str]]:
         """``(class, word)`` found in a name or value; ``context`` adds words that tell its language."""
         norm = normalized(text)
-        if self._exclude is not None:
-            norm = " ".join(self._exclude.sub(" ", norm).split())
-        if not norm:
-            return []
+        if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
+            norm = self._exclude.sub(" ", norm)
         out: list[tuple[str, str]] = []
         language: str | bool | None = False  # computed on first need
         for entry, word in self._matcher.find(norm):
