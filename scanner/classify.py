@@ -126,11 +126,14 @@ class _Matcher:
     @classmethod
     def patterns(cls, items: Iterable[str]) -> _Matcher:
         """Lexicon words: whole unless marked ``word*`` (beginning), ``*word`` (end), ``*word*`` (inside)."""
-        whole, prefix, suffix, inner = [], [], [], []
+        whole: list[str] = []
+        prefix: list[str] = []
+        suffix: list[str] = []
+        inner: list[str] = []
         for item in items:
             core = item.strip("*")
             if item.startswith("*") and item.endswith("*"):
-                inner.extend((core,))
+                inner.append(core)
                 prefix.append(core)
                 suffix.append(core)
             elif item.endswith("*"):
