@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from providers.base import InputFile
 from providers.registry import sniff
+from scanner.classify import Classifier
 from scanner.cli import app
 from scanner.config import Config
 from scanner.model import Account, Flow, Gap, Resource
@@ -175,6 +176,17 @@ def test_terraform_addresses_reach_every_output(combined: ScanResult, tmp_path: 
     r = runner.invoke(app, ["explain", "arn:aws:rds:eu-west-3:210987654321:snapshot:paie-2026-11-30",
                             "-i", source])
     assert r.exit_code == 0 and '  terraform: module.sauvegardes["paris"].aws_db_snapshot.paie' in r.stdout
+
+
+def test_the_combined_run_of_every_fixture_raises_no_alarm_from_an_infrastructure_name() -> None:
+    folders = [FIXTURES / f for f in EXPORT_FOLDERS] + [Path(__file__).resolve().parent.parent / "sample_inventories"]
+    result = scan(folders, Config(), warn=lambda message: None)
+    classifier = Classifier(result.kb.rules, result.kb.lexicon)
+    serious = [result.by_id(f.resource) for f in result.findings if f.severity in ("critical", "high")]
+    assert serious
+    wrong = [(a.res.native_type, a.res.name, a.class_source) for a in serious if a is not None and (
+        a.service is None or not a.service.data_bearing or not classifier.names_apply(a.service, a.res.native_type))]
+    assert wrong == []
 
 
 # --------------------------------------------------------------------------- every format, every fixture
