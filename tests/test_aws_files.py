@@ -517,3 +517,52 @@ def test_secrets_manager_replicas_and_key() -> None:
                       "us-east-1")}
     res = next(i for i in items if isinstance(i, Resource))
     assert res.key == KeyRef(KeyControl.PROVIDER)
+
+
+# --- Config records that come one at a time ---------------------------------------------------
+
+def _item(**extra: Any) -> dict[str, Any]:
+    base = {"configurationItemVersion": "1.3", "configurationItemCaptureTime": "2026-11-30T10:00:00.000Z",
+            "awsAccountId": ACCT, "configurationItemStatus": "OK", "resourceType": "AWS::S3::Bucket",
+            "resourceId": "b", "resourceName": "b", "ARN": "arn:aws:s3:::b", "awsRegion": E1,
+            "configuration": {"name": "b"}, "supplementaryConfiguration": {}, "tags": {}}
+    return {**base, **extra}
+
+
+def test_sns_envelopes_and_scheduled_notifications(tmp_path: Path) -> None:
+    change = {"configurationItem": _item(), "messageType": "ConfigurationItemChangeNotification",
+              "notificationCreationTime": "2026-11-30T10:00:01.000Z", "recordVersion": "1.3"}
+    envelope = {"Type": "Notification", "MessageId": "m-1", "TopicArn": f"arn:aws:sns:{E1}:{ACCT}:config-topic",
+                "Message": json.dumps(change), "Timestamp": "2026-11-30T10:00:02.000Z"}
+    scheduled = {"Type": "Notification", "MessageId": "m-2", "TopicArn": f"arn:aws:sns:{E1}:{ACCT}:config-topic",
+                 "Message": json.dumps({"awsAccountId": ACCT, "notificationCreationTime": "2026-11-30T10:00:00Z",
+                                        "messageType": "ScheduledNotification", "recordVersion": "1.0"})}
+    inp = _write(tmp_path, "messages.json", [envelope, scheduled])
+    assert _sniffed(inp) == ["aws-config-notification"]
+    items = _read("aws-config-notification", inp)
+    assert [r.id for r in items if isinstance(r, Resource)] == ["arn:aws:s3:::b"]
+    assert _gaps(items) == [("skipped", "1 notification(s) skipped: a ScheduledNotification names no resource")]
+
+
+def test_a_later_version_wins_and_a_deletion_removes_the_resource(tmp_path: Path) -> None:
+    from providers.aws.config_events import latest_versions
+
+    old = _item(configurationItemCaptureTime=1764496800000, tags={"v": "1"})  # epoch milliseconds
+    new = _item(configurationItemCaptureTime="2026-11-30T11:00:00Z", tags={"v": "2"})
+    gone = _item(resourceId="c", ARN="arn:aws:s3:::c", configurationItemStatus="ResourceDeleted",
+                 configurationItemCaptureTime="2026-11-30T12:00:00Z")
+    alive = _item(resourceId="c", ARN="arn:aws:s3:::c", configurationItemCaptureTime="2026-11-30T09:00:00Z")
+    latest, superseded = latest_versions([new, old, alive, gone])
+    assert (latest, superseded) == ([new, gone], 2)
+    items = _read("aws-config-item", _write(tmp_path, "items.json", [old, new, gone, alive]))
+    assert [(r.id, dict(r.tags)) for r in items if isinstance(r, Resource)] == [("arn:aws:s3:::b", {"v": "2"})]
+
+
+def test_the_arn_a_partial_result_names_is_its_own() -> None:
+    from providers.aws.normalize import own_arn
+
+    conf = {"dBInstanceIdentifier": "db1", "dBInstanceArn": arn("rds", E1, "db:db1"),
+            "kmsKeyId": CMK, "arn": arn("rds", E1, "db:other")}
+    assert own_arn({"resourceId": "db1"}, conf) == arn("rds", E1, "db:db1")  # the one ending with its id
+    assert own_arn({"resourceId": "b"}, {"name": "b", "owner": {}, "creationDate": "x"}) == "arn:aws:s3:::b"
+    assert own_arn({"resourceId": "v"}, {"volumeId": "v"}) is None

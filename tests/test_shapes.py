@@ -227,3 +227,17 @@ def test_every_output_format_renders_every_fixture(path: Path, tmp_path: Path) -
             # A file given by name that cannot be read: one line naming it, exit 2.
             errors = [line for line in r.stderr.splitlines() if line.startswith("sovscan: error:")]
             assert r.exit_code == 2 and len(errors) == 1 and path.name in errors[0], (fmt, r.stderr)
+
+
+def test_comment_lines_are_skipped_when_asked_and_refused_precisely_otherwise(tmp_path: Path) -> None:
+    from providers.base import InventoryFormatError, iter_ndjson, peek_shape
+
+    path = tmp_path / "lines.ndjson"
+    path.write_text('# header\n{"a": 1}\n\n# note\n{"a": 2}\n')
+    assert peek_shape(path.read_bytes()).container == "ndjson"
+    comments: list[int] = []
+    assert [n for n, _ in iter_ndjson(InputFile(path, "lines.ndjson"), comments.append)] == [2, 5]
+    assert comments == [1, 4]
+    with pytest.raises(InventoryFormatError) as err:
+        list(iter_ndjson(InputFile(path, "lines.ndjson")))
+    assert (err.value.position, err.value.message) == ("1:1", "line 1 is a comment ('#'), which JSON does not allow")

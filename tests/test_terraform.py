@@ -405,3 +405,47 @@ def test_not_an_object(tmp_path: Path) -> None:
 def test_formats_are_exported() -> None:
     assert [f.name for f in files.FORMATS] == ["terraform-state", "terraform-show-json"]
     assert all(f.provider == "multi" for f in files.FORMATS)
+
+
+# --------------------------------------------------------------------------- older show -json, short names
+
+
+@pytest.mark.parametrize(("version", "ok"), [("0.1", True), ("0.2", True), ("1.0", True), ("1.2", True),
+                                             ("0.3", False), ("2.0", False), (None, False)])
+def test_show_json_format_versions(tmp_path: Path, version: object, ok: bool) -> None:
+    doc = {"format_version": version, "terraform_version": "0.12.31", "values": {"root_module": {"resources": [
+        {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+         "provider_name": "aws", "values": {"bucket": "b", "region": "eu-west-3"}}]}}}
+    inp = _inp("show.json", tmp_path, orjson.dumps(doc))
+    if ok:
+        assert [r.id for r in _read(SHOW, inp) if isinstance(r, Resource)] == ["arn:aws:s3:::b"]
+    else:
+        with pytest.raises(InventoryFormatError, match="format_version"):
+            _read(SHOW, inp)
+
+
+def test_terraform_012_provider_names_without_a_namespace() -> None:
+    from providers.terraform.mapping import provider_source
+
+    # show-json 0.1 writes the bare type; states of that time wrote provider.<type>
+    assert [provider_id(provider_source(n)) for n in ("aws", "google", "azurerm", "google-beta")] == \
+        ["aws", "gcp", "azure", "gcp"]
+    # third-party providers went by their type name before namespaces existed
+    assert [provider_id(provider_source(n)) for n in ("provider.scaleway", "ovh", "provider.hcloud", "outscale")] == \
+        ["scaleway", "ovhcloud", "hetzner", "outscale"]
+    assert provider_id(provider_source("random")) is None
+
+
+def test_plan_modules_use_their_callers_provider_region(tmp_path: Path) -> None:
+    doc = {"format_version": "0.1", "terraform_version": "0.12.29",
+           "resource_changes": [{"address": "module.db.aws_db_snapshot.s", "module_address": "module.db",
+                                 "mode": "managed", "type": "aws_db_snapshot", "name": "s", "provider_name": "aws",
+                                 "change": {"actions": ["create"], "before": None,
+                                            "after": {"db_snapshot_identifier": "paie-1"}}}],
+           "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": {
+               "region": {"constant_value": "eu-west-3"}}}},
+               "root_module": {"module_calls": {"db": {"module": {"resources": [
+                   {"address": "aws_db_snapshot.s", "mode": "managed", "type": "aws_db_snapshot", "name": "s",
+                    "provider_config_key": "db:aws"}]}}}}}}
+    (res,) = [r for r in _read(PLAN, _inp("plan.json", tmp_path, orjson.dumps(doc))) if isinstance(r, Resource)]
+    assert (res.name, res.region, res.tf_address) == ("paie-1", "eu-west-3", "module.db.aws_db_snapshot.s")

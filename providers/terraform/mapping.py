@@ -93,8 +93,28 @@ def short_source(source: str) -> str:
 
 @lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_id(source: str) -> str | None:
-    """The sovscan provider id of a provider source address, or None when unsupported."""
-    return PROVIDERS.get(short_source(source))
+    """The sovscan provider id of a provider source address, or None when unsupported.
+
+    A Terraform 0.12 name without a namespace (``provider.scaleway``, ``provider_name: "ovh"``) was
+    read as ``hashicorp/<name>``; before namespaces existed, third-party providers went by their type
+    name alone, so such a name is also looked up by type (``scaleway`` → ``scaleway/scaleway``).
+    """
+    short = short_source(source)
+    found = PROVIDERS.get(short)
+    if found is None and short.startswith("hashicorp/"):
+        found = _BY_TYPE.get(short.partition("/")[2])
+    return found
+
+
+def _ids_by_type() -> dict[str, str]:
+    """Provider type → sovscan id, for the types that name one provider only."""
+    ids: dict[str, set[str]] = {}
+    for address, pid in PROVIDERS.items():
+        ids.setdefault(address.rpartition("/")[2], set()).add(pid)
+    return {t: next(iter(p)) for t, p in ids.items() if len(p) == 1}
+
+
+_BY_TYPE: Final = _ids_by_type()
 
 
 #: Resource types that only configure another resource. Their facts (flows, keys) are folded into
