@@ -37,6 +37,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
 INFIX_STEM = 6
+#: Tag sets whose classes are remembered before the cache is emptied.
+TAG_CACHE = 100_000
 
 
 def fold(text: str) -> str:
@@ -57,11 +59,6 @@ def normalized(text: str) -> str:
     if text.lower() != text:  # only mixed case can hide camel-case word boundaries
         text = _CAMEL.sub(" ", text)
     return " ".join(w for w in _SPLIT.split(fold(text)) if w)
-
-
-def words(text: str) -> set[str]:
-    """Whole words of a name or value, split on punctuation and camel case, folded."""
-    return set(normalized(text).split())
 
 
 def _alternation(items: Iterable[str]) -> str:
@@ -297,6 +294,8 @@ class Classifier:
         tag_key = tuple(tags.items())
         cached = self._tag_cache.get(tag_key)
         if cached is None:
+            if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
+                self._tag_cache.clear()
             cached = self._tag_cache[tag_key] = self._from_tags(tags)
         by_key, by_value = cached
         found = dict(by_key)
