@@ -133,13 +133,22 @@ class Shape:
 def peek_shape(head: bytes) -> Shape:
     """Describe the beginning of a JSON / NDJSON document from its first bytes."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    # Files of one JSON object per line sometimes start with '#' comment lines (a header written by
+    # the script that made them): the first record decides the format, and the reader reports the
+    # comments (``iter_ndjson``'s ``on_comment``).
+    while text[:1] == b"#":
+        _, sep, text = text.partition(b"\n")
+        text = text.lstrip(b" \t\r\n") if sep else b""
     if not text:
         return Shape("empty")
     if text[:1] not in (b"{", b"["):
         return Shape("unknown")
     if text[:1] == b"{":
         line, sep, rest = text.partition(b"\n")
-        if sep and rest.strip()[:1] == b"{":
+        rest = rest.lstrip(b" \t\r\n")
+        while rest[:1] == b"#":  # comment lines between records (reported by the reader)
+            rest = rest.partition(b"\n")[2].lstrip(b" \t\r\n")
+        if sep and rest[:1] == b"{":
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
@@ -247,13 +256,26 @@ def iter_json_items(inp: InputFile, prefix: str) -> Iterator[Any]:
                                        f"byte {counter.offset}", "re-download or re-export the file") from None
 
 
-def iter_ndjson(inp: InputFile) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, object)`` for each non-blank line of an NDJSON file."""
+def iter_ndjson(inp: InputFile, on_comment: Callable[[int], None] | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, object)`` for each non-blank line of an NDJSON file.
+
+    A line starting with ``#`` is a comment, which JSON does not allow: with ``on_comment`` it is
+    skipped and its number passed on (for the reader to report), otherwise it is refused with a
+    message naming the line.
+    """
     lineno = 0
     try:
         with inp.open() as fh:
             for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                if stripped[:1] == b"#":
+                    if on_comment is None:
+                        raise InventoryFormatError(inp.display, f"line {lineno} is a comment ('#'), which JSON "
+                                                   "does not allow", f"{lineno}:1",
+                                                   "remove the comment lines")
+                    on_comment(lineno)
                     continue
                 try:
                     yield lineno, orjson.loads(line)

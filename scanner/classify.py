@@ -1,28 +1,48 @@
 """Data classification from tags, labels and names, with the evidence for each decision.
 
-Rules come from ``classification.yaml`` (or ``sovscan.toml``). Matching is case- and
-accent-insensitive (``Santé`` = ``sante``) and works on whole words: names and tag values are split
-on punctuation and camel case, so ``dossiers-patients`` and ``PatientRecords`` both contain
-``patient(s)`` but ``compatient`` does not. Tags are checked before names; a resource with no
-match is ``unknown`` with source ``default``.
+Rules come from ``classification.yaml`` (or ``sovscan.toml``), precision aids from its ``lexicon``.
+A name or tag value is read as words: split on punctuation and camel case (``PatientRecords``,
+``HRData``), lower-cased and accent-folded (``Santé`` = ``sante``, ``Straße`` = ``strasse``).
+
+- Phrases that are known false friends (``health check``, ``customer gateway``, ``client
+  certificate``…) are removed first, with or without separators (``healthcheck``, ``HealthCheck``).
+- ``name_terms`` match whole words; ``name_stems`` match the beginning or the end of a word, where
+  compounds carry their meaning (German ``Krankenakten``, ``Stammkunden``), and stems of six
+  letters or more anywhere in a word (``Privatpatientenakte``, Azure's glued ``stbefundserver``).
+- A word whose class depends on its language (German *Personal* = staff, English *personal* =
+  personal data; French *client* = customer) takes the class of the language that the other words
+  of the name show (``language_hints``), else its default.
+
+Names and tag values only count for resources that can hold or process data: the service is
+data-bearing or of a category listed in ``lexicon.name_categories``; for types the knowledge base
+does not know, unless the type's own name marks it as infrastructure (``HealthCheck``, ``Route``).
+Other resources get a class only from tag keys (``hipaa``, ``pii``) and, later in the pipeline,
+from the data flows that copy classified data into them.
+
+The evidence recorded is ``tag:KEY`` (the key only: tag values can hold anything, secrets
+included), ``name:WORD`` (the word of the name that matched) or ``default``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.kb.schema import ClassificationRule, DataClass
+from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataClass, Service
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+#: Stems at least this long also match inside a word, not only at its beginning or end.
+INFIX_STEM = 6
+#: Tag sets whose classes are remembered before the cache is emptied.
+TAG_CACHE = 100_000
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents: ``Médical`` → ``medical``."""
+    """Lower-case and strip accents: ``Médical`` → ``medical``, ``Straße`` → ``strasse``."""
     if text.isascii():
         return text.lower()
     return _fold_unicode(text)
@@ -30,17 +50,146 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold_unicode(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
-def words(text: str) -> set[str]:
-    """Whole words of a name or value, split on punctuation and camel case, folded."""
+def normalized(text: str) -> str:
+    """The words of a name or value, folded and joined by single spaces."""
     if text.lower() != text:  # only mixed case can hide camel-case word boundaries
         text = _CAMEL.sub(" ", text)
-    found = set(_SPLIT.split(fold(text)))
-    found.discard("")
-    return found
+    return " ".join(w for w in _SPLIT.split(fold(text)) if w)
+
+
+def _alternation(items: Iterable[str]) -> str:
+    # Longest first, so that "patients" is tried before "patient".
+    return "|".join(re.escape(i) for i in sorted(set(items), key=lambda i: (-len(i), i)))
+
+
+def _phrase(text: str) -> str:
+    """A phrase as a pattern whose words may be glued or separated: ``health ?check``."""
+    return " ?".join(re.escape(w) for w in normalized(text).split())
+
+
+def glued(text: str) -> str:
+    """A term as a key: its normalised words without separators (``ressources humaines`` →
+    ``ressourceshumaines``), the form every match is reported in."""
+    return normalized(text).replace(" ", "")
+
+
+class _Matcher:
+    """Finds words (and phrases), word beginnings, word ends and inner parts among a name's words.
+
+    Matching works on words with set look-ups (a regular expression of several hundred
+    alternatives costs far more per name), and each word's matches are cached: an estate repeats the
+    same words (``prod``, ``eu``, ``data``) across millions of names.
+    """
+
+    CACHE = 200_000  # words remembered before the cache is emptied
+
+    def __init__(self, whole: Iterable[str] = (), prefix: Iterable[str] = (), suffix: Iterable[str] = (),
+                 inner: Iterable[str] = ()):
+        self._whole: set[str] = set()
+        self._phrases: dict[str, list[tuple[str, ...]]] = {}  # first word → phrases of several words
+        for item in whole:
+            parts = tuple(normalized(item).split())
+            if not parts:
+                continue
+            self._whole.add("".join(parts))  # also matches the phrase written glued ("personaldata")
+            if len(parts) > 1:
+                self._phrases.setdefault(parts[0], []).append(parts)
+        for phrases in self._phrases.values():
+            phrases.sort(key=len, reverse=True)  # the longest phrase first, as a reader would
+        self._prefix = self._by_length(prefix)
+        self._suffix = self._by_length(suffix)
+        self._inner = self._by_length(inner)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
+        by_len: dict[int, set[str]] = {}
+        for item in items:
+            key = glued(item)
+            if key:
+                by_len.setdefault(len(key), set()).add(key)
+        return sorted((n, frozenset(keys)) for n, keys in by_len.items())
+
+    @classmethod
+    def stems(cls, terms: Iterable[str], stems: Iterable[str]) -> _Matcher:
+        """Rule terms (whole words) and stems (beginning or end, anywhere from six letters)."""
+        stems = list(stems)
+        return cls(terms, stems, stems, [s for s in stems if len(glued(s)) >= INFIX_STEM])
+
+    @classmethod
+    def patterns(cls, items: Iterable[str]) -> _Matcher:
+        """Lexicon words: whole unless marked ``word*`` (beginning), ``*word`` (end), ``*word*`` (inside)."""
+        whole: list[str] = []
+        prefix: list[str] = []
+        suffix: list[str] = []
+        inner: list[str] = []
+        for item in items:
+            core = item.strip("*")
+            if item.startswith("*") and item.endswith("*"):
+                inner.append(core)
+                prefix.append(core)
+                suffix.append(core)
+            elif item.endswith("*"):
+                prefix.append(core)
+            elif item.startswith("*"):
+                suffix.append(core)
+            whole.append(core)
+        return cls(whole, prefix, suffix, inner)
+
+    def _in_word(self, word: str) -> tuple[str, ...]:
+        """The entries found in one word: the word itself, its beginning, its end, inside it."""
+        found = self._cache.get(word)
+        if found is not None:
+            return found
+        hits: list[str] = []
+        if word in self._whole:
+            hits.append(word)
+        size = len(word)
+        for n, keys in self._prefix:
+            if n > size:
+                break
+            if word[:n] in keys:
+                hits.append(word[:n])
+        for n, keys in self._suffix:
+            if n > size:
+                break
+            if word[size - n:] in keys:
+                hits.append(word[size - n:])
+        for n, keys in self._inner:
+            if n + 2 > size:
+                break
+            hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
+        found = tuple(dict.fromkeys(hits))
+        if len(self._cache) >= self.CACHE:
+            self._cache.clear()
+        self._cache[word] = found
+        return found
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """``(matched entry, glued; word it was found in)`` for every match in normalised ``text``."""
+        words = text.split()
+        found: list[tuple[str, str]] = []
+        phrases, cache = self._phrases, self._cache
+        covered = 0  # words that belong to a phrase already found ("sante publique" is not "publique")
+        for i, word in enumerate(words):
+            if i < covered:
+                continue
+            if word in phrases:
+                phrase = next((p for p in phrases[word] if tuple(words[i:i + len(p)]) == p), None)
+                if phrase is not None:
+                    found.append(("".join(phrase), word))
+                    covered = i + len(phrase)
+                    continue
+            hits = cache.get(word)
+            if hits is None:
+                hits = self._in_word(word)
+            for entry in hits:
+                found.append((entry, word))
+        return found
 
 
 @dataclass(frozen=True)
@@ -55,12 +204,14 @@ _UNKNOWN = Classification((str(DataClass.UNKNOWN),), "default")
 class Classifier:
     """Applies the rules in order; all matching classes are kept, the first match is the source."""
 
-    def __init__(self, rules: list[ClassificationRule]):
+    def __init__(self, rules: list[ClassificationRule], lexicon: ClassificationLexicon | None = None):
+        lexicon = lexicon or ClassificationLexicon()
         self._key: dict[str, list[str]] = {}
         self._value: dict[str, list[str]] = {}
-        self._term: dict[str, list[str]] = {}
+        self._classes_of: dict[str, list[str]] = {}  # a term or stem → classes
         self._order: dict[str, int] = {}
-        self._tag_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        terms: set[str] = set()
+        stems: set[str] = set()
         for index, rule in enumerate(rules):
             cls = str(rule.data_class)
             self._order.setdefault(cls, index)
@@ -69,38 +220,109 @@ class Classifier:
             for v in rule.tag_values:
                 self._value.setdefault(fold(v), []).append(cls)
             for t in rule.name_terms:
-                self._term.setdefault(fold(t), []).append(cls)
+                self._classes_of.setdefault(glued(t), []).append(cls)
+                terms.add(t)
+            for st in rule.name_stems:
+                self._classes_of.setdefault(glued(st), []).append(cls)
+                stems.add(st)
+        self._senses = {glued(s.word): s for s in lexicon.senses}
+        self._matcher = _Matcher.stems(terms | set(self._senses), stems)
+        phrases = [p for p in (_phrase(x) for x in lexicon.exclude_phrases) if p]
+        self._exclude = re.compile(_alternation_raw(phrases)) if phrases else None
+        # The first word of each phrase, to skip the expression for the many names that hold none.
+        keys = {normalized(x).split()[0] for x in lexicon.exclude_phrases if normalized(x)}
+        self._exclude_keys = re.compile(_alternation(keys)) if keys else None
+        self._hints = {lang: _Matcher.patterns(hints) for lang, hints in lexicon.language_hints.items()}
+        self._name_categories = frozenset(lexicon.name_categories)
+        self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
+            if lexicon.infrastructure_type_terms else None
+        self._tag_cache: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._type_cache: dict[tuple[str, str | None], bool] = {}
 
-    def classify(self, tags: Mapping[str, str], name: str) -> Classification:
+    # ------------------------------------------------------------------ which resources
+    def names_apply(self, service: Service | None, native_type: str = "") -> bool:
+        """Whether names and tag values are evidence for a resource of this service or type."""
+        key = (native_type, service.type if service is not None else None)
+        known = self._type_cache.get(key)
+        if known is None:
+            if service is not None:
+                known = service.data_bearing or service.category in self._name_categories
+            elif native_type and self._infra is not None:
+                known = not self._infra.find(normalized(native_type))
+            else:
+                known = True
+            self._type_cache[key] = known
+        return known
+
+    # ------------------------------------------------------------------ matching
+    def _words(self, text: str, context: str = "") -> list[tuple[str, str]]:
+        """``(class, word)`` found in a name or value; ``context`` adds words that tell its language."""
+        norm = normalized(text)
+        if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
+            norm = self._exclude.sub(" ", norm)
+        out: list[tuple[str, str]] = []
+        language: str | bool | None = False  # computed on first need
+        for entry, word in self._matcher.find(norm):
+            sense = self._senses.get(entry)
+            if sense is not None:
+                if entry != word:  # a sense word inside a compound says nothing by itself
+                    continue
+                if language is False:
+                    language = self._language(f"{norm} {normalized(context)}")
+                cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
+                    else sense.default
+                if cls is not None:
+                    out.append((str(cls), word))
+                continue
+            for cls_name in self._classes_of.get(entry, ()):
+                out.append((cls_name, word))
+        return out
+
+    def _language(self, text: str) -> str | None:
+        """The language whose hint words appear most in ``text`` (None when none or a tie)."""
+        scores = {lang: len({word for _, word in matcher.find(text)}) for lang, matcher in self._hints.items()}
+        best = max(scores.values(), default=0)
+        leaders = [lang for lang, n in scores.items() if n == best]
+        return leaders[0] if best and len(leaders) == 1 else None
+
+    # ------------------------------------------------------------------ classification
+    def classify(self, tags: Mapping[str, str], name: str, service: Service | None = None,
+                 native_type: str = "") -> Classification:
+        """Classes of a resource from its tags and name; see the module docstring."""
+        names = self.names_apply(service, native_type)
         # Tag sets repeat across an estate: their part of the answer is computed once per set.
         tag_key = tuple(tags.items())
-        tag_found = self._tag_cache.get(tag_key)
-        if tag_found is None:
-            tag_found = self._tag_cache[tag_key] = self._from_tags(tags)
-        found = dict(tag_found)
-        for word in words(name):
-            for cls in self._term.get(word, ()):
-                found.setdefault(cls, f"name:{name}")
+        cached = self._tag_cache.get(tag_key)
+        if cached is None:
+            if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
+                self._tag_cache.clear()
+            cached = self._tag_cache[tag_key] = self._from_tags(tags)
+        by_key, by_value = cached
+        found = dict(by_key)
+        if names:
+            for cls, evidence in by_value.items():
+                found.setdefault(cls, evidence)
+            for cls, word in self._words(name, " ".join(tags.keys())):
+                found.setdefault(cls, f"name:{word}")
         if not found:
             return _UNKNOWN
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
 
-    def _from_tags(self, tags: Mapping[str, str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-
-        def add(classes: list[str], evidence: str) -> None:
-            for cls in classes:
-                found.setdefault(cls, evidence)
-
+    def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Classes from tag keys (always evidence) and from tag values (only where names count)."""
+        by_key: dict[str, str] = {}
+        by_value: dict[str, str] = {}
         for key, value in tags.items():
             fkey = fold(key)
-            if fkey in self._key:
-                add(self._key[fkey], f"tag:{key}")
-            fvalue = fold(value.strip())
-            if fvalue in self._value:
-                add(self._value[fvalue], f"tag:{key}={value}")
-            for word in words(value):
-                if word in self._term:
-                    add(self._term[word], f"tag:{key}={value}")
-        return found
+            for cls in self._key.get(fkey, ()):
+                by_key.setdefault(cls, f"tag:{key}")
+            for cls in self._value.get(fold(value.strip()), ()):
+                by_value.setdefault(cls, f"tag:{key}")
+            for cls, _ in self._words(value, key):
+                by_value.setdefault(cls, f"tag:{key}")
+        return by_key, by_value
+
+
+def _alternation_raw(patterns: Iterable[str]) -> str:
+    return "|".join(sorted(set(patterns), key=lambda p: (-len(p), p)))

@@ -121,7 +121,7 @@ class Enricher:
             placement = self.placement(res, svc)
             if not placement.known:
                 out.unknown_regions[f"{res.provider}:{placement.code or '(not in export)'}"] += 1
-            found = classify(res.tags, res.name)
+            found = classify(res.tags, res.name, svc, res.native_type)
             out.facts.append(Facts(res, svc, placement, found.classes, found.source,
                                    key_controls.get(rid, unknown_key)))
         return out

@@ -39,10 +39,13 @@ def explain_lines(result: ScanResult, a: Assessed) -> list[str]:
     res = a.res
     svc = a.service
     lines = [f"{res.name or res.id}", f"  id: {res.id}",
+             *([f"  terraform: {res.tf_address}"] if res.tf_address else []),
              f"  type: {res.native_type}"
              + (f" → {svc.name} ({svc.category})" if svc else " (not in the knowledge base)"),
              f"  provider: {res.provider}, account: {res.account or 'unknown'}, region: {res.region or 'unknown'}"
-             + (f" (placed at {a.placement})" if a.placement and a.placement != res.region else ""),
+             + (f" (placed at {a.placement})" if a.placement and a.placement != res.region else "")
+             + (f" (its parent's: {res.attributes['placement_from']})" if res.attributes.get("placement_from")
+                else ""),
              f"  copies in: {', '.join(a.locations) or 'unknown'}",
              f"  data classes: {', '.join(a.classes)} (from {a.class_source}); keys: {a.key_control}",
              f"  exposure: {a.exposure} ({a.exposure_level}); lock-in: {a.lockin} ({a.lockin_level}); "

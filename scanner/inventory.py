@@ -49,7 +49,7 @@ class Inventory:
 def merge_resources(old: Resource, new: Resource) -> Resource:
     """Combine two records of one resource: known facts win over unknown, tags are united."""
     changes: dict[str, Any] = {}
-    for name in ("account", "region", "raw_region", "key", "size_gb"):
+    for name in ("account", "region", "raw_region", "key", "size_gb", "tf_address"):
         if getattr(old, name) is None and getattr(new, name) is not None:
             changes[name] = getattr(new, name)
     if new.tags:

@@ -95,6 +95,10 @@ class Resource:
     source: str = ""
     #: Extra facts a provider transform wants downstream stages to see (never secrets).
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: For resources read from a Terraform state or plan: the resource instance address as Terraform
+    #: writes it (module path, type, name and index key), e.g.
+    #: ``module.ovh_rh.ovh_cloud_project_storage.archives_rh`` or ``azurerm_storage_account.phi["br"]``.
+    tf_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

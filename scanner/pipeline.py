@@ -22,6 +22,7 @@ from providers.live import LiveOptions
 from scanner.classify import Classifier
 from scanner.config import Config
 from scanner.enrich import Enricher, Enrichment
+from scanner.hierarchy import settle_children
 from scanner.inventory import Inventory, load_inventory, load_live
 from scanner.kb.loader import KnowledgeBase
 from scanner.result import UNLISTED, Assessed, Coverage, Finding, Profile, ScanResult
@@ -73,8 +74,9 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
     """Enrich, graph, score and summarise an inventory."""
     kb = config.knowledge_base()
     home = config.home_country
+    settle_children(inventory, kb)
     warnings: list[str] = [f"{g.source}: {g.message}" for g in inventory.gaps]
-    enrichment = Enricher(kb, Classifier(kb.rules)).enrich(inventory)
+    enrichment = Enricher(kb, Classifier(kb.rules, kb.lexicon)).enrich(inventory)
     graph, flows = build_estate_graph(kb, inventory, enrichment, warnings)
     propagate_classes(graph, {f.res.id: f for f in enrichment if f.res.id in graph})
     assessed, findings = _score(kb, graph, home, enrichment)

@@ -119,8 +119,8 @@ def test_sniffers_reject_other_shapes(text: str) -> None:
 
 def test_formats_are_declared_once_each() -> None:
     assert [fmt.name for fmt in FORMATS] == [
-        "aws-config-snapshot", "aws-config-select", "aws-tagging", "aws-resource-explorer",
-        "aws-organizations-accounts"]
+        "aws-config-snapshot", "aws-config-item", "aws-config-notification", "aws-config-select", "aws-tagging",
+        "aws-resource-explorer", "aws-organizations-accounts"]
     assert all(isinstance(fmt, FileFormat) and fmt.provider == "aws" and fmt.description for fmt in FORMATS)
 
 
@@ -219,7 +219,8 @@ def test_config_snapshot_flows_and_gaps() -> None:
     assert _gaps(items) == [
         ("skipped", "skipped 2 configuration items of deleted or unrecorded resources "
                     "(ResourceDeleted: 1, ResourceDeletedNotRecorded: 1)"),
-        ("bad-record", "1 configuration items of an unknown shape were skipped"),
+        ("bad-record", "1 configuration items could not be identified (no resourceType and no ARN, or no "
+                       "account and resource id) and were skipped"),
     ]
 
 
@@ -295,7 +296,11 @@ def test_config_select_pages() -> None:
     }
     assert _flows(items) == {(billing, arn("rds", E1, "db:billing-ro", acct), "replica", E1)}
     # Pages were concatenated, so the first page's NextToken is not a truncation.
-    assert _gaps(items) == [("bad-record", "1 query results of an unknown shape were skipped")]
+    assert _gaps(items) == [("bad-record", "1 query results could not be identified (no resourceType and no "
+                                           "ARN, or no account and resource id) and were skipped; select at least "
+                                           "accountId, awsRegion, resourceType, resourceId, resourceName, arn, "
+                                           "tags, configuration, supplementaryConfiguration, "
+                                           "configurationItemStatus")]
 
 
 def test_config_select_single_page_with_next_token_is_truncated() -> None:
@@ -400,13 +405,14 @@ def test_organizations_accounts_without_email() -> None:
 
 # --- bad input --------------------------------------------------------------------------------
 
-def test_truncated_file_names_file_and_byte_offset() -> None:
+def test_truncated_file_names_file_and_position() -> None:
     inp = _fixture("truncated_snapshot.json")
-    size = inp.path.stat().st_size
+    lines = inp.path.read_text().split("\n")
+    end = f"{len(lines)}:{len(lines[-1]) + 1}"  # just after the last character of the cut file
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", inp)
-    assert (err.value.path, err.value.position) == ("truncated_snapshot.json", f"byte {size}")
-    assert str(err.value).startswith(f"truncated_snapshot.json:byte {size}: truncated JSON")
+    assert (err.value.path, err.value.position) == ("truncated_snapshot.json", end)
+    assert str(err.value).startswith(f"truncated_snapshot.json:{end}: truncated JSON")
 
 
 def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
@@ -419,9 +425,10 @@ def test_truncated_gzip_names_file_and_position(tmp_path: Path) -> None:
     assert err.value.position is not None and err.value.position.startswith("byte ")
 
 
-def test_invalid_json_inside_items_names_the_byte(tmp_path: Path) -> None:
+def test_invalid_json_inside_items_names_the_position(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text('{"fileVersion": "1.0", "configurationItems": [{"resourceType": "AWS::S3::Bucket", x}]}')
+    path.write_text('{"fileVersion": "1.0", "configSnapshotId": "s", '
+                    '"configurationItems": [{"resourceType": "AWS::S3::Bucket", x}]}')
     with pytest.raises(InventoryFormatError) as err:
         _read("aws-config-snapshot", _input(path))
     assert err.value.path == "bad.json"
@@ -513,3 +520,52 @@ def test_secrets_manager_replicas_and_key() -> None:
                       "us-east-1")}
     res = next(i for i in items if isinstance(i, Resource))
     assert res.key == KeyRef(KeyControl.PROVIDER)
+
+
+# --- Config records that come one at a time ---------------------------------------------------
+
+def _item(**extra: Any) -> dict[str, Any]:
+    base = {"configurationItemVersion": "1.3", "configurationItemCaptureTime": "2026-11-30T10:00:00.000Z",
+            "awsAccountId": ACCT, "configurationItemStatus": "OK", "resourceType": "AWS::S3::Bucket",
+            "resourceId": "b", "resourceName": "b", "ARN": "arn:aws:s3:::b", "awsRegion": E1,
+            "configuration": {"name": "b"}, "supplementaryConfiguration": {}, "tags": {}}
+    return {**base, **extra}
+
+
+def test_sns_envelopes_and_scheduled_notifications(tmp_path: Path) -> None:
+    change = {"configurationItem": _item(), "messageType": "ConfigurationItemChangeNotification",
+              "notificationCreationTime": "2026-11-30T10:00:01.000Z", "recordVersion": "1.3"}
+    envelope = {"Type": "Notification", "MessageId": "m-1", "TopicArn": f"arn:aws:sns:{E1}:{ACCT}:config-topic",
+                "Message": json.dumps(change), "Timestamp": "2026-11-30T10:00:02.000Z"}
+    scheduled = {"Type": "Notification", "MessageId": "m-2", "TopicArn": f"arn:aws:sns:{E1}:{ACCT}:config-topic",
+                 "Message": json.dumps({"awsAccountId": ACCT, "notificationCreationTime": "2026-11-30T10:00:00Z",
+                                        "messageType": "ScheduledNotification", "recordVersion": "1.0"})}
+    inp = _write(tmp_path, "messages.json", [envelope, scheduled])
+    assert _sniffed(inp) == ["aws-config-notification"]
+    items = _read("aws-config-notification", inp)
+    assert [r.id for r in items if isinstance(r, Resource)] == ["arn:aws:s3:::b"]
+    assert _gaps(items) == [("skipped", "1 notification(s) skipped: a ScheduledNotification names no resource")]
+
+
+def test_a_later_version_wins_and_a_deletion_removes_the_resource(tmp_path: Path) -> None:
+    from providers.aws.config_events import latest_versions
+
+    old = _item(configurationItemCaptureTime=1764496800000, tags={"v": "1"})  # epoch milliseconds
+    new = _item(configurationItemCaptureTime="2026-11-30T11:00:00Z", tags={"v": "2"})
+    gone = _item(resourceId="c", ARN="arn:aws:s3:::c", configurationItemStatus="ResourceDeleted",
+                 configurationItemCaptureTime="2026-11-30T12:00:00Z")
+    alive = _item(resourceId="c", ARN="arn:aws:s3:::c", configurationItemCaptureTime="2026-11-30T09:00:00Z")
+    latest, superseded = latest_versions([new, old, alive, gone])
+    assert (latest, superseded) == ([new, gone], 2)
+    items = _read("aws-config-item", _write(tmp_path, "items.json", [old, new, gone, alive]))
+    assert [(r.id, dict(r.tags)) for r in items if isinstance(r, Resource)] == [("arn:aws:s3:::b", {"v": "2"})]
+
+
+def test_the_arn_a_partial_result_names_is_its_own() -> None:
+    from providers.aws.normalize import own_arn
+
+    conf = {"dBInstanceIdentifier": "db1", "dBInstanceArn": arn("rds", E1, "db:db1"),
+            "kmsKeyId": CMK, "arn": arn("rds", E1, "db:other")}
+    assert own_arn({"resourceId": "db1"}, conf) == arn("rds", E1, "db:db1")  # the one ending with its id
+    assert own_arn({"resourceId": "b"}, {"name": "b", "owner": {}, "creationDate": "x"}) == "arn:aws:s3:::b"
+    assert own_arn({"resourceId": "v"}, {"volumeId": "v"}) is None

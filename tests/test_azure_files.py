@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -769,10 +770,11 @@ def test_unknown_shape_is_refused_with_a_hint(fmt: str, message: str) -> None:
     assert err.value.hint
 
 
-def test_table_result_format_is_refused(tmp_path: Path) -> None:
+def test_table_without_an_id_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "table.json"
-    path.write_text('{"totalRecords": 1, "count": 1, "data": {"columns": [{"name": "id"}], "rows": [["x"]]}}')
-    with pytest.raises(InventoryFormatError, match="is a table"):
+    path.write_text('{"totalRecords": 1, "count": 1, "data": {"columns": [{"name": "name", "type": "string"}], '
+                    '"rows": [["x"]]}}')
+    with pytest.raises(InventoryFormatError, match="no 'id' column"):
         list(BY_NAME["azure-resource-graph"].read(InputFile(path, "table.json")))
 
 
@@ -914,3 +916,37 @@ def test_rows_that_are_not_resources_are_counted() -> None:
         Gap("f", "1 record(s) skipped: no resource id (not an ARM resource)", "skipped"),
         Gap("f", "1 record(s) skipped: no resource type (not an ARM resource)", "skipped"),
     }
+
+
+# -- Resource Graph tables and ARM REST list pages ----------------------------------------------
+def test_table_rows_follow_column_order(tmp_path: Path) -> None:
+    rid = "/subscriptions/s1/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/st1"
+    doc = {"totalRecords": 2, "count": 2, "resultTruncated": "false",
+           "data": {"columns": [{"name": "location", "type": "string"}, {"name": "id", "type": "string"},
+                                {"name": "type", "type": "string"}, {"name": "tags", "type": "object"}],
+                    "rows": [["westeurope", rid, "microsoft.storage/storageaccounts", {"env": "prod"}], "not a row"]}}
+    path = tmp_path / "table.json"
+    path.write_text(json.dumps(doc))
+    items = list(BY_NAME["azure-resource-graph"].read(InputFile(path, "table.json")))
+    (res,) = [i for i in items if isinstance(i, Resource)]
+    assert (res.id, res.region, dict(res.tags)) == (rid.lower(), "westeurope", {"env": "prod"})
+    assert [(g.reason, g.message) for g in items if isinstance(g, Gap)] == [
+        ("skipped", "1 record(s) skipped: not a JSON object")]
+
+
+def test_rest_pages_give_resources_and_subscription_names(tmp_path: Path) -> None:
+    sub = "0b1f6471-1bf0-4dda-aec3-111122223333"
+    pages = [{"value": [{"id": f"/subscriptions/{sub}/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv1",
+                         "name": "kv1", "type": "Microsoft.KeyVault/vaults", "location": "francecentral"},
+                        {"id": f"/subscriptions/{sub}/resourceGroups/g", "name": "g",
+                         "type": "Microsoft.Resources/resourceGroups", "location": "francecentral"}],
+              "nextLink": "https://management.azure.com/…&$skiptoken=1"},
+             {"value": [{"id": f"/subscriptions/{sub}", "subscriptionId": sub, "displayName": "Production",
+                         "state": "Enabled"}]}]
+    path = tmp_path / "pages.json"
+    path.write_text(json.dumps(pages))
+    assert [f.name for f in FORMATS if f.sniff(peek_shape(path.read_bytes()))] == ["azure-rest-list"]
+    items = list(BY_NAME["azure-rest-list"].read(InputFile(path, "pages.json")))
+    assert [r.native_type for r in items if isinstance(r, Resource)] == ["microsoft.keyvault/vaults"]
+    assert [(a.id, a.name) for a in items if isinstance(a, Account)] == [(sub, "Production")]
+    assert not [g for g in items if isinstance(g, Gap)]  # the last page has no nextLink

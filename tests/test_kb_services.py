@@ -91,10 +91,14 @@ def test_european_file_covers_the_european_providers_only() -> None:
 
 
 def test_type_spellings_follow_each_source_convention() -> None:
-    aws_type = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
+    # AWS: the CloudFormation / Config type; for the few resources that have none, the Resource
+    # Explorer form (EBS snapshots, AMIs) or, for Terraform-only sub-resources, the Terraform type.
+    aws_type = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$|^[a-z0-9-]+:[a-z0-9-]+$|^aws_[a-z0-9_]+$")
     gcp_type = re.compile(r"^[a-z0-9-]+\.googleapis\.com/[A-Z][A-Za-z0-9]+$")
     for svc in SERVICES["aws"]:
         assert aws_type.match(svc.type), svc.type
+        if not svc.type.startswith("AWS::"):
+            assert svc.note or svc.fold, f"{svc.type}: say why the type has no CloudFormation name"
     for svc in SERVICES["azure"]:
         assert svc.type == svc.type.lower() and "/" in svc.type, svc.type
     for svc in SERVICES["gcp"]:
@@ -276,9 +280,14 @@ def _terms(rule: ClassificationRule) -> set[str]:
 
 
 def _class_of(term: str) -> DataClass | None:
-    """The first class (rules are ordered) whose rule knows the term."""
-    folded = _fold(term)
-    return next((rule.data_class for rule in RULES if folded in _terms(rule)), None)
+    """The class the classifier gives a storage bucket named ``term`` (None: no class)."""
+    from scanner.classify import Classifier
+    from scanner.kb.loader import default_kb
+    from scanner.kb.schema import ClassificationLexicon
+
+    bucket = default_kb().service("aws", "AWS::S3::Bucket")
+    found = Classifier(RULES, ClassificationLexicon(**CLASSIFICATION["lexicon"])).classify({}, term, bucket)
+    return None if found.classes == ("unknown",) else DataClass(found.classes[0])
 
 
 def test_classification_file_has_provenance_and_ordered_classes() -> None:
@@ -298,8 +307,8 @@ def test_classification_file_has_provenance_and_ordered_classes() -> None:
         (DataClass.GENETIC_BIOMETRIC, ["genomic", "génomique", "biometric", "biométrie", "dna", "adn"]),
         (DataClass.EMPLOYEE, ["HR", "RH", "payroll", "paie", "salaries", "salaires", "employee", "personnel",
                               "staff", "recrutement"]),
-        (DataClass.PERSONAL, ["PII", "personal", "GDPR", "RGPD", "customer", "client", "citizen", "usager",
-                              "usagers"]),
+        (DataClass.PERSONAL, ["PII", "personal", "GDPR", "RGPD", "customer", "clients", "fichier-client",
+                              "citizen", "usager", "usagers"]),
         (DataClass.FINANCIAL, ["finance", "billing", "facturation", "invoice", "payment", "iban", "pci",
                                "comptabilité"]),
         (DataClass.CONFIDENTIAL, ["confidential", "confidentiel", "secret", "restricted"]),
@@ -325,11 +334,14 @@ def test_common_classification_tag_values_are_recognised() -> None:
     assert found == values
 
 
-def test_name_terms_are_single_words_and_terms_are_lower_case() -> None:
-    # Names are split on - _ . / before matching, so a name term containing one can never match.
+def test_name_terms_are_words_or_phrases_and_terms_are_lower_case() -> None:
+    # Names are split on - _ . / before matching, so a name term containing one can never match;
+    # a phrase is written with single spaces between its words.
     for rule in RULES:
-        for term in rule.name_terms:
-            assert not re.search(r"[-_./\s]", term), (rule.data_class, term)
+        for term in (*rule.name_terms, *rule.name_stems):
+            assert not re.search(r"[-_./]|\s\s|^\s|\s$", term), (rule.data_class, term)
+        for term in rule.name_stems:
+            assert " " not in term, (rule.data_class, term)
         for term in (*rule.tag_keys, *rule.tag_values, *rule.name_terms):
             # GCP label values are lower case; upper-case terms would be dead weight.
             assert term == term.lower(), (rule.data_class, term)

@@ -229,11 +229,11 @@ def test_state_details(state_items: list[Item]) -> None:
     res = _resources(state_items)
     rds = res["arn:aws:rds:eu-west-3:111122223333:db:acme-main"]
     assert (rds.name, rds.account, rds.tags) == ("acme-main", "111122223333", {"DataClassification": "PHI"})
-    assert rds.attributes == {"tf_address": "module.db.aws_db_instance.main", "partition": "aws"}
-    assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].attributes["tf_address"] == \
+    assert (rds.tf_address, rds.attributes) == ("module.db.aws_db_instance.main", {"partition": "aws"})
+    assert res["arn:aws:rds:eu-central-1:111122223333:db:acme-main-replica-0"].tf_address == \
         "module.db.aws_db_instance.replica[0]"
-    assert res[LOGS].attributes == {"tf_address": 'azurerm_storage_account.records["logs"]',
-                                    "geo_pair_needed": True}
+    assert res[LOGS].tf_address == 'azurerm_storage_account.records["logs"]'
+    assert res[LOGS].attributes == {"geo_pair_needed": True}
     assert "geo_pair_needed" not in res[RECORDS].attributes
     assert res[SQL].raw_region == "West Europe"
     bucket = res["arn:aws:s3:::acme-phi-records"]
@@ -252,6 +252,12 @@ def test_state_gaps(state_items: list[Item]) -> None:
                         "registry.terraform.io/integrations/github skipped"),
         ("skipped", "1 resource instance(s) of utility provider registry.terraform.io/hashicorp/random "
                     "skipped: they are not cloud resources"),
+        ("folded", "9 resource instance(s) that only configure another resource were folded into it: "
+                   "aws_iam_role_policy_attachment (1), aws_s3_bucket_replication_configuration (1), "
+                   "aws_s3_bucket_server_side_encryption_configuration (1), azurerm_mssql_failover_group (1), "
+                   "azurerm_mssql_server_transparent_data_encryption (1), "
+                   "azurerm_storage_account_customer_managed_key (1), azurerm_virtual_network_peering (1), "
+                   "google_compute_network_peering (1), ovh_cloud_project_database_user (1)"),
     }
 
 
@@ -289,7 +295,7 @@ def test_show_json_state() -> None:
     items = _read(SHOW, _inp("show_state.json"))
     data = f"{SUB}/rg-data/providers/microsoft.storage/storageaccounts/acmedata"
     res = _resources(items)
-    assert {(r.id, r.region, r.attributes["tf_address"]) for r in res.values()} == {
+    assert {(r.id, r.region, r.tf_address) for r in res.values()} == {
         ("arn:aws:s3:::acme-phi-records", "eu-west-3", "aws_s3_bucket.phi"),
         (data, "germanywestcentral", "module.data.azurerm_storage_account.main"),
         ("//sqladmin.googleapis.com/projects/acme-prod/instances/pg-main", "europe-west9",
@@ -400,3 +406,47 @@ def test_not_an_object(tmp_path: Path) -> None:
 def test_formats_are_exported() -> None:
     assert [f.name for f in files.FORMATS] == ["terraform-state", "terraform-show-json"]
     assert all(f.provider == "multi" for f in files.FORMATS)
+
+
+# --------------------------------------------------------------------------- older show -json, short names
+
+
+@pytest.mark.parametrize(("version", "ok"), [("0.1", True), ("0.2", True), ("1.0", True), ("1.2", True),
+                                             ("0.3", False), ("2.0", False), (None, False)])
+def test_show_json_format_versions(tmp_path: Path, version: object, ok: bool) -> None:
+    doc = {"format_version": version, "terraform_version": "0.12.31", "values": {"root_module": {"resources": [
+        {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+         "provider_name": "aws", "values": {"bucket": "b", "region": "eu-west-3"}}]}}}
+    inp = _inp("show.json", tmp_path, orjson.dumps(doc))
+    if ok:
+        assert [r.id for r in _read(SHOW, inp) if isinstance(r, Resource)] == ["arn:aws:s3:::b"]
+    else:
+        with pytest.raises(InventoryFormatError, match="format_version"):
+            _read(SHOW, inp)
+
+
+def test_terraform_012_provider_names_without_a_namespace() -> None:
+    from providers.terraform.mapping import provider_source
+
+    # show-json 0.1 writes the bare type; states of that time wrote provider.<type>
+    assert [provider_id(provider_source(n)) for n in ("aws", "google", "azurerm", "google-beta")] == \
+        ["aws", "gcp", "azure", "gcp"]
+    # third-party providers went by their type name before namespaces existed
+    assert [provider_id(provider_source(n)) for n in ("provider.scaleway", "ovh", "provider.hcloud", "outscale")] == \
+        ["scaleway", "ovhcloud", "hetzner", "outscale"]
+    assert provider_id(provider_source("random")) is None
+
+
+def test_plan_modules_use_their_callers_provider_region(tmp_path: Path) -> None:
+    doc = {"format_version": "0.1", "terraform_version": "0.12.29",
+           "resource_changes": [{"address": "module.db.aws_db_snapshot.s", "module_address": "module.db",
+                                 "mode": "managed", "type": "aws_db_snapshot", "name": "s", "provider_name": "aws",
+                                 "change": {"actions": ["create"], "before": None,
+                                            "after": {"db_snapshot_identifier": "paie-1"}}}],
+           "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": {
+               "region": {"constant_value": "eu-west-3"}}}},
+               "root_module": {"module_calls": {"db": {"module": {"resources": [
+                   {"address": "aws_db_snapshot.s", "mode": "managed", "type": "aws_db_snapshot", "name": "s",
+                    "provider_config_key": "db:aws"}]}}}}}}
+    (res,) = [r for r in _read(PLAN, _inp("plan.json", tmp_path, orjson.dumps(doc))) if isinstance(r, Resource)]
+    assert (res.name, res.region, res.tf_address) == ("paie-1", "eu-west-3", "module.db.aws_db_snapshot.s")

@@ -4,51 +4,55 @@ Formats (shapes and pitfalls in ``reference/input-formats.md`` §1, §6, §7):
 
 - ``aws-config-snapshot``: AWS Config snapshot / history files delivered to S3 (``fileVersion`` +
   ``configurationItems``), and the API dumps of ``get-resource-config-history`` /
-  ``batch-get-resource-config`` (``configurationItems`` / ``baseConfigurationItems``).
+  ``batch-get-resource-config`` (``configurationItems`` / ``baseConfigurationItems``); a page
+  that is not the last (``nextToken``) or ``unprocessedResourceKeys`` is said to be incomplete.
+- ``aws-config-item`` and ``aws-config-notification``: bare items, change notifications and rule
+  events (``config_events.py``).
 - ``aws-config-select``: ``select-resource-config`` / ``select-aggregate-resource-config`` output
-  (``Results`` of JSON strings + ``QueryInfo``), one page or a JSON array of pages.
+  (``Results`` of JSON strings + ``QueryInfo``), one page or a JSON array of pages; results that did
+  not select the type, account or region take them from the resource's ARN.
 - ``aws-tagging``: ``resourcegroupstaggingapi get-resources`` (``ResourceTagMappingList``), one page,
   a JSON array of pages, or the bare mapping list.
 - ``aws-resource-explorer``: ``resource-explorer-2 search`` / ``list-resources`` (``Resources[]``).
 - ``aws-organizations-accounts``: ``organizations list-accounts`` (``Accounts[]``): account names.
 
-Every reader streams its records with ``iter_json_items``, whatever the file size, so a large
-export is never held in memory; records it cannot use are counted and reported as one ``Gap``.
-The record → item transforms are in ``normalize.py`` and shared with the live collector.
+Readers stream their records with ``iter_json_items`` where a file can be large, so a large export
+is never held in memory; records they cannot use are counted and reported as one ``Gap``. The
+record → item transforms are in ``normalize.py`` and shared with the live collector; the shared
+reading helpers in ``reading.py``.
 """
 
 from __future__ import annotations
 
-import io
-import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-import ijson
-import orjson
-
+from providers.aws.config_events import (
+    latest_versions,
+    read_config_item,
+    read_config_notification,
+    sniff_config_item,
+    sniff_config_notification,
+)
 from providers.aws.normalize import (
-    SKIPPED_STATUSES,
     RecordError,
     transform_account,
-    transform_config_item,
     transform_explorer_resource,
     transform_tag_mapping,
 )
-from providers.base import (
-    HEAD_BYTES,
-    FileFormat,
-    InputFile,
-    InventoryFormatError,
-    Shape,
-    iter_json_items,
-    peek_shape,
+from providers.aws.reading import (
+    bad_record_gaps,
+    config_items,
+    head_values,
+    more_pages,
+    open_checked,
+    pages_prefix,
+    truncated_gap,
 )
+from providers.base import FileFormat, InputFile, InventoryFormatError, Shape, iter_json_items, load_json
 from scanner.model import Gap, Item
 
 PROVIDER = "aws"
-
 
 # --- sniffing -----------------------------------------------------------------------------------
 
@@ -110,128 +114,56 @@ def sniff_organizations_accounts(shape: Shape) -> bool:
     return False
 
 
-# --- helpers ------------------------------------------------------------------------------------
-
-def _head(inp: InputFile) -> bytes:
-    """The decompressed head; for a gzip cut short, as much as decompresses.
-
-    ``InputFile.head`` refuses a truncated gzip without a position; decoding what is there lets
-    the streaming read report the byte where the data stops.
-    """
-    try:
-        return inp.head()
-    except InventoryFormatError:
-        with inp.path.open("rb") as fh:
-            raw = fh.read(HEAD_BYTES)
-        try:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, HEAD_BYTES)
-        except zlib.error:
-            raise InventoryFormatError(inp.display, "corrupt gzip data", "byte 0",
-                                       "re-download or re-export the file") from None
-
-
-def _open_checked(inp: InputFile, sniff: Callable[[Shape], bool], what: str) -> tuple[Shape, bytes]:
-    """Sniff again before reading, so a wrong or empty file fails with a clear message."""
-    head = _head(inp)
-    shape = peek_shape(head)
-    if shape.container == "empty":
-        raise InventoryFormatError(inp.display, "file is empty", hint="export the inventory again")
-    if not sniff(shape):
-        raise InventoryFormatError(inp.display, f"not {what}", "1:1",
-                                   "check that the file is the unmodified JSON output of that command")
-    return shape, head
-
-
-def _head_values(head: bytes, prefix: str) -> list[Any]:
-    """Scalar values found at ``prefix`` in the first bytes of a file (page markers, counts)."""
-    values: list[Any] = []
-    try:
-        for path, event, value in ijson.parse(io.BytesIO(head)):
-            if path == prefix and event in ("string", "boolean", "number", "null"):
-                values.append(value)
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass  # the head ends mid-document; what was seen is what we can tell
-    return values
-
-
-def _gaps(inp: InputFile, bad: int, what: str) -> Iterator[Gap]:
-    if bad:
-        yield Gap(inp.display, f"{bad} {what} of an unknown shape were skipped", "bad-record")
-
-
-def _pages(shape: Shape, list_key: str) -> str:
-    """The ijson prefix of the records: one page (object) or an array of pages."""
-    return f"{list_key}.item" if shape.container == "object" else f"item.{list_key}.item"
-
-
-def _more_pages(shape: Shape, token_key: str) -> bool:
-    token = shape.first.get(token_key) if shape.container == "object" else None
-    return isinstance(token, str) and bool(token)
-
-
-def _truncated_gap(inp: InputFile, token_key: str, command: str) -> Gap:
-    return Gap(inp.display,
-               f"the export has a {token_key}: later pages are missing; re-run `{command}` without "
-               "--max-items / --no-paginate", "truncated")
-
-
 # --- readers ------------------------------------------------------------------------------------
 
-def config_items(records: Iterable[Any], source: str, what: str = "configuration items") -> Iterator[Item]:
-    """Configuration items (dicts, or the JSON strings of select results) → items, then the gaps.
-
-    Items of deleted or unrecorded resources are counted into one ``skipped`` gap, records that
-    cannot be identified into one ``bad-record`` gap. Shared by the file readers and by live
-    collection (``RAW_TRANSFORMS``), so a collected inventory and a re-read one give the same items.
-    """
-    skipped: Counter[str] = Counter()
-    bad = 0
-    for ci in records:
-        if isinstance(ci, str | bytes):
-            try:
-                ci = orjson.loads(ci)
-            except orjson.JSONDecodeError:
-                bad += 1
-                continue
-        if not isinstance(ci, dict):
-            bad += 1
-            continue
-        status = ci.get("configurationItemStatus")
-        if status in SKIPPED_STATUSES:
-            skipped[str(status)] += 1
-            continue
-        try:
-            yield from transform_config_item(ci, source)
-        except RecordError:
-            bad += 1
-    if skipped:
-        detail = ", ".join(f"{status}: {n}" for status, n in sorted(skipped.items()))
-        yield Gap(source, f"skipped {skipped.total()} configuration items of deleted or unrecorded "
-                          f"resources ({detail})", "skipped")
-    if bad:
-        yield Gap(source, f"{bad} {what} of an unknown shape were skipped", "bad-record")
-
-
 def read_config_snapshot(inp: InputFile) -> Iterator[Item]:
-    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``."""
-    shape, _ = _open_checked(inp, sniff_config_snapshot, "an AWS Config snapshot or configuration-item dump")
+    """Stream configuration items; deleted / unrecorded ones are counted into one ``Gap``.
+
+    A snapshot holds one item per resource and is streamed. A history file or an API dump
+    (``get-resource-config-history``, ``batch-get-resource-config``) can hold several versions of
+    one resource: the latest one describes it (a deletion included), earlier ones are counted as
+    superseded. An API page that is not the last (``nextToken``) or a batch with
+    ``unprocessedResourceKeys`` is an incomplete export and says so.
+    """
+    shape, _ = open_checked(inp, sniff_config_snapshot, "an AWS Config snapshot or configuration-item dump")
     key = "configurationItems" if "configurationItems" in shape.keys else "baseConfigurationItems"
-    yield from config_items(iter_json_items(inp, f"{key}.item"), inp.display)
+    if "configSnapshotId" in shape.keys or inp.is_large():
+        # An API page holds at most 100 items, so a large file is a delivered or auto-paginated
+        # one, whose paging keys (if any) say nothing about missing items.
+        yield from config_items(iter_json_items(inp, f"{key}.item"), inp.display)
+        return
+    doc = load_json(inp)
+    items = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise InventoryFormatError(inp.display, f"'{key}' is not a list of configuration items", "1:1",
+                                   "give the command's JSON output unchanged")
+    latest, superseded = latest_versions(items)
+    yield from config_items(latest, inp.display)
+    if superseded:
+        yield Gap(inp.display, f"{superseded} earlier configuration item(s) of the same resources were "
+                               "superseded by their latest version", "skipped")
+    token = doc.get("nextToken") or doc.get("NextToken")
+    if isinstance(token, str) and token:
+        yield truncated_gap(inp, "nextToken", "aws configservice get-resource-config-history")
+    unprocessed = doc.get("unprocessedResourceKeys")
+    if isinstance(unprocessed, list) and unprocessed:
+        yield Gap(inp.display, f"{len(unprocessed)} resource(s) were not returned (unprocessedResourceKeys): "
+                               "run `aws configservice batch-get-resource-config` again for them", "truncated")
 
 
 def read_config_select(inp: InputFile) -> Iterator[Item]:
     """Stream ``Results`` (JSON strings of the selected fields) through the Config transform."""
-    shape, _ = _open_checked(inp, sniff_config_select, "AWS Config select-resource-config output")
-    yield from config_items(iter_json_items(inp, _pages(shape, "Results")), inp.display, "query results")
-    if _more_pages(shape, "NextToken"):
-        yield _truncated_gap(inp, "NextToken", "aws configservice select-resource-config")
+    shape, _ = open_checked(inp, sniff_config_select, "AWS Config select-resource-config output")
+    yield from config_items(iter_json_items(inp, pages_prefix(shape, "Results")), inp.display, "query results")
+    if more_pages(shape, "NextToken"):
+        yield truncated_gap(inp, "NextToken", "aws configservice select-resource-config")
 
 
 def read_tagging(inp: InputFile) -> Iterator[Item]:
     """Stream tag mappings; region and type come from each ARN."""
-    shape, _ = _open_checked(inp, sniff_tagging, "resourcegroupstaggingapi get-resources output")
+    shape, _ = open_checked(inp, sniff_tagging, "resourcegroupstaggingapi get-resources output")
     prefix = "item" if shape.container == "array" and "ResourceTagMappingList" not in shape.keys \
-        else _pages(shape, "ResourceTagMappingList")
+        else pages_prefix(shape, "ResourceTagMappingList")
     bad = 0
     for mapping in iter_json_items(inp, prefix):
         try:
@@ -240,18 +172,18 @@ def read_tagging(inp: InputFile) -> Iterator[Item]:
             yield transform_tag_mapping(mapping, inp.display)
         except RecordError:
             bad += 1
-    if _more_pages(shape, "PaginationToken"):
-        yield _truncated_gap(inp, "PaginationToken", "aws resourcegroupstaggingapi get-resources")
-    yield from _gaps(inp, bad, "tag mappings")
+    if more_pages(shape, "PaginationToken"):
+        yield truncated_gap(inp, "PaginationToken", "aws resourcegroupstaggingapi get-resources")
+    yield from bad_record_gaps(inp, bad, "tag mappings")
 
 
 def read_resource_explorer(inp: InputFile) -> Iterator[Item]:
     """Stream Resource Explorer resources; report the 1,000-result cap of ``search``."""
-    shape, head = _open_checked(inp, sniff_resource_explorer,
+    shape, head = open_checked(inp, sniff_resource_explorer,
                                 "resource-explorer-2 search/list-resources output")
     bare = shape.container == "array" and "Resources" not in shape.keys
     bad = 0
-    for res in iter_json_items(inp, "item" if bare else _pages(shape, "Resources")):
+    for res in iter_json_items(inp, "item" if bare else pages_prefix(shape, "Resources")):
         try:
             if not isinstance(res, dict):
                 raise RecordError("not an object")
@@ -261,36 +193,42 @@ def read_resource_explorer(inp: InputFile) -> Iterator[Item]:
     # `search` returns at most 1,000 resources and says Count.Complete = false when more match
     # (https://docs.aws.amazon.com/resource-explorer/latest/apireference/API_Search.html, checked
     # 2026-11-30). Search output is small by that cap, so the head holds its Count.
-    complete = _head_values(head, "Count.Complete" if shape.container == "object" else "item.Count.Complete")
+    complete = head_values(head, "Count.Complete" if shape.container == "object" else "item.Count.Complete")
     if False in complete:
         yield Gap(inp.display, "Resource Explorer search results were truncated at its 1,000-result cap; "
                                "export with `aws resource-explorer-2 list-resources` instead", "truncated")
-    elif _more_pages(shape, "NextToken"):
-        yield _truncated_gap(inp, "NextToken", "aws resource-explorer-2 list-resources")
-    yield from _gaps(inp, bad, "resources")
+    elif more_pages(shape, "NextToken"):
+        yield truncated_gap(inp, "NextToken", "aws resource-explorer-2 list-resources")
+    yield from bad_record_gaps(inp, bad, "resources")
 
 
 def read_organizations_accounts(inp: InputFile) -> Iterator[Item]:
     """Stream accounts as ``Account`` items (id, name, organisation); e-mails are dropped."""
-    shape, _ = _open_checked(inp, sniff_organizations_accounts, "organizations list-accounts output")
+    shape, _ = open_checked(inp, sniff_organizations_accounts, "organizations list-accounts output")
     bare = shape.container == "array" and "Accounts" not in shape.keys
     bad = 0
-    for acct in iter_json_items(inp, "item" if bare else _pages(shape, "Accounts")):
+    for acct in iter_json_items(inp, "item" if bare else pages_prefix(shape, "Accounts")):
         try:
             if not isinstance(acct, dict):
                 raise RecordError("not an object")
             yield transform_account(acct, inp.display)
         except RecordError:
             bad += 1
-    if _more_pages(shape, "NextToken"):
-        yield _truncated_gap(inp, "NextToken", "aws organizations list-accounts")
-    yield from _gaps(inp, bad, "accounts")
+    if more_pages(shape, "NextToken"):
+        yield truncated_gap(inp, "NextToken", "aws organizations list-accounts")
+    yield from bad_record_gaps(inp, bad, "accounts")
 
 
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("aws-config-snapshot", PROVIDER,
                "AWS Config snapshot/history file or get-resource-config-history / "
                "batch-get-resource-config output", sniff_config_snapshot, read_config_snapshot),
+    FileFormat("aws-config-item", PROVIDER,
+               "AWS Config configuration item(s), bare: one, a JSON list, or one per line",
+               sniff_config_item, read_config_item),
+    FileFormat("aws-config-notification", PROVIDER,
+               "AWS Config change notification, Config rule event, or EventBridge event from aws.config",
+               sniff_config_notification, read_config_notification),
     FileFormat("aws-config-select", PROVIDER,
                "aws configservice select-(aggregate-)resource-config output", sniff_config_select,
                read_config_select),

@@ -21,6 +21,7 @@ live in ``relations.py``.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -38,6 +39,11 @@ SKIPPED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "
 
 class RecordError(ValueError):
     """A record inside a readable file that lacks what is needed to identify the resource."""
+
+
+def _count(derived: Counter[str] | None, what: str) -> None:
+    if derived is not None:
+        derived[what] += 1
 
 
 def config_item_status(ci: Mapping[str, Any]) -> str | None:
@@ -84,25 +90,106 @@ def _s3_tagging_configuration(supp: Mapping[str, Any]) -> dict[str, str]:
     return tags
 
 
-def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
+#: Keys of ``configuration`` that hold the resource's own ARN, lower-cased, as the Config resource
+#: schema spells them (https://github.com/awslabs/aws-config-resource-schema, checked 2026-12-04):
+#: a query that selects ``configuration`` but not ``arn`` still names the resource through them.
+_OWN_ARN_KEYS = ("arn", "dbinstancearn", "dbclusterarn", "dbsnapshotarn", "dbclustersnapshotarn",
+                 "tablearn", "functionarn", "topicarn", "queuearn", "filesystemarn", "trailarn",
+                 "streamarn", "clusterarn", "repositoryarn", "secretarn", "keyarn", "domainarn",
+                 "statemachinearn", "loadbalancerarn", "backupvaultarn", "backupplanarn")
+
+#: ARN ``service:resource-type`` → AWS Config resource type, for the types whose items carry the
+#: relations read in ``relations.py`` and for snapshots. ARN formats: Service Authorization
+#: Reference, "Resource types defined by …" of each service
+#: (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html,
+#: checked 2026-12-04). Other ARNs keep their Resource Explorer form (``ec2:instance``), which the
+#: knowledge base knows as an alias.
+ARN_CONFIG_TYPES = {
+    "s3:bucket": "AWS::S3::Bucket",
+    "rds:db": "AWS::RDS::DBInstance",
+    "rds:cluster": "AWS::RDS::DBCluster",
+    "rds:global-cluster": "AWS::RDS::GlobalCluster",
+    "rds:snapshot": "AWS::RDS::DBSnapshot",
+    "rds:cluster-snapshot": "AWS::RDS::DBClusterSnapshot",
+    "dynamodb:table": "AWS::DynamoDB::Table",
+    "kms:key": "AWS::KMS::Key",
+    "cloudfront:distribution": "AWS::CloudFront::Distribution",
+    "ec2:vpc-peering-connection": "AWS::EC2::VPCPeeringConnection",
+    "ec2:volume": "AWS::EC2::Volume",
+    "ec2:instance": "AWS::EC2::Instance",
+    "iam:role": "AWS::IAM::Role",
+    "redshift:cluster": "AWS::Redshift::Cluster",
+    "redshift:snapshot": "AWS::Redshift::ClusterSnapshot",
+    "backup:backup-plan": "AWS::Backup::BackupPlan",
+    "backup:backup-vault": "AWS::Backup::BackupVault",
+    "lambda:function": "AWS::Lambda::Function",
+    "elasticfilesystem:file-system": "AWS::EFS::FileSystem",
+    "cloudtrail:trail": "AWS::CloudTrail::Trail",
+    "secretsmanager:secret": "AWS::SecretsManager::Secret",
+    "sns:topic": "AWS::SNS::Topic",
+    "sqs:queue": "AWS::SQS::Queue",
+}
+
+
+def own_arn(ci: Mapping[str, Any], conf: Any) -> str | None:
+    """The resource's ARN: the item's ``ARN``/``arn``, else the one its configuration names."""
+    arn = ci.get("ARN") or ci.get("arn")
+    if isinstance(arn, str) and parse_arn(arn) is not None:
+        return arn
+    if not isinstance(conf, dict):
+        return None
+    by_key = {k.lower(): v for k, v in conf.items() if isinstance(k, str) and isinstance(v, str)}
+    resource_id = ci.get("resourceId")
+    found = [by_key[k] for k in _OWN_ARN_KEYS if k in by_key and parse_arn(by_key[k]) is not None]
+    if isinstance(resource_id, str) and resource_id:
+        # Prefer the ARN that ends with the item's own id (a configuration names other ARNs too).
+        found.sort(key=lambda a: not a.endswith(resource_id))
+    if not found and {"name", "owner", "creationDate"} <= conf.keys() and conf.get("name") == resource_id:
+        # An S3 bucket's configuration is exactly its name, owner and creation date (Config resource
+        # schema, AWS::S3::Bucket); bucket ARNs carry neither region nor account.
+        return f"arn:aws:s3:::{resource_id}"
+    return found[0] if found else None
+
+
+def config_type_from_arn(arn: str) -> str | None:
+    """The AWS Config type of an ARN (``AWS::RDS::DBInstance``), else its Resource Explorer form."""
+    described = explorer_type_from_arn(arn)
+    if described is None:
+        return None
+    return ARN_CONFIG_TYPES.get(described[0], described[0])
+
+
+def transform_config_item(ci: Mapping[str, Any], source: str,
+                          derived: Counter[str] | None = None) -> Iterator[Item]:
     """Turn one AWS Config configuration item into a ``Resource`` and the flows it shows.
 
-    Raises ``RecordError`` when the item has neither an ARN nor the account, type and resource
-    id needed to build ``aws:ACCOUNT:REGION:TYPE:RESOURCEID``.
+    Partial items (advanced-query results that did not select ``resourceType``, ``accountId`` or
+    ``awsRegion``) take what is missing from the resource's ARN, given or found in its
+    configuration; ``derived`` counts each field so derived. Raises ``RecordError`` when the item
+    has no type (and no ARN to derive it from), or neither an ARN nor the account and resource id
+    needed to build ``aws:ACCOUNT:REGION:TYPE:RESOURCEID``.
     """
+    conf = maybe_json(ci.get("configuration"))
     resource_type = ci.get("resourceType")
-    arn = ci.get("ARN") or ci.get("arn")
     account = ci.get("awsAccountId") or ci.get("accountId")
     resource_id = ci.get("resourceId")
     raw_region = ci.get("awsRegion")
-    region = aws_region_of(raw_region) if isinstance(raw_region, str) else None
-    parsed = parse_arn(arn) if isinstance(arn, str) else None
+    arn = own_arn(ci, conf)
+    parsed = parse_arn(arn) if arn is not None else None
     if not isinstance(resource_type, str) or not resource_type:
-        raise RecordError("configuration item without resourceType")
+        resource_type = config_type_from_arn(arn) if arn is not None else None
+        if resource_type is None:
+            raise RecordError("configuration item without resourceType or ARN")
+        _count(derived, "resourceType")
+    if parsed is not None and not isinstance(raw_region, str) and parsed["region"]:
+        raw_region = parsed["region"]
+        _count(derived, "awsRegion")
+    region = aws_region_of(raw_region) if isinstance(raw_region, str) else None
     if parsed is not None:
         rid = str(arn)
         if not isinstance(account, str) and parsed["account"]:
             account = parsed["account"]
+            _count(derived, "accountId")
     elif isinstance(account, str) and account and isinstance(resource_id, str) and resource_id:
         # DESIGN.md: resources without an ARN are keyed aws:ACCOUNT:REGION:TYPE:RESOURCEID.
         rid = f"aws:{account}:{region or 'global'}:{resource_type}:{resource_id}"
@@ -111,7 +198,6 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
     if not isinstance(account, str) or not account:
         account = None
 
-    conf = maybe_json(ci.get("configuration"))
     supp = maybe_json(ci.get("supplementaryConfiguration"))
     ctx = Context(
         id=rid,
@@ -130,7 +216,10 @@ def transform_config_item(ci: Mapping[str, Any], source: str) -> Iterator[Item]:
     tags = config_tags(ci.get("tags"))
     if not tags and resource_type == "AWS::S3::Bucket":
         tags = _s3_tagging_configuration(ctx.supp)
-    name = ci.get("resourceName") or resource_id or (parsed["resource"] if parsed else rid)
+    described = explorer_type_from_arn(rid) if parsed is not None else None
+    # Without resourceName (EC2 items, partial query results) the ARN names the resource better than
+    # resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
+    name = ci.get("resourceName") or (described[1] if described else None) or resource_id or rid
     region = intern(region)
     attributes = _with_partition(facts.attributes, parsed)
     yield Resource(

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import ijson
 
-from providers.azure.normalize import RowTally, rows_to_items
+from providers.azure.normalize import SUBSCRIPTION_TYPE, RowTally, rows_to_items
 from providers.azure.template import template_items
 from providers.base import (
     FileFormat,
@@ -54,8 +54,11 @@ def _is_arm_id(value: Any) -> bool:
 
 
 def sniff_resource_graph(shape: Shape) -> bool:
-    """``az graph query`` / REST object with ``data``, or a bare list of Resource Graph rows."""
+    """``az graph query`` / REST object with ``data`` (rows, or a ``{columns, rows}`` table), a bare
+    ``{columns, rows}`` table, or a bare list of Resource Graph rows."""
     if shape.container == "object":
+        if {"columns", "rows"} <= shape.keys:
+            return "name" in shape.nested.get("columns", frozenset({"name"}))
         data_keys = shape.nested.get("data")
         return ("data" in shape.keys and bool(shape.keys & _GRAPH_META)
                 and (data_keys is None or "id" in data_keys))
@@ -70,6 +73,21 @@ def sniff_resource_list(shape: Shape) -> bool:
     return (shape.container == "array" and {"id", "type", "resourceGroup"} <= shape.keys
             and not shape.keys & {"subscriptionId", "tenantId"}
             and _is_arm_id(shape.first.get("id")))
+
+
+_NEXT_LINK_KEYS = frozenset({"nextLink", "@odata.nextLink"})
+
+
+def sniff_rest_list(shape: Shape) -> bool:
+    """An ARM REST list page ``{"value": [...], "nextLink": ...}`` of resources or subscriptions
+    (or a JSON array of such pages)."""
+    if shape.container == "object":
+        items = shape.nested.get("value")
+        return "value" in shape.keys and shape.keys <= {"value", *_NEXT_LINK_KEYS} and (
+            items is None or "id" in items)
+    if shape.container == "array":
+        return "value" in shape.keys and shape.keys <= {"value", *_NEXT_LINK_KEYS}
+    return False
 
 
 def sniff_arm_template(shape: Shape) -> bool:
@@ -103,27 +121,92 @@ def transform_resources(records: Iterable[Any], source: str) -> Iterator[Item]:
 
 
 def read_resource_graph(inp: InputFile) -> Iterator[Item]:
-    """Read Resource Graph query output (object or bare list) into items."""
+    """Read Resource Graph query output (object, table or bare list) into items."""
     if _container(inp) == "array":
         yield from transform_resources(_rows_of_array(inp, "Resource Graph rows"), inp.display)
         return
     tally = RowTally()
     meta: dict[str, Any] = {}
     if inp.is_large():
-        stream = _stream_data_rows(inp, meta)
+        shape = peek_shape(inp.head())
+        if {"columns", "rows"} <= shape.keys or "columns" in shape.nested.get("data", frozenset()):
+            prefix = "" if "columns" in shape.keys else "data."
+            stream = table_rows(list(iter_json_items(inp, f"{prefix}columns.item")),
+                                iter_json_items(inp, f"{prefix}rows.item"), inp.display)
+            meta = {k: v for k, v in shape.first.items() if k in _GRAPH_META}
+        else:
+            stream = _stream_data_rows(inp, meta)
     else:
         doc = load_json(inp)
-        if not isinstance(doc, Mapping) or not isinstance(doc.get("data"), list):
-            table = isinstance(doc, Mapping) and isinstance(doc.get("data"), Mapping)
-            raise InventoryFormatError(
-                inp.display, "'data' is a table (columns/rows), not a list of rows" if table
-                else "no 'data' list of Resource Graph rows", "1:1",
-                "query with the object-array result format ('az graph query' default)")
+        if isinstance(doc, Mapping) and isinstance(doc.get("columns"), list):
+            doc = {"data": doc}  # a bare table, as some tools save the REST response's 'data'
+        data = doc.get("data") if isinstance(doc, Mapping) else None
+        if isinstance(data, Mapping) and isinstance(data.get("columns"), list):
+            stream = table_rows(data["columns"], data.get("rows"), inp.display)
+        elif isinstance(data, list):
+            stream = iter(data)
+        else:
+            raise InventoryFormatError(inp.display, "no 'data' list of Resource Graph rows", "1:1",
+                                       "give the output of 'az graph query' unchanged")
         meta = {k: doc.get(k) for k in _GRAPH_META if k in doc}
-        stream = iter(doc["data"])
     yield from rows_to_items(stream, inp.display, tally)
     yield from _truncation_gaps(inp.display, meta, tally.rows)
     yield from tally.gaps(inp.display)
+
+
+def table_rows(columns: Any, rows: Any, source: str) -> Iterator[dict[str, Any]]:
+    """Rows of the Resource Graph *table* result format as ``{column: value}`` objects.
+
+    ``{"columns": [{"name", "type"}], "rows": [[...]]}`` is what the REST API returns with
+    ``resultFormat: table`` (the default of API versions 2018-09-01-preview to 2019-04-01, still
+    accepted by 2021-03-01; https://learn.microsoft.com/en-us/rest/api/azureresourcegraph/resourcegraph/resources/resources,
+    checked 2026-12-04). Cells are in column order.
+    """
+    names = [c.get("name") if isinstance(c, Mapping) else None for c in columns or []]
+    if "id" not in names:
+        raise InventoryFormatError(source, "the Resource Graph table has no 'id' column", "1:1",
+                                   "project at least id, name, type, location, tags in the query")
+    for row in rows or []:
+        if isinstance(row, list):
+            yield {name: value for name, value in zip(names, row, strict=False) if isinstance(name, str)}
+        else:
+            yield row  # counted as not a JSON object row by the transform
+
+
+def read_rest_list(inp: InputFile) -> Iterator[Item]:
+    """Read ARM REST list pages (``GET /subscriptions/{id}/resources``, ``GET /subscriptions``).
+
+    Items are ARM resources (``GenericResourceExpanded``: no ``properties`` unless the request asked
+    for ``$expand``) or subscriptions, which become accounts. A page with a ``nextLink`` is one of
+    several: https://learn.microsoft.com/en-us/rest/api/resources/resources/list (checked 2026-12-04).
+    """
+    doc = load_json(inp)
+    pages = doc if isinstance(doc, list) else [doc]
+    rows: list[Any] = []
+    next_links = 0
+    for page in pages:
+        if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
+            raise InventoryFormatError(inp.display, "expected ARM list pages with a 'value' list", "1:1",
+                                       "give the JSON body of the REST response unchanged")
+        rows.extend(subscription_row(row) for row in page["value"])
+        if page.get("nextLink") or page.get("@odata.nextLink"):
+            next_links += 1
+    yield from transform_resources(rows, inp.display)
+    # Concatenated pages each carry the link to the next one; only the last one's matters.
+    last = pages[-1] if pages else {}
+    if isinstance(last, Mapping) and (last.get("nextLink") or last.get("@odata.nextLink")):
+        yield Gap(inp.display, "the listing is one page of several (nextLink is set): resources are missing; "
+                  "follow each nextLink and give all the pages, or use 'az resource list'", "truncated")
+
+
+_SUBSCRIPTION_ID = re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE)
+
+
+def subscription_row(row: Any) -> Any:
+    """A ``GET /subscriptions`` item (no ``type``, ``displayName``) in the Resource Graph row form."""
+    if isinstance(row, Mapping) and not row.get("type") and _SUBSCRIPTION_ID.match(str(row.get("id") or "")):
+        return {**row, "type": SUBSCRIPTION_TYPE, "name": row.get("displayName") or row.get("name")}
+    return row
 
 
 def _truncation_gaps(source: str, meta: Mapping[str, Any], rows: int) -> Iterator[Gap]:
@@ -219,6 +302,9 @@ FORMATS: tuple[FileFormat, ...] = (
                sniff_resource_list, read_resource_list),
     FileFormat("azure-arm-template", "azure", "ARM export template (az group export)",
                sniff_arm_template, read_arm_template),
+    FileFormat("azure-rest-list", "azure",
+               "ARM REST list page {value, nextLink} of resources or subscriptions (az rest)",
+               sniff_rest_list, read_rest_list),
 )
 
 

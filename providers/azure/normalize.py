@@ -53,8 +53,9 @@ SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
 MANAGEMENT_GROUP_TYPE = "microsoft.management/managementgroups"
 
-#: ``az graph query`` rows of the ResourceContainers table that are hierarchy, not data holders.
-CONTAINER_TYPES = frozenset({RESOURCE_GROUP_TYPE, MANAGEMENT_GROUP_TYPE})
+#: ``az graph query`` rows of the ResourceContainers table, and REST ``resourceGroups`` items, that
+#: are hierarchy, not data holders.
+CONTAINER_TYPES = frozenset({RESOURCE_GROUP_TYPE, MANAGEMENT_GROUP_TYPE, "microsoft.resources/resourcegroups"})
 
 _GEO_REDUNDANT = "georedundant"  # Recovery Services / Data Protection ``StorageType`` value
 

@@ -189,7 +189,10 @@ def _read_records(inp: InputFile, transform: Transform, list_key: str, shape: Sh
 
 def _pretty_printed(head: bytes) -> bool:
     """Whether a document that starts with ``{`` spans lines (rather than being NDJSON)."""
-    first, newline, _ = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    while text[:1] == b"#":  # comment lines before the first record (see read_export)
+        text = text.partition(b"\n")[2].lstrip(b" \t\r\n")
+    first, newline, _ = text.partition(b"\n")
     if not newline:
         return False  # the first line does not even end within the head: a long NDJSON line
     try:
@@ -206,10 +209,17 @@ def read_export(inp: InputFile) -> Iterator[Item]:
     # One asset written over several lines is read whole; otherwise NDJSON ("object" here means
     # one line, or a first line longer than the sniffed head).
     pretty = shape.container == "object" and _pretty_printed(inp.head())
-    lines: Iterable[tuple[Any, Any]] = [(1, load_json(inp))] if pretty else iter_ndjson(inp)
+    # '#' comment lines (a header some scripts write) are not JSON: they are skipped and named in
+    # one warning, so the records around them are still read.
+    comments: list[int] = []
+    lines: Iterable[tuple[Any, Any]] = [(1, load_json(inp))] if pretty else iter_ndjson(inp, comments.append)
     # Lines written by a search-results pipeline (``jq -c '.[]'``) are read as such.
     transform: Transform = search_result_items if _is_search_result(shape.keys) else asset_items
     yield from _transform_file(lines, transform, inp.display, "line")
+    if comments:
+        shown = ", ".join(str(n) for n in comments[:10]) + (", …" if len(comments) > 10 else "")
+        yield Gap(inp.display, f"{len(comments)} comment line(s) skipped (line {shown}: starts with '#', "
+                               "which JSON has no place for)", "skipped")
 
 
 def read_list(inp: InputFile) -> Iterator[Item]:

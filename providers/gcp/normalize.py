@@ -429,6 +429,49 @@ def _firestore(rid: str, data: dict[str, Any], facts: _Facts) -> None:
     facts.key = _cmek(_dict(data.get("cmekConfig")).get("kmsKeyName"))
 
 
+#: App Engine location ids that differ from the region names used everywhere else: "Two locations,
+#: which are called europe-west and us-central in App Engine commands and in the Google Cloud
+#: console, are called europe-west1 and us-central1, respectively, elsewhere"
+#: (https://cloud.google.com/appengine/docs/standard/locations, checked 2026-12-04).
+_APP_ENGINE_LOCATIONS = {"europe-west": "europe-west1", "us-central": "us-central1"}
+
+
+def _app_engine(rid: str, data: dict[str, Any], facts: _Facts) -> None:
+    location = _str(data.get("locationId"))
+    if location:
+        facts.location = _APP_ENGINE_LOCATIONS.get(location.lower(), location)
+
+
+def _located_in_data(rid: str, data: dict[str, Any], facts: _Facts) -> None:
+    """``data.location`` as a location name (``projects/P/locations/us-central1-b``) or a code.
+
+    Bigtable clusters keep their zone there
+    (https://cloud.google.com/bigtable/docs/reference/admin/rest/v2/projects.instances.clusters,
+    checked 2026-12-04); Cloud Asset records often leave ``resource.location`` empty for them.
+    """
+    location = _str(data.get("location"))
+    if location:
+        facts.location = _segment_after(location, "/locations/") or _short_name(location)
+
+
+def _storage_locations(rid: str, data: dict[str, Any], facts: _Facts) -> None:
+    """Snapshots and images: ``storageLocations`` (a region or a multi-region such as ``us``).
+
+    https://cloud.google.com/compute/docs/reference/rest/v1/snapshots (``storageLocations[]``),
+    checked 2026-12-04. Several locations mean copies in each.
+    """
+    places = [p for p in data.get("storageLocations") or [] if isinstance(p, str) and p]
+    if places:
+        facts.location = places[0]
+        for place in places[1:]:
+            region = gcp_region_of(place)
+            facts.flows.append(Flow(rid, f"{rid}#{region}", FlowKind.MULTI_REGION,
+                                    "resource.data.storageLocations", PROVIDER, region))
+    size = _float(data.get("storageBytes"))
+    if size is not None:
+        facts.size_gb = size / 2**30
+
+
 def _topic(rid: str, data: dict[str, Any], facts: _Facts) -> None:
     facts.key = _cmek(data.get("kmsKeyName"))
     allowed = _dict(data.get("messageStoragePolicy")).get("allowedPersistenceRegions")
@@ -450,6 +493,11 @@ _DETAILS = {
     SPANNER_TYPE: _spanner,
     FIRESTORE_TYPE: _firestore,
     TOPIC_TYPE: _topic,
+    "appengine.googleapis.com/Application": _app_engine,
+    "bigtableadmin.googleapis.com/Cluster": _located_in_data,
+    "compute.googleapis.com/Snapshot": _storage_locations,
+    "compute.googleapis.com/Image": _storage_locations,
+    "compute.googleapis.com/MachineImage": _storage_locations,
 }
 
 

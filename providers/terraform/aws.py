@@ -60,6 +60,9 @@ def key_from_id(key_id: Any) -> KeyRef:
 
 
 _KEY_ATTRIBUTES = ("kms_key_id", "kms_key_arn", "kms_master_key_id")
+#: Attributes that hold a resource's own ARN when it has no ``arn`` (AWS provider resource docs,
+#: aws_db_snapshot and aws_db_cluster_snapshot, checked 2026-12-04).
+_OWN_ARN_ATTRIBUTES = ("db_snapshot_arn", "db_cluster_snapshot_arn")
 
 
 def _generic_key(values: Mapping[str, Any]) -> KeyRef | None:
@@ -91,7 +94,7 @@ def _sse_key(rule_holder: Mapping[str, Any]) -> KeyRef | None:
 def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     """Resource and flows of one AWS resource instance."""
     v = inst.values
-    arn = text(v.get("arn"))
+    arn = text(v.get("arn")) or next((text(v.get(a)) for a in _OWN_ARN_ATTRIBUTES if text(v.get(a))), None)
     parsed = parse_arn(arn) if arn else None
     raw_region = (text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
                   or text(v.get("availability_zone")))
@@ -105,6 +108,11 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     key = _generic_key(v)
     # The ARN partition places global resources (IAM, Route 53) of aws-cn, aws-eusc, aws-us-gov.
     extra: dict[str, Any] = {"partition": parsed["partition"]} if parsed and parsed["partition"] else {}
+    bucket_of = text(v.get("bucket")) if inst.type.startswith("aws_s3_bucket_") else None
+    if bucket_of:
+        # A bucket's sub-resource (inventory, metrics, analytics configuration…): its parent is the
+        # bucket, which the knowledge base folds it into or places it with.
+        extra["parent"] = s3_arn(bucket_of, region)
 
     if inst.type == "aws_s3_bucket":
         bucket = text(v.get("bucket"))

@@ -103,17 +103,22 @@ def strings(value: Any) -> list[str]:
     return []
 
 
-_NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "dataset_id", "cluster_identifier",
-                    "display_name", "description")
+_NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "table_id", "dataset_id",
+                    "db_snapshot_identifier", "db_cluster_snapshot_identifier", "snapshot_identifier",
+                    "cluster_identifier", "display_name")
 
 
 def display_name(inst: TfInstance) -> str:
-    """A human name: the resource's own name attribute, else its Terraform address."""
+    """A human name: the resource's own name attribute, its ``Name`` tag (AWS), its description,
+    else its Terraform address."""
     for attr in _NAME_ATTRIBUTES:
         value = text(inst.values.get(attr))
         if value:
             return value
-    return inst.address
+    tags = inst.values.get("tags")
+    if isinstance(tags, Mapping) and text(tags.get("Name")):
+        return str(tags["Name"])
+    return text(inst.values.get("description")) or inst.address
 
 
 def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region: str | None,
@@ -121,14 +126,14 @@ def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region:
                   tags: Mapping[str, str] | None = None,
                   extra: Mapping[str, Any] | None = None) -> Resource:
     """Build the ``Resource`` with the attributes every Terraform record carries."""
-    attributes: dict[str, Any] = {"tf_address": inst.address}
+    attributes: dict[str, Any] = {}
     if inst.plan_action:
         attributes["plan_action"] = inst.plan_action
     if extra:
         attributes.update(extra)
     return Resource(id=rid, provider=inst.provider, native_type=inst.type, name=display_name(inst),
                     account=account, region=region, raw_region=raw_region, tags=dict(tags or {}),
-                    key=key, source=inst.source, attributes=attributes)
+                    key=key, source=inst.source, attributes=attributes, tf_address=inst.address)
 
 
 def flow(source: str, target: str, kind: Any, evidence: str, provider: str | None,

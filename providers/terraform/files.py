@@ -141,12 +141,21 @@ def _state_resource(norm: Normalizer, resource: Any) -> Iterator[Item]:
 # --------------------------------------------------------------------------- show -json
 
 
+#: ``format_version`` values of ``terraform show -json`` that this reader understands: 0.1 and 0.2
+#: (Terraform 0.12 to 1.0) and 1.x (1.1 and later, and OpenTofu). A minor version only adds keys;
+#: a new major version would change the meaning of existing ones ("JSON Output Format",
+#: https://developer.hashicorp.com/terraform/internals/json-format, checked 2026-12-04).
+_FORMAT_MAJORS = {"0": ("1", "2"), "1": None}
+
+
 def _check_format_version(inp: InputFile, version: Any) -> None:
-    if not isinstance(version, str) or version.split(".", 1)[0] != "1":
+    major, _, minor = version.partition(".") if isinstance(version, str) else ("", "", "")
+    allowed = _FORMAT_MAJORS.get(major, ())
+    if allowed is not None and minor.split(".", 1)[0] not in allowed:
         raise InventoryFormatError(inp.display,
                                    f"unsupported `terraform show -json` format_version {version!r}",
-                                   hint="this reader understands format_version 1.x; use a Terraform or "
-                                        "OpenTofu release that writes it")
+                                   hint="this reader understands format_version 0.1, 0.2 and 1.x; use a "
+                                        "Terraform or OpenTofu release that writes one of them")
 
 
 def read_show_json(inp: InputFile) -> Iterator[Item]:
@@ -279,7 +288,10 @@ def _walk_config(module: Any, prefix: str, provider_regions: Mapping[str, str], 
     for resource in module.get("resources") or []:
         if not isinstance(resource, Mapping):
             continue
-        region = provider_regions.get(str(resource.get("provider_config_key")))
+        key = str(resource.get("provider_config_key"))
+        # A module without a provider block of its own uses its caller's default configuration
+        # (key "module_name:aws" then has no entry of its own, as Terraform 0.12 writes it).
+        region = provider_regions.get(key) or provider_regions.get(key.rpartition(":")[2])
         if region:
             out[f"{prefix}{resource.get('type')}.{resource.get('name')}"] = region
     calls = module.get("module_calls")

@@ -42,6 +42,12 @@ def compute_name(self_link: str | None) -> str | None:
     return None
 
 
+#: Types that live where their parent does (a table in its dataset, a database in its instance):
+#: the provider configuration's region says nothing about them; the knowledge base's parent rule
+#: places them (scanner/hierarchy.py).
+PLACED_BY_PARENT = frozenset({"google_bigquery_table", "google_spanner_database", "google_bigtable_table"})
+
+
 def resource_id(inst: TfInstance) -> str:
     v = inst.values
     project = text(v.get("project"))
@@ -53,6 +59,13 @@ def resource_id(inst: TfInstance) -> str:
         return f"//sqladmin.googleapis.com/projects/{project}/instances/{name}"
     if inst.type == "google_bigquery_dataset" and project and text(v.get("dataset_id")):
         return f"//bigquery.googleapis.com/projects/{project}/datasets/{v['dataset_id']}"
+    if inst.type == "google_bigquery_table" and project and text(v.get("dataset_id")) and text(v.get("table_id")):
+        return f"//bigquery.googleapis.com/projects/{project}/datasets/{v['dataset_id']}/tables/{v['table_id']}"
+    if inst.type == "google_spanner_instance" and project and name:
+        return f"//spanner.googleapis.com/projects/{project}/instances/{name}"
+    if inst.type == "google_spanner_database" and project and name and text(v.get("instance")):
+        instance = str(v["instance"]).rsplit("/", 1)[-1]
+        return f"//spanner.googleapis.com/projects/{project}/instances/{instance}/databases/{name}"
     host = GOOGLE_ID_HOSTS.get(inst.type)
     if host and native_id and native_id.startswith("projects/"):
         return f"//{host}/{native_id}"
@@ -69,7 +82,7 @@ def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     raw_region = text(v.get("location")) or text(v.get("region")) or text(v.get("zone"))
     if raw_region is None and "/global/" in (text(v.get("self_link")) or ""):
         raw_region = "global"
-    if raw_region is None:
+    if raw_region is None and inst.type not in PLACED_BY_PARENT:
         raw_region = inst.provider_region
     region = gcp_region_of(raw_region)
     labels = v.get("effective_labels") or v.get("labels")

@@ -62,14 +62,19 @@ UTILITY_PROVIDERS: Final = frozenset({
 
 _STATE_PROVIDER = re.compile(r'provider\["([^"]+)"\]')
 _LEGACY_PROVIDER = re.compile(r"(?:^|\.)provider\.([A-Za-z0-9_-]+)")
+_BARE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 @lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_source(ref: str) -> str:
     """The provider source address of a state ``provider`` field or a show-json ``provider_name``.
 
-    ``provider["registry.terraform.io/hashicorp/aws"].west`` → ``registry.terraform.io/hashicorp/aws``;
-    Terraform 0.12 states wrote ``provider.aws`` (implicitly ``hashicorp/aws``).
+    ``provider["registry.terraform.io/hashicorp/aws"].west`` → ``registry.terraform.io/hashicorp/aws``.
+    Terraform 0.12, before provider source addresses existed, wrote ``provider.aws`` in states and
+    the bare type name (``aws``, ``google``, ``azurerm``) as ``provider_name`` in ``terraform show
+    -json`` (format_version 0.1); a name without a source stands for the ``hashicorp`` namespace of
+    the public registry (https://developer.hashicorp.com/terraform/language/providers/requirements,
+    checked 2026-12-04).
     """
     match = _STATE_PROVIDER.search(ref)
     if match:
@@ -77,6 +82,8 @@ def provider_source(ref: str) -> str:
     legacy = _LEGACY_PROVIDER.search(ref)
     if legacy:
         return f"hashicorp/{legacy.group(1)}"
+    if _BARE_NAME.match(ref):
+        return f"hashicorp/{ref.lower()}"
     return ref
 
 
@@ -91,8 +98,28 @@ def short_source(source: str) -> str:
 
 @lru_cache(maxsize=512)  # a file names a handful of providers, each on every record
 def provider_id(source: str) -> str | None:
-    """The sovscan provider id of a provider source address, or None when unsupported."""
-    return PROVIDERS.get(short_source(source))
+    """The sovscan provider id of a provider source address, or None when unsupported.
+
+    A Terraform 0.12 name without a namespace (``provider.scaleway``, ``provider_name: "ovh"``) was
+    read as ``hashicorp/<name>``; before namespaces existed, third-party providers went by their type
+    name alone, so such a name is also looked up by type (``scaleway`` → ``scaleway/scaleway``).
+    """
+    short = short_source(source)
+    found = PROVIDERS.get(short)
+    if found is None and short.startswith("hashicorp/"):
+        found = _BY_TYPE.get(short.partition("/")[2])
+    return found
+
+
+def _ids_by_type() -> dict[str, str]:
+    """Provider type → sovscan id, for the types that name one provider only."""
+    ids: dict[str, set[str]] = {}
+    for address, pid in PROVIDERS.items():
+        ids.setdefault(address.rpartition("/")[2], set()).add(pid)
+    return {t: next(iter(p)) for t, p in ids.items() if len(p) == 1}
+
+
+_BY_TYPE: Final = _ids_by_type()
 
 
 #: Resource types that only configure another resource. Their facts (flows, keys) are folded into

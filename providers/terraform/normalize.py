@@ -16,7 +16,7 @@ from typing import Any
 
 from providers.terraform import aws, azurerm, google, others
 from providers.terraform.core import Context, TfInstance
-from providers.terraform.mapping import FOLDED_TYPES, UTILITY_PROVIDERS, provider_id, short_source
+from providers.terraform.mapping import FOLDED_TYPES, UTILITY_PROVIDERS, provider_id, provider_source, short_source
 from scanner.model import Gap, Item
 
 Transform = Callable[[TfInstance, Context], Iterator[Item]]
@@ -73,6 +73,7 @@ class Normalizer:
         self.removed = 0
         self.unsupported: Counter[str] = Counter()
         self.utility: Counter[str] = Counter()
+        self.folded: Counter[str] = Counter()
 
     def add(self, *, address: str, type_: Any, provider_ref: Any, values: Any, mode: Any = "managed",
             sensitive: frozenset[str] = frozenset(), plan_action: str | None = None,
@@ -85,6 +86,7 @@ class Normalizer:
                 or not isinstance(values, Mapping):
             self.malformed += 1
             return
+        provider_ref = provider_source(provider_ref)  # show-json of Terraform 0.12 writes "aws", "google"…
         short = short_source(provider_ref)
         provider = provider_id(provider_ref)
         if provider is None:
@@ -95,6 +97,7 @@ class Normalizer:
         inst = TfInstance(address=address, type=type_, provider=provider, values=values,
                           source=self.source, plan_action=plan_action, provider_region=provider_region)
         if type_ in FOLDED_TYPES:
+            self.folded[type_] += 1
             fold = _FOLDS.get(type_)
             if fold is not None:
                 yield from fold(inst, self.ctx)
@@ -113,6 +116,10 @@ class Normalizer:
         for ref, count in sorted(self.utility.items()):
             yield Gap(self.source, f"{count} resource instance(s) of utility provider {ref} skipped: "
                       "they are not cloud resources", "skipped")
+        if self.folded:
+            detail = ", ".join(f"{t} ({n})" for t, n in sorted(self.folded.items()))
+            yield Gap(self.source, f"{self.folded.total()} resource instance(s) that only configure another "
+                      f"resource were folded into it: {detail}", "folded")
         if self.removed:
             yield Gap(self.source, f"{self.removed} resource instance(s) that the plan deletes or "
                       "forgets were not assessed", "skipped")

@@ -33,6 +33,7 @@ from scanner.kb.schema import (
     EFFORT_SCALE,
     Alternative,
     CertificationScheme,
+    ClassificationLexicon,
     ClassificationRule,
     ContractingRule,
     Country,
@@ -164,6 +165,7 @@ class KnowledgeBase:
     services: dict[tuple[str, str], Service] = field(default_factory=dict)
     alternatives: dict[str, Alternative] = field(default_factory=dict)
     rules: list[ClassificationRule] = field(default_factory=list)
+    lexicon: ClassificationLexicon = field(default_factory=ClassificationLexicon)
     weights: Weights | None = None
     egress_prices: dict[str, EgressPrice] = field(default_factory=dict)
     exchange_rates: dict[str, ExchangeRate] = field(default_factory=dict)
@@ -586,6 +588,8 @@ class KnowledgeBase:
                     problems.append(f"{where}: unknown alternative {alt}")
             if svc.placement and self.region(prov, svc.placement) is None:
                 problems.append(f"{where}: unknown placement {svc.placement}")
+            if svc.parent and self.service(prov, svc.parent) is None:
+                problems.append(f"{where}: unknown parent type {svc.parent}")
             if svc.effort not in EFFORT_SCALE:
                 problems.append(f"{where}: effort {svc.effort} not on the scale")
         for (prov, name), gs in self.global_services.items():
@@ -667,6 +671,12 @@ def load_kb(extra_files: Iterable[Path] = (), weight_overrides: Mapping[str, Any
             continue
         for key, value in doc.items():
             if key in _FILE_META:
+                continue
+            if key == "lexicon":  # one object (classification.yaml), not a table of records
+                try:
+                    kb.lexicon = ClassificationLexicon.model_validate(value or {})
+                except ValidationError as exc:
+                    raise _first_error(path, key, exc) from None
                 continue
             adapter = _TABLES.get(key)
             if adapter is None:

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ServiceCategory = Literal["storage", "database", "compute", "container", "serverless", "network", "cdn", "dns",
@@ -398,7 +398,20 @@ class Service(Record):
     #: For region-less services: where the service is placed (a region code of the same
     #: provider, or ``zone:<id>``); see global placement notes in ``note``.
     placement: str | None = None
+    #: For a child type (a BigQuery table, a Spanner database, an App Engine version, an S3 bucket's
+    #: inventory configuration): the type of its parent, canonical or alias. A resource of this type
+    #: whose export gives no location is placed where its parent is (``scanner/hierarchy.py``).
+    parent: str | None = None
+    #: True for a configuration sub-resource that holds no data of its own: it is folded into its
+    #: parent (its flows become the parent's) instead of being assessed as a resource.
+    fold: bool = False
     note: str = ""
+
+    @model_validator(mode="after")
+    def _fold_needs_parent(self) -> Service:
+        if self.fold and not self.parent:
+            raise ValueError("a folded type needs its parent type")
+        return self
 
     @field_validator("effort")
     @classmethod
@@ -451,7 +464,11 @@ class ClassificationRule(BaseModel):
 
     ``tag_keys``: a tag whose key matches (case-insensitive) is evidence by itself (``hipaa``).
     ``tag_values``: a tag whose value matches (``DataClassification=PHI``). ``name_terms``: whole
-    words in the resource name (split on ``-_./`` and camel case). Matching is accent-insensitive.
+    words in the resource name or a tag value (split on punctuation and camel case).
+    ``name_stems``: the beginning or the end of a word, which is how compounds carry the class
+    (German ``Patientenakte``, ``Stammkunden``; glued English ``patientrecords``); stems of six
+    letters or more also match inside a word (``Privatpatientenakte``). Matching is case- and
+    accent-insensitive.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -459,6 +476,46 @@ class ClassificationRule(BaseModel):
     tag_keys: list[str] = Field(default_factory=list)
     tag_values: list[str] = Field(default_factory=list)
     name_terms: list[str] = Field(default_factory=list)
+    name_stems: list[Annotated[str, Field(min_length=4)]] = Field(default_factory=list)
+
+
+class Sense(BaseModel):
+    """A word whose data class depends on the language it is written in (a false friend).
+
+    German *Personal* is the staff (employee data), English *personal* is personal data; French
+    *client* is a customer, English *client* usually a program. ``default`` applies when no
+    language hint is found beside the word (``None``: no class).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    word: str = Field(min_length=2)
+    default: DataClass | None = None
+    languages: dict[str, DataClass | None] = Field(default_factory=dict)
+
+
+class ClassificationLexicon(BaseModel):
+    """What keeps name-based classification precise (``classification.yaml``, ``lexicon``).
+
+    - ``name_categories``: service categories whose resources can hold or process data even when
+      the service is not data-bearing (a function, a pipeline); resources of other categories
+      (network, DNS, identity, management…) and of non-data-bearing services in them get a class
+      from their tag keys and data flows only, never from their name or tag values.
+    - ``infrastructure_type_terms``: words of a native type name that mark a type the knowledge
+      base does not know as infrastructure-only (``HealthCheck``, ``CustomerGateway``, ``Route``).
+      Here and in ``language_hints`` a word matches whole, unless written ``word*`` (a word
+      beginning with it), ``*word`` (ending with it) or ``*word*`` (containing it).
+    - ``exclude_phrases``: phrases whose words are not evidence (``health check``, ``customer
+      gateway``, ``client certificate``); matched with or without separators.
+    - ``senses``: words whose class depends on the language (``personal``, ``client``).
+    - ``language_hints``: words that tell the language of a name, for ``senses``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name_categories: list[str] = Field(default_factory=list)
+    infrastructure_type_terms: list[str] = Field(default_factory=list)
+    exclude_phrases: list[str] = Field(default_factory=list)
+    senses: list[Sense] = Field(default_factory=list)
+    language_hints: dict[str, list[str]] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- findings

@@ -10,7 +10,7 @@ from scanner.result import ScanResult
 COLUMNS = ["id", "provider", "native_type", "service", "category", "name", "account", "region", "placement",
            "country", "locations", "data_classes", "classification_source", "key_control", "operator",
            "controller_country", "foreign_laws", "residual_laws", "exposure_score", "exposure_level", "lockin_score",
-           "lockin_level", "portability", "effort", "effort_level", "data_gb", "alternatives"]
+           "lockin_level", "portability", "effort", "effort_level", "data_gb", "alternatives", "tf_address"]
 
 
 def _cell(value: object) -> str:
@@ -32,7 +32,7 @@ def write_csv(result: ScanResult, out: IO[str]) -> None:
             " ".join(a.classes), a.class_source, a.key_control, a.operator, a.controller_country,
             " ".join(foreign), " ".join(residual), a.exposure, a.exposure_level, a.lockin, a.lockin_level,
             svc.portability if svc else "", a.effort, a.effort_level, res.size_gb,
-            " ".join(alt.id for alt in a.alternatives))])
+            " ".join(alt.id for alt in a.alternatives), res.tf_address)])
     cov = result.coverage
     writer.writerow([f"# coverage: {cov.resources} resources; unmapped types: "
                      + (", ".join(f"{k}={v}" for k, v in cov.unmapped_types.items()) or "none")

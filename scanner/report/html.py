@@ -115,7 +115,8 @@ def _labels(env: Environment, names: str, ids: list[str]) -> dict[str, str]:
 
 def _charts(rep: QuarterlyReport, kb: KnowledgeBase, env: Environment, lang: str) -> dict[str, Markup]:
     _ = translations(lang).gettext
-    out: dict[str, Markup] = {}
+    # Every chart the template may show has a key: an empty or country-less result has none to draw.
+    out: dict[str, Markup] = dict.fromkeys(("trend", "providers", "countries", "matrix"), Markup(""))
     if len(rep.trend) >= 2:
         out["trend"] = charts.trend_chart(
             [p.quarter for p in rep.trend],

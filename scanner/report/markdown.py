@@ -45,8 +45,9 @@ def context(result: ScanResult, top: int = 15) -> dict[str, Any]:
         target = result.inventory.resources.get(f.target)
         outside.append({"flow": f, "target_region": f.target_region or (target.region if target else None)})
     laws = {lid: kb.laws[lid] for lid in [*s.exposure.by_law, *s.exposure.residual.by_law] if lid in kb.laws}
+    tf = {a.res.id: a.res.tf_address for a in result.assessed if a.res.tf_address}
     return {"r": result, "s": s, "kb": kb, "exposed": exposed, "flows": outside, "laws": laws,
-            "findings": finding_records(result)[:40], "total_findings": len(result.findings)}
+            "findings": finding_records(result)[:40], "total_findings": len(result.findings), "tf": tf}
 
 
 def render_markdown(result: ScanResult) -> str:

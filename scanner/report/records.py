@@ -22,6 +22,8 @@ def _own(a: Assessed) -> dict[str, Any]:
         "name": res.name,
         "account": res.account,
         "region": res.region,
+        "tf_address": res.tf_address,
+        "placement_from": res.attributes.get("placement_from"),
         "classification_source": a.class_source,
         "lockin": {"score": a.lockin, "level": a.lockin_level,
                    "portability": str(a.service.portability) if a.service else None},

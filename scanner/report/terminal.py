@@ -42,8 +42,11 @@ def render_terminal(result: ScanResult, console: Console, top: int = 10) -> None
         table.add_column("Severity")
         table.add_column("Rule")
         table.add_column("What", overflow="fold")
+        resources = result.inventory.resources
         for f in result.findings[:top]:
-            table.add_row(_lvl(f.severity), f.rule, escape(f.message))
+            res = resources.get(f.resource)
+            where = f"\n[dim]Terraform: {escape(res.tf_address)}[/]" if res is not None and res.tf_address else ""
+            table.add_row(_lvl(f.severity), f.rule, escape(f.message) + where)
         console.print(table)
     _coverage(result, console)
 
