@@ -124,6 +124,7 @@ class Enricher:
             found = classify(res.tags, res.name, svc, res.native_type)
             out.facts.append(Facts(res, svc, placement, found.classes, found.source,
                                    key_controls.get(rid, unknown_key)))
+        _inherit_classes(out.facts)
         return out
 
 
@@ -143,3 +144,25 @@ def _key_controls(inventory: Inventory) -> dict[str, str]:
             value = str(key_res.attributes["key_control"])
         out.setdefault(rid, value)
     return out
+
+
+def _inherit_classes(facts: list[Facts]) -> None:
+    """A child holds part of what its parent holds (a table of a patient-records dataset, a database
+    of a server): it gains its parent's classes, walking up to the root (parents before children)."""
+    by_id = {f.res.id: f for f in facts}
+
+    def classes_of(f: Facts, depth: int = 0) -> set[str]:
+        own = {c for c in f.classes if c != "unknown"}
+        parent = by_id.get(str(f.res.attributes.get("parent", ""))) if depth < 8 else None
+        return own | (classes_of(parent, depth + 1) if parent is not None else set())
+
+    for f in facts:
+        pid = f.res.attributes.get("parent")
+        parent = by_id.get(str(pid)) if pid else None
+        if parent is None:
+            continue
+        merged = classes_of(f)
+        if merged and merged != set(f.classes):
+            f.classes = ordered_classes(merged)
+            if f.class_source == "default":
+                f.class_source = f"parent:{parent.res.id}"

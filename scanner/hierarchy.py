@@ -10,7 +10,9 @@ assessment, uses those facts:
 - a child whose export gives no location is placed where its parent is (its ``region`` becomes the
   parent's, ``attributes["placement_from"]`` names the parent, walking up to the first placed
   ancestor);
-- a folded sub-resource is removed from the resources to assess; its flows become its parent's.
+- a folded sub-resource is removed from the resources to assess; its flows become its parent's;
+- a child found in its parent records the parent's id (``attributes["parent"]``), so that it
+  inherits the data classes its parent holds (:mod:`scanner.enrich`).
 
 Both are reported as coverage notes (one per input file), so a reader knows why a resource has a
 location its export did not show and why the resource count is smaller than the record count.
@@ -115,17 +117,24 @@ def settle_children(inventory: Inventory, kb: KnowledgeBase) -> None:
 
     inherited: Counter[tuple[str, str]] = Counter()
     for rid, res in list(resources.items()):
-        if res.region is not None:
-            continue
         svc = tree.service(res)
         if svc is None or svc.parent is None:
             continue
-        ancestor = tree.placed_ancestor(res, svc)
-        if ancestor is None:
-            continue
-        resources[rid] = dataclasses.replace(
-            res, region=ancestor.region, attributes={**res.attributes, "placement_from": ancestor.id})
-        inherited[(_source(res), res.native_type)] += 1
+        parent = tree.parent(res, svc)
+        attributes = dict(res.attributes)
+        if parent is not None:
+            # The child holds part of what its parent holds (a table of a patient-records dataset):
+            # enrichment reads this to hand the parent's data classes down.
+            attributes["parent"] = parent.id
+        region = res.region
+        if region is None:
+            ancestor = tree.placed_ancestor(res, svc)
+            if ancestor is not None:
+                region = ancestor.region
+                attributes["placement_from"] = ancestor.id
+                inherited[(_source(res), res.native_type)] += 1
+        if region != res.region or attributes != res.attributes:
+            resources[rid] = dataclasses.replace(res, region=region, attributes=attributes)
 
     inventory.gaps.extend(_notes(folded, orphans, inherited))
 

@@ -178,3 +178,17 @@ def test_weight_overrides_change_scores(weights: dict[str, object], expect_lower
     tuned = assess(_inv(PHI), Config(weights=weights)).by_id(PHI.id)  # type: ignore[arg-type]
     assert base is not None and tuned is not None
     assert (tuned.exposure < base.exposure) is expect_lower
+
+
+def test_a_child_inherits_what_its_parent_holds() -> None:
+    """A BigQuery table of a patient-records dataset holds health data too, even with a bland name."""
+    dataset = Resource(id="//bigquery.googleapis.com/projects/p/datasets/dossiers_patients", provider="gcp",
+                       native_type="bigquery.googleapis.com/Dataset", name="dossiers_patients", region="us")
+    table = Resource(id=f"{dataset.id}/tables/t1", provider="gcp", native_type="bigquery.googleapis.com/Table",
+                     name="t1")
+    result = assess(_inv(dataset, table), Config())
+    child = result.by_id(table.id)
+    assert child is not None
+    assert child.classes == ("health",) and child.class_source == f"parent:{dataset.id}"
+    assert (child.country, child.res.attributes["placement_from"]) == ("US", dataset.id)
+    assert [f.rule for f in result.findings if f.resource == table.id][0] == "health-data-foreign-law"
