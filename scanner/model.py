@@ -95,6 +95,7 @@ class Resource:
     source: str = ""
     #: Extra facts a provider transform wants downstream stages to see (never secrets).
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    tf_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
