@@ -543,3 +543,10 @@ class CsfObjective(Record):
     name: str
     weight: float = Field(ge=0, le=1)
     criteria: list[CsfCriterion] = Field(default_factory=list)
+
+
+class LegalIdentifier(Record):
+    """An entity's LEI (ISO 17442), from its GLEIF record (``legal_identifiers.yaml``)."""
+
+    entity: Slug
+    lei: str = Field(pattern=r"^[A-Z0-9]{18}[0-9]{2}$")
