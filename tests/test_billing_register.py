@@ -131,7 +131,7 @@ def test_register_package_passes_the_xbrl_csv_rules(sample: Path, tmp_path: Path
     # key columns it alone knows (contract references, function ids…), each listed as an empty cell.
     assert set(eba["EBA"]["errors"]) <= {"EBA-NAME-001", "CSV-044"}
     empty = {(e["template"].lower(), int(e["row"]), e["column"])
-             for e in csv.DictReader(open(tmp_path / "register.empty_cells.csv", encoding="utf-8"))}
+             for e in csv.DictReader(io.StringIO((tmp_path / "register.empty_cells.csv").read_text(encoding="utf-8")))}
     keys = eba["EBA"]["errors"]["CSV-044"]
     assert keys
     for error in keys:
@@ -158,8 +158,8 @@ def test_register_cells_sources_and_empty_cells(tmp_path: Path) -> None:
     assert aws["c0010"] == ""  # no verified LEI in the knowledge base: left to fill, never guessed
     # AWS: health data with a copy in the US (and CloudFront's footprint for the CDN).
     assert any({"FR", "US"} <= set(r["c0150"].split()) and r["c0170"] == "High" for r in b0202)
-    sources = list(csv.DictReader(open(tmp_path / "register.sources.csv", encoding="utf-8")))
-    empty = list(csv.DictReader(open(tmp_path / "register.empty_cells.csv", encoding="utf-8")))
+    sources = list(csv.DictReader(io.StringIO((tmp_path / "register.sources.csv").read_text(encoding="utf-8"))))
+    empty = list(csv.DictReader(io.StringIO((tmp_path / "register.empty_cells.csv").read_text(encoding="utf-8"))))
     assert any(s["template"] == "B_05.01" and s["column"] == "c0100" and "FOCUS" in s["source"] for s in sources)
     filled = {(s["template"], s["row"], s["column"]) for s in sources}
     missing = {(e["template"], e["row"], e["column"]) for e in empty}
@@ -173,7 +173,7 @@ def test_readable_register(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "-i", str(STADTWERKE), "-t", "ovhcloud", "-f", "dora-register",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert {"B_02.02", "B_05.01", "B_07.01"} <= {r["template"] for r in rows}
     assert all(r["value"] or r["source_or_missing"].startswith("to fill:") for r in rows)
 

@@ -46,14 +46,15 @@ class EgressPricer:
         # A FOCUS export that bills transferred data gives the price this organisation really pays.
         if billing is not None and billing.currency in ("EUR", "USD"):
             for provider in billing.transfer_gb_by_provider:
-                observed = billing.egress_price(provider)
-                if observed is None:
+                paid = billing.egress_price(provider)
+                if paid is None:
                     continue
+                observed: float = paid
                 if billing.currency == "USD":
-                    rate = usd_per_eur or (kb.exchange_rates["USD"].per_eur if "USD" in kb.exchange_rates else None)
-                    if rate is None:
+                    usd = usd_per_eur or (kb.exchange_rates["USD"].per_eur if "USD" in kb.exchange_rates else None)
+                    if usd is None:
                         continue
-                    observed /= rate
+                    observed /= usd
                 self._eur_per_gb[provider] = (observed, f"billing:{billing.path} (observed transfer price)")
 
     def eur_per_gb(self, provider: str) -> float | None:

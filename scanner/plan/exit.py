@@ -59,7 +59,7 @@ def concentration(result: ScanResult) -> dict[str, Any]:
         total = sum(counter.values())
         return round(counter.get(pid, 0) / total, 4) if total else 0.0
 
-    providers = {
+    providers: dict[str, dict[str, Any]] = {
         pid: {"resources": n, "share_resources": share(resources, pid),
               "sensitive_resources": sensitive[pid], "share_sensitive": share(sensitive, pid),
               "data_gb": round(data_gb[pid], 1), "share_data": share(data_gb, pid),

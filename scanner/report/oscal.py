@@ -115,12 +115,12 @@ def assessment_results(result: ScanResult) -> dict[str, Any]:
     items: dict[str, dict[str, Any]] = {}
     obs_by_provider: dict[str, list[str]] = defaultdict(list)
     for f in findings:
-        a = result.by_id(f.resource)
-        obs = _observation(result, f, a)
+        found = result.by_id(f.resource)
+        obs = _observation(result, f, found)
         observations.append(obs)
-        if a is not None:
-            items.setdefault(a.res.id, _item(a))
-            obs_by_provider[a.res.provider].append(obs["uuid"])
+        if found is not None:
+            items.setdefault(found.res.id, _item(found))
+            obs_by_provider[found.res.provider].append(obs["uuid"])
     oscal_findings: list[dict[str, Any]] = []
     evidence = csf_evidence(result)
     for block in evidence:
