@@ -24,6 +24,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from scanner import __version__
 from scanner.commands.explain import explain
+from scanner.commands.graph import graph
 from scanner.commands.history import history_app
 from scanner.commands.kb import kb_app
 from scanner.commands.plan import plan
@@ -78,6 +79,7 @@ app.command()(run)
 app.command()(explain)
 app.command("plan")(plan)
 app.command("report")(report)
+app.command("graph")(graph)
 app.add_typer(kb_app, name="kb")
 app.add_typer(history_app, name="history")
 

@@ -159,7 +159,7 @@ def _inherit_classes(facts: list[Facts]) -> None:
     for f in facts:
         pid = f.res.attributes.get("parent")
         parent = by_id.get(str(pid)) if pid else None
-        if parent is None:
+        if parent is None or (f.service is not None and f.res.id.rsplit("/", 1)[-1].lower() in f.service.system_names):
             continue
         merged = classes_of(f)
         if merged and merged != set(f.classes):

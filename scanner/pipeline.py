@@ -19,6 +19,7 @@ from pathlib import Path
 from graphs.build import Graph
 from graphs.estate import build_estate_graph, propagate_classes
 from providers.live import LiveOptions
+from scanner.billing import Billing
 from scanner.classify import Classifier
 from scanner.config import Config
 from scanner.enrich import Enricher, Enrichment
@@ -50,7 +51,7 @@ def gc_paused() -> Iterator[None]:
 
 def scan(paths: Iterable[Path], config: Config, as_of: str | None = None, organization: str | None = None,
          warn: Callable[[str], None] | None = None, live: LiveOptions | None = None,
-         export_path: Path | None = None) -> ScanResult:
+         export_path: Path | None = None, billing: Billing | None = None) -> ScanResult:
     """Scan exported files and folders and/or a live, read-only collection."""
     inventory = load_inventory(paths, warn)
     if live is not None:
@@ -62,7 +63,7 @@ def scan(paths: Iterable[Path], config: Config, as_of: str | None = None, organi
         for key, account in collected.accounts.items():
             inventory.accounts.setdefault(key, account)
         inventory.sources.extend(collected.sources)
-    return assess(inventory, config, as_of=as_of, organization=organization)
+    return assess(inventory, config, as_of=as_of, organization=organization, billing=billing)
 
 
 #: Gap reasons that mean a live collection did not see everything (``--strict`` exits 3).
@@ -70,12 +71,14 @@ INCOMPLETE_REASONS = frozenset({"access-denied", "api-disabled", "throttled", "e
 
 
 def assess(inventory: Inventory, config: Config, as_of: str | None = None,
-           organization: str | None = None) -> ScanResult:
-    """Enrich, graph, score and summarise an inventory."""
+           organization: str | None = None, billing: Billing | None = None) -> ScanResult:
+    """Enrich, graph, score and summarise an inventory (sizes from a billing export where unknown)."""
     kb = config.knowledge_base()
     home = config.home_country
     settle_children(inventory, kb)
     warnings: list[str] = [f"{g.source}: {g.message}" for g in inventory.gaps]
+    if billing is not None:
+        warnings.extend(billing.apply(inventory))
     enrichment = Enricher(kb, Classifier(kb.rules, kb.lexicon)).enrich(inventory)
     graph, flows = build_estate_graph(kb, inventory, enrichment, warnings)
     propagate_classes(graph, {f.res.id: f for f in enrichment if f.res.id in graph})
@@ -97,7 +100,8 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         as_of=as_of or dt.date.today().isoformat(),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         inventory=inventory, assessed=assessed, flows=flows, findings=findings, coverage=coverage,
-        summary=summarize(kb, assessed, findings), graph=graph)
+        summary=summarize(kb, assessed, findings, billing.spend_shares() if billing else None), graph=graph,
+        billing=billing)
 
 
 def _score(kb: KnowledgeBase, graph: Graph[str], home: str,

@@ -26,6 +26,7 @@ from scanner.model import Flow, Resource
 if TYPE_CHECKING:
     import networkx as nx
 
+    from scanner.billing import Billing
     from scanner.inventory import Inventory
     from scanner.kb.loader import KnowledgeBase
 
@@ -297,6 +298,9 @@ class Concentration:
     hhi: float
     hhi_10000: int
     shares: dict[str, float]
+    #: Shares of the spend per provider and their HHI, from a billing export (None without one).
+    spend_shares: dict[str, float] | None = None
+    hhi_spend: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +346,17 @@ class ScanResult:
     summary: Summary
     graph: nx.MultiDiGraph[str] | None = field(repr=False, default=None)
     _index: dict[str, Assessed] | None = field(repr=False, default=None)
+    #: Finding ids of an earlier scan (``--baseline``): outputs and the ``--fail-on`` gate that honour
+    #: it report only findings whose id is not in it. None when no baseline was given.
+    baseline: frozenset[str] | None = field(repr=False, default=None)
+    #: The FOCUS billing export given with ``--billing`` (spend, volumes, transfer), or None.
+    billing: Billing | None = field(repr=False, default=None)
+
+    def new_findings(self) -> list[Finding]:
+        """The findings not in the baseline (all of them when there is none)."""
+        if self.baseline is None:
+            return self.findings
+        return [f for f in self.findings if f.id not in self.baseline]
 
     def by_id(self, rid: str) -> Assessed | None:
         """The assessed resource with this id (exact, else case-insensitive)."""

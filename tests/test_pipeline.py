@@ -191,4 +191,18 @@ def test_a_child_inherits_what_its_parent_holds() -> None:
     assert child is not None
     assert child.classes == ("health",) and child.class_source == f"parent:{dataset.id}"
     assert (child.country, child.res.attributes["placement_from"]) == ("US", dataset.id)
-    assert [f.rule for f in result.findings if f.resource == table.id][0] == "health-data-foreign-law"
+    assert next(f.rule for f in result.findings if f.resource == table.id) == "health-data-foreign-law"
+
+
+def test_a_system_child_inherits_nothing() -> None:
+    """Azure SQL's master database holds server metadata, not the patient records of its server."""
+    server = Resource(id="/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/sql-dpi", provider="azure",
+                      native_type="microsoft.sql/servers", name="sql-dpi", region="francecentral",
+                      tags={"DataClassification": "PHI"})
+    master = Resource(id=f"{server.id}/databases/master", provider="azure", native_type="microsoft.sql/servers/databases",
+                      name="master", region="francecentral")
+    records = Resource(id=f"{server.id}/databases/dossiers", provider="azure",
+                       native_type="microsoft.sql/servers/databases", name="dossiers", region="francecentral")
+    result = assess(_inv(server, master, records), Config())
+    assert result.by_id(records.id).classes == ("health",)  # type: ignore[union-attr]
+    assert result.by_id(master.id).classes == ("unknown",)  # type: ignore[union-attr]

@@ -191,7 +191,7 @@ def test_renderers_agree_with_the_document() -> None:
     assert len(rows) == sum(len(u["resources"]) for u in doc["units"])
     assert sum(int(r["effort"]) for r in rows) == doc["totals"]["effort"]
     md = render_markdown(doc)
-    assert "| exposure (0-100) | 65.2 (high) | 12.9 (low) |" in md
+    assert "| exposure (0-100) | 65.2 (high) | 12.5 (low) |" in md
     assert "egress: 97.88 €" in md and "### U01 (wave 1)" in md
 
 

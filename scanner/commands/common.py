@@ -21,6 +21,7 @@ from scanner.errors import EmptyInventoryError, InputError, OutputError, UsageEr
 
 if TYPE_CHECKING:
     from providers.live import LiveOptions
+    from scanner.billing import Billing
     from scanner.config import Config
     from scanner.result import ScanResult
 
@@ -49,6 +50,12 @@ DbOpt = Annotated[Path | None, typer.Option(
     "--db", help="History database (default: sovscan/history.sqlite3 in the user's data directory).")]
 AllowEmptyOpt = Annotated[bool, typer.Option(
     "--allow-empty", help="Accept inputs from which no resource at all was read (default: exit 2).")]
+BaselineOpt = Annotated[str | None, typer.Option(
+    "--baseline", help="A previous '--format json' result, or snapshot:ID of the history: report (SARIF, OCSF) and "
+                       "gate (--fail-on) only on findings that are not in it.")]
+BillingOpt = Annotated[Path | None, typer.Option(
+    "--billing", help="A FOCUS 1.x cost and usage export (CSV, CSV.gz or Parquet): spend per provider, real data "
+                      "volumes and transfer where it names resource ids.")]
 
 
 def warn(message: str) -> None:
@@ -75,17 +82,34 @@ def load_settings(config: Path | None) -> Config:
     return load_config(config)
 
 
+def load_baseline(value: str, db: Path | None) -> frozenset[str]:
+    """The finding ids of ``--baseline`` (a JSON result file or ``snapshot:ID``)."""
+    from scanner.report.baseline import load_baseline as load
+
+    return load(value, db)
+
+
+def load_billing(path: Path | None) -> Billing | None:
+    """The FOCUS export of ``--billing``, read and summarised, or None."""
+    if path is None:
+        return None
+    from scanner.billing import read_focus
+
+    return read_focus(path)
+
+
 def scan_inputs(inventory: list[Path], config: Path | None, as_of: str | None, org: str | None,
                 live: LiveOptions | None = None, export_path: Path | None = None,
-                allow_empty: bool = False) -> ScanResult:
+                allow_empty: bool = False, billing: Path | None = None) -> ScanResult:
     """Read the inputs (files, folders and/or a live collection) and assess them."""
     from scanner.pipeline import scan
 
     parse_date(as_of, "--as-of")
     settings = load_settings(config)
+    costs = load_billing(billing)
     try:
         result = scan(inventory, settings, as_of=as_of, organization=org, warn=warn, live=live,
-                      export_path=export_path)
+                      export_path=export_path, billing=costs)
     except OSError as exc:
         raise InputError(f"{exc.filename or 'input'}: {exc.strerror}") from None
     if not result.assessed and not allow_empty:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from scanner.commands.common import load_settings, parse_date, scan_inputs, to_terminal, write_output
+from scanner.commands.common import (
+    BillingOpt,
+    load_billing,
+    load_settings,
+    open_output,
+    parse_date,
+    scan_inputs,
+    to_terminal,
+    write_output,
+)
 from scanner.commands.live_options import (
     AggregatorOpt,
     ExternalIdOpt,
@@ -40,6 +50,7 @@ from scanner.commands.live_options import (
 from scanner.errors import UsageError
 
 if TYPE_CHECKING:
+    from scanner.billing import Billing
     from scanner.config import Config
     from scanner.kb.loader import KnowledgeBase
     from scanner.plan.document import Plan
@@ -53,6 +64,8 @@ class PlanFormat(StrEnum):
     csv = "csv"
     md = "md"
     dora_csv = "dora-csv"
+    dora_register = "dora-register"
+    dora_xbrl = "dora-xbrl"
 
 
 def _parse_list(value: str) -> list[str]:
@@ -103,6 +116,9 @@ def plan(
                            "--inventory.")] = None,
     db: Annotated[Path | None, typer.Option(
         "--db", help="History database for --snapshot (default: in the user's data directory).")] = None,
+    billing: BillingOpt = None,
+    entity_lei: Annotated[str | None, typer.Option(
+        "--entity-lei", help="dora-xbrl: the LEI of the financial entity filing the register (entityID).")] = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
     from scanner.pipeline import gc_paused
@@ -119,11 +135,14 @@ def plan(
     chosen = fmt or (PlanFormat.table if to_terminal(output) else PlanFormat.json)
     with gc_paused():
         if snapshot is not None:
-            result = _from_snapshot(snapshot, db, cfg, as_of, org)
+            result = _from_snapshot(snapshot, db, cfg, as_of, org, load_billing(billing))
         else:
-            result = scan_inputs(inventory, config, as_of, org, live)
+            result = scan_inputs(inventory, config, as_of, org, live, billing=billing)
         doc_plan = build_plan(result, options, cfg)
         doc = plan_document(doc_plan)
+    if chosen in (PlanFormat.dora_xbrl, PlanFormat.dora_register):
+        _write_register(doc_plan, chosen, output, entity_lei)
+        return
     _write(doc, doc_plan, chosen, output)
 
 
@@ -147,12 +166,38 @@ def _options(kb: KnowledgeBase, target: str, require: str | None, bandwidth: flo
     return PlanOptions(tuple(targets), required, bandwidth, when, usd_per_eur)
 
 
-def _from_snapshot(snapshot: int, db: Path | None, cfg: Config, as_of: str | None, org: str | None) -> ScanResult:
+def _from_snapshot(snapshot: int, db: Path | None, cfg: Config, as_of: str | None, org: str | None,
+                   billing: Billing | None = None) -> ScanResult:
     from scanner.history import inventory_of
     from scanner.pipeline import assess
 
     info, stored = inventory_of(snapshot, db)
-    return assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization)
+    return assess(stored, cfg, as_of=as_of or info.as_of, organization=org or info.organization, billing=billing)
+
+
+def _write_register(doc_plan: Plan, fmt: PlanFormat, output: str, entity_lei: str | None) -> None:
+    """The DORA register: the xBRL-CSV package (with its two companion files) or the readable CSV."""
+    from scanner.plan.register import build_register, write_companions, write_package, write_readable
+
+    reg = build_register(doc_plan.before, doc_plan.planned.moving)
+    if fmt is PlanFormat.dora_register:
+        buf = io.StringIO()
+        write_readable(reg, buf)
+        write_output(output, buf.getvalue())
+        return
+    if output == "-":
+        raise UsageError("--format dora-xbrl writes a zip and two companion files: give --output FILE.zip")
+    if entity_lei is not None and not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", entity_lei):
+        raise UsageError(f"--entity-lei {entity_lei!r}: an LEI is 20 characters, 18 letters or digits then 2 digits")
+    target = Path(output)
+    name = target.name.removesuffix(".zip")
+    ref = dt.date.fromisoformat(doc_plan.before.as_of)
+    with open_output(output) as out:
+        write_package(reg, out, ref, entity_lei, name)
+    sources, empty = io.StringIO(), io.StringIO()
+    write_companions(reg, sources, empty)
+    write_output(str(target.with_name(f"{name}.sources.csv")), sources.getvalue())
+    write_output(str(target.with_name(f"{name}.empty_cells.csv")), empty.getvalue())
 
 
 def _write(doc: dict[str, object], doc_plan: Plan, fmt: PlanFormat, output: str) -> None:

@@ -10,6 +10,8 @@ import typer
 from scanner.commands.common import (
     AllowEmptyOpt,
     AsOfOpt,
+    BaselineOpt,
+    BillingOpt,
     ConfigOpt,
     DbOpt,
     InventoryOpt,
@@ -17,6 +19,7 @@ from scanner.commands.common import (
     Level,
     OrgOpt,
     OutputOpt,
+    load_baseline,
     note,
     open_output,
     scan_inputs,
@@ -57,7 +60,8 @@ def run(
     as_of: AsOfOpt = None,
     org: OrgOpt = None,
     fail_on: Annotated[Level | None, typer.Option(
-        "--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
+        "--fail-on", help="Exit 1 when a finding of this severity or worse exists (with --baseline: a new one).")
+    ] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the HTML output.")] = Lang.en,
     save: Annotated[bool, typer.Option(
         "--save", help="Store this scan as a snapshot in the history database (for quarterly reports).")] = False,
@@ -83,6 +87,8 @@ def run(
     export_inventory: Annotated[Path | None, typer.Option(
         "--export-inventory", help="Also save the collected raw inventory (gzip NDJSON) for offline use.",
         rich_help_panel=LIVE)] = None,
+    baseline: BaselineOpt = None,
+    billing: BillingOpt = None,
 ) -> None:
     """Scan exported inventories (offline) or collect live, read-only; report exposure, lock-in and migration."""
     if not inventory and provider is None:
@@ -94,8 +100,10 @@ def run(
     from scanner.pipeline import gc_paused
 
     chosen = fmt or (Format.table if to_terminal(output) else Format.json)
+    known = load_baseline(baseline, db) if baseline is not None else None
     with gc_paused():
-        result = scan_inputs(inventory, config, as_of, org, live, export_inventory, allow_empty)
+        result = scan_inputs(inventory, config, as_of, org, live, export_inventory, allow_empty, billing)
+        result.baseline = known
         _write(result, chosen, output, lang.value)
     if save:
         _save(result, db)
@@ -139,4 +147,4 @@ def _reaches(result: ScanResult, level: Level) -> bool:
     from scanner.scoring.findings import SEVERITY_ORDER
 
     threshold = SEVERITY_ORDER[level.value]
-    return any(SEVERITY_ORDER[f.severity] >= threshold for f in result.findings)
+    return any(SEVERITY_ORDER[f.severity] >= threshold for f in result.new_findings())

@@ -45,6 +45,7 @@ from scanner.kb.schema import (
     FindingRule,
     GlobalService,
     Law,
+    LegalIdentifier,
     OperatorRule,
     Provider,
     Qualification,
@@ -145,6 +146,7 @@ _TABLES: dict[str, Any] = {
     "csf_objectives": TypeAdapter(list[CsfObjective]),
     "findings": TypeAdapter(list[FindingRule]),
     "global_services": TypeAdapter(list[GlobalService]),
+    "legal_identifiers": TypeAdapter(list[LegalIdentifier]),
 }
 #: File-level keys that describe a file rather than contribute a table.
 _FILE_META = {"source", "as_of", "version", "description"}
@@ -173,6 +175,8 @@ class KnowledgeBase:
     finding_rules: list[FindingRule] = field(default_factory=list)
     #: (provider, botocore endpoint prefix) → where the global service runs in each partition.
     global_services: dict[tuple[str, str], GlobalService] = field(default_factory=dict)
+    #: entity id → its LEI from GLEIF (the DORA register of information).
+    legal_identifiers: dict[str, LegalIdentifier] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     digest: str = ""
@@ -760,6 +764,8 @@ def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> Non
             put(kb.csf_objectives, rec.id, rec)
         elif table == "global_services":
             put(kb.global_services, (rec.provider, rec.service), rec)
+        elif table == "legal_identifiers":
+            put(kb.legal_identifiers, rec.entity, rec)
         elif table == "services":
             put(kb.services, (rec.provider, rec.type), rec)
             for name in (rec.type, *rec.aliases):

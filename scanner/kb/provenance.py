@@ -144,7 +144,8 @@ def table_records(kb: object, tables: Iterable[str]) -> Iterator[tuple[str, Reco
 
 #: Every table whose records carry provenance.
 ALL_TABLES = ("countries", "zones", "regions", "entities", "providers", "schemes", "qualifications", "laws",
-              "services", "alternatives", "egress_prices", "exchange_rates", "csf_objectives", "global_services")
+              "services", "alternatives", "egress_prices", "exchange_rates", "csf_objectives", "global_services",
+              "legal_identifiers")
 
 
 #: Every table is held to these rules by ``sovscan kb validate``.

@@ -405,6 +405,9 @@ class Service(Record):
     #: True for a configuration sub-resource that holds no data of its own: it is folded into its
     #: parent (its flows become the parent's) instead of being assessed as a resource.
     fold: bool = False
+    #: Names of children the service creates itself to hold its own metadata (Azure SQL's
+    #: ``master`` database): they inherit none of their parent's data classes.
+    system_names: list[str] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")
@@ -600,3 +603,10 @@ class CsfObjective(Record):
     name: str
     weight: float = Field(ge=0, le=1)
     criteria: list[CsfCriterion] = Field(default_factory=list)
+
+
+class LegalIdentifier(Record):
+    """An entity's LEI (ISO 17442), from its GLEIF record (``legal_identifiers.yaml``)."""
+
+    entity: Slug
+    lei: str = Field(pattern=r"^[A-Z0-9]{18}[0-9]{2}$")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from scanner.billing import Billing
 from scanner.kb.loader import KnowledgeBase
 
 #: Regulation (EU) 2023/2854 Art. 29(1): from this date no switching charges may be imposed.
@@ -31,7 +32,8 @@ class Egress:
 class EgressPricer:
     """Prices per provider, converted to euros once."""
 
-    def __init__(self, kb: KnowledgeBase, exit_date: dt.date, usd_per_eur: float | None = None):
+    def __init__(self, kb: KnowledgeBase, exit_date: dt.date, usd_per_eur: float | None = None,
+                 billing: Billing | None = None):
         self.exit_date = exit_date
         self.data_act_applies = exit_date >= DATA_ACT_NO_SWITCHING_CHARGES
         self._eur_per_gb: dict[str, tuple[float, str]] = {}
@@ -41,6 +43,19 @@ class EgressPricer:
                 rate = usd_per_eur or kb.exchange_rates[price.currency].per_eur
                 per_gb /= rate
             self._eur_per_gb[provider] = (per_gb, price.source)
+        # A FOCUS export that bills transferred data gives the price this organisation really pays.
+        if billing is not None and billing.currency in ("EUR", "USD"):
+            for provider in billing.transfer_gb_by_provider:
+                paid = billing.egress_price(provider)
+                if paid is None:
+                    continue
+                observed: float = paid
+                if billing.currency == "USD":
+                    usd = usd_per_eur or (kb.exchange_rates["USD"].per_eur if "USD" in kb.exchange_rates else None)
+                    if usd is None:
+                        continue
+                    observed /= usd
+                self._eur_per_gb[provider] = (observed, f"billing:{billing.path} (observed transfer price)")
 
     def eur_per_gb(self, provider: str) -> float | None:
         found = self._eur_per_gb.get(provider)

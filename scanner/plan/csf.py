@@ -154,3 +154,9 @@ def csf_evidence(result: ScanResult) -> list[dict[str, Any]]:
         by_provider[a.res.provider].append(a)
     return [provider_evidence(result.kb, pid, items)
             for pid, items in sorted(by_provider.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def secnumcloud_coverage(kb: KnowledgeBase, provider: str, items: list[Assessed]) -> tuple[bool, str]:
+    """Whether every resource of ``provider`` sits in a SecNumCloud-qualified offer and region (§19.6),
+    and the fact that says so (read by the OSCAL assessment results)."""
+    return _qualification(kb, provider, items)

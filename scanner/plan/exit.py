@@ -59,7 +59,7 @@ def concentration(result: ScanResult) -> dict[str, Any]:
         total = sum(counter.values())
         return round(counter.get(pid, 0) / total, 4) if total else 0.0
 
-    providers = {
+    providers: dict[str, dict[str, Any]] = {
         pid: {"resources": n, "share_resources": share(resources, pid),
               "sensitive_resources": sensitive[pid], "share_sensitive": share(sensitive, pid),
               "data_gb": round(data_gb[pid], 1), "share_data": share(data_gb, pid),
@@ -67,7 +67,17 @@ def concentration(result: ScanResult) -> dict[str, Any]:
               "no_alternative": sum(1 for x in no_alt if x["provider"] == pid)}
         for pid, n in resources.most_common()}
     index = hhi(resources)
-    return {"hhi": index, "hhi_10000": round(index * 10000), "providers": providers, "no_alternative": no_alt}
+    out: dict[str, Any] = {"hhi": index, "hhi_10000": round(index * 10000), "providers": providers,
+                           "no_alternative": no_alt}
+    if result.billing is not None:  # concentration by spend, beside the counts (FOCUS export)
+        shares = result.billing.spend_shares()
+        for pid, entry in providers.items():
+            entry["spend"] = result.billing.spend_by_provider.get(pid)
+            entry["share_spend"] = shares.get(pid, 0.0)
+        hhi_spend = round(sum(v * v for v in shares.values()), 4)
+        out.update({"hhi_spend": hhi_spend, "hhi_spend_10000": round(hhi_spend * 10000),
+                    "spend_currency": result.billing.currency, "spend_shares": shares})
+    return out
 
 
 #: Columns of the DORA CSV: (header, what fills it). Codes are those of the ITS templates where the

@@ -281,7 +281,7 @@ class Planned:
 def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     kb = result.kb
     chooser = Chooser(kb, options, result.home_country, _as_date(result.as_of))
-    pricer = EgressPricer(kb, options.exit_date, options.usd_per_eur)
+    pricer = EgressPricer(kb, options.exit_date, options.usd_per_eur, result.billing)
     targets = set(options.providers)
     moving: list[Move] = []
     staying: list[Assessed] = []

@@ -21,6 +21,9 @@ class Format(StrEnum):
     csv = "csv"
     md = "md"
     html = "html"
+    sarif = "sarif"
+    ocsf = "ocsf"
+    oscal = "oscal"
 
 
 def _json(result: ScanResult, out: IO[bytes], lang: str) -> None:
@@ -49,6 +52,24 @@ def _html(result: ScanResult, out: IO[bytes], lang: str) -> None:
     out.write(render_html(result, lang).encode("utf-8"))
 
 
+def _sarif(result: ScanResult, out: IO[bytes], lang: str) -> None:
+    from scanner.report.sarif import write_sarif
+
+    write_sarif(result, out)
+
+
+def _ocsf(result: ScanResult, out: IO[bytes], lang: str) -> None:
+    from scanner.report.ocsf import write_ocsf
+
+    write_ocsf(result, out)
+
+
+def _oscal(result: ScanResult, out: IO[bytes], lang: str) -> None:
+    from scanner.report.oscal import write_oscal
+
+    write_oscal(result, out)
+
+
 def _table(result: ScanResult, out: IO[bytes], lang: str) -> None:
     from rich.console import Console
 
@@ -61,6 +82,7 @@ def _table(result: ScanResult, out: IO[bytes], lang: str) -> None:
 
 RENDERERS: dict[Format, Callable[[ScanResult, IO[bytes], str], None]] = {
     Format.table: _table, Format.json: _json, Format.csv: _csv, Format.md: _md, Format.html: _html,
+    Format.sarif: _sarif, Format.ocsf: _ocsf, Format.oscal: _oscal,
 }
 
 

@@ -138,8 +138,10 @@ def _count_resources(totals: _Totals, assessed: Iterable[Assessed]) -> list[tupl
     return [(profiles[key], pid, n) for (key, pid), n in sizes.items()]
 
 
-def summarize(kb: KnowledgeBase, assessed: list[Assessed], findings: list[Finding]) -> Summary:
-    """Totals by law, provider, country and data class; lock-in with concentration; migration."""
+def summarize(kb: KnowledgeBase, assessed: list[Assessed], findings: list[Finding],
+              spend_shares: Mapping[str, float] | None = None) -> Summary:
+    """Totals by law, provider, country and data class; lock-in with concentration (by resources and,
+    with a billing export, by spend: ``spend_shares`` per provider); migration."""
     totals = _Totals()
     for profile, pid, n in _count_resources(totals, assessed):
         totals.add_profile(kb, profile, pid, n)
@@ -173,7 +175,10 @@ def summarize(kb: KnowledgeBase, assessed: list[Assessed], findings: list[Findin
         lockin=LockinSummary(
             score=lockin, level=kb.w.level(lockin), mean_resource_lockin=round(mean_lock, 1),
             concentration=Concentration(concentration, round(concentration * 10000),
-                                        {p: round(n / total, 4) for p, n in counts.items()}),
+                                        {p: round(n / total, 4) for p, n in counts.items()},
+                                        dict(spend_shares) if spend_shares is not None else None,
+                                        round(sum(v * v for v in spend_shares.values()), 4)
+                                        if spend_shares is not None else None),
             by_provider={p: v.mean_lockin for p, v in providers.items()}),
         migration=MigrationSummary(effort=totals.effort, data_gb=round(totals.data_gb, 1),
                                    by_provider={p: v.effort for p, v in providers.items()},
