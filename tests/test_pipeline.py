@@ -199,8 +199,8 @@ def test_a_system_child_inherits_nothing() -> None:
     server = Resource(id="/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/sql-dpi", provider="azure",
                       native_type="microsoft.sql/servers", name="sql-dpi", region="francecentral",
                       tags={"DataClassification": "PHI"})
-    master = Resource(id=f"{server.id}/databases/master", provider="azure", native_type="microsoft.sql/servers/databases",
-                      name="master", region="francecentral")
+    master = Resource(id=f"{server.id}/databases/master", provider="azure",
+                      native_type="microsoft.sql/servers/databases", name="master", region="francecentral")
     records = Resource(id=f"{server.id}/databases/dossiers", provider="azure",
                        native_type="microsoft.sql/servers/databases", name="dossiers", region="francecentral")
     result = assess(_inv(server, master, records), Config())
