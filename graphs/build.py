@@ -179,7 +179,9 @@ class GraphBuilder:
             return nid, region
         self._regions_done.add(key)
         self.node(NodeKind.REGION, key, provider=provider, code=code, known=region is not None,
-                  verified=region.verified if region is not None else False)
+                  # An unknown location asserts no fact: it adds no country, and the operator of a
+                  # region the knowledge base does not know is the provider's default one.
+                  verified=region.verified if region is not None else True)
         if region is not None:
             for country in self.kb.region_countries(region):
                 self.edge(EdgeKind.LOCATED_IN, nid, self._country(country))

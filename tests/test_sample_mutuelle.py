@@ -83,10 +83,10 @@ def test_expected_yaml_is_exhaustive(result: ScanResult, expected: dict[str, Any
     assert len(result.flows) == 3
     got = sorted((f.rule, f.resource, f.severity) for f in result.findings)
     assert got == sorted((f["rule"], f["resource"], f["severity"]) for f in expected["expect_findings"])
-    # 5 health-data-foreign-law critical; 1 sensitive-data-foreign-law high; 4 transfer-outside-eea,
-    # 7 provider-held-keys and the capped health-data-foreign-law on the unplaced bucket medium (12);
-    # 1 unknown-location low.
-    assert result.summary.findings == {"critical": 5, "high": 1, "medium": 12, "low": 1}
+    # 6 health-data-foreign-law critical (the unplaced bucket's included: control does not depend on
+    # where it is); 1 sensitive-data-foreign-law high; 4 transfer-outside-eea and 7 provider-held-keys
+    # medium (11); 1 unknown-location low.
+    assert result.summary.findings == {"critical": 6, "high": 1, "medium": 11, "low": 1}
     assert result.coverage.unknown_regions == {"aws:(not in export)": 1}
     assert result.coverage.unmapped_types == {}
 
@@ -174,11 +174,11 @@ def test_unknown_location_is_a_low_finding_on_the_unplaced_bucket(result: ScanRe
     found = [f for f in result.findings if f.rule == "unknown-location"]
     assert [(f.resource, f.severity) for f in found] == [(UNPLACED_BUCKET, "low")]
     assert found[0].message == "the inventory does not show where mls-actuariat-extractions is stored"
-    # Its other findings: AWS reaches it by control whatever the region, but only through the region
-    # node aws:unknown, which is not a verified fact, so health-data-foreign-law is capped at medium
-    # (methodology §4); no key is shown (unknown), so provider-held-keys (medium).
+    # Its other findings: the US laws reach it by control whatever the region (an unknown region asserts
+    # no fact, so the path stays verified): health-data-foreign-law critical; no key is shown
+    # (unknown), so provider-held-keys (medium).
     assert sorted((f.rule, f.severity) for f in result.findings if f.resource == UNPLACED_BUCKET) == [
-        ("health-data-foreign-law", "medium"), ("provider-held-keys", "medium"), ("unknown-location", "low")]
+        ("health-data-foreign-law", "critical"), ("provider-held-keys", "medium"), ("unknown-location", "low")]
 
 
 # --------------------------------------------------------------------------- (c) coupling cap
