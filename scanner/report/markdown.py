@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from providers.live import incomplete_summary
 from scanner.pipeline import ScanResult
 from scanner.report.records import finding_records
 
@@ -46,7 +47,8 @@ def context(result: ScanResult, top: int = 15) -> dict[str, Any]:
         outside.append({"flow": f, "target_region": f.target_region or (target.region if target else None)})
     laws = {lid: kb.laws[lid] for lid in s["exposure"]["by_law"] if lid in kb.laws}
     return {"r": result, "s": s, "kb": kb, "exposed": exposed, "flows": outside, "laws": laws,
-            "findings": finding_records(result)[:40], "total_findings": len(result.findings)}
+            "findings": finding_records(result)[:40], "total_findings": len(result.findings),
+            "incomplete": incomplete_summary(result.inventory.gaps)}
 
 
 def render_markdown(result: ScanResult) -> str:
