@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint clean sysdeps catalogs
+.PHONY: demo test test-all bench lint clean sysdeps catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ sysdeps:
 
 test: $(TSTAMP) sysdeps
 	$(PY) -m pytest -q
+
+# Everything, the live and slow tests included (CI runs this).
+test-all: $(TSTAMP) sysdeps
+	$(PY) -m pytest -q -m ""
 
 # Report catalogues: extract the messages of the report templates, merge them into each language's
 # .po, compile the .mo files (committed, so an install needs no build step). Translate the new

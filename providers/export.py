@@ -62,16 +62,25 @@ Spec = Mapping[str, Any]
 TAGS = "tags"
 
 REDACTED = "[redacted]"
-#: Tag keys whose values are withheld: words that name credentials or secrets, as whole words or
-#: parts of a key (``db_password``, ``ApiKey``, ``x-auth-token``). Not ``keyvault`` / ``monkey``.
-SECRET_TAG_KEY = re.compile(
-    r"(pass(word|wd|phrase)?|pwd|secret|token|credential|creds?|private|signature|"
-    r"(api|access|secret|private|auth|encryption|license|ssh|sas)[-_ ]?key|(^|[-_ .:/])key($|[-_ .:/])|"
-    r"^key|key$|auth)", re.IGNORECASE)
+WITHHELD = "[withheld]"
+#: Tag keys whose values are withheld: keys holding one of these (separators and case ignored:
+#: ``DB_PASSWORD``, ``x-auth-token``, ``ApiKey``)…
+SECRET_PARTS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "accesskey",
+                "privatekey", "secretkey", "authkey", "connectionstring", "signature")
+#: …or one of these as a word of their own (``kms-key``, ``SshKey``, ``pwd``; not ``monkey``, ``keyvault``).
+SECRET_WORDS = frozenset({"key", "keys", "pwd", "pass", "cred", "creds", "auth", "sig", "private"})
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def is_secret_tag(key: object) -> bool:
-    return isinstance(key, str) and SECRET_TAG_KEY.search(key) is not None
+    """Whether a tag key looks like it names a secret, so that its value must not be kept."""
+    if not isinstance(key, str):
+        return False
+    flat = "".join(_WORD.findall(key.lower()))
+    if any(part in flat for part in SECRET_PARTS):
+        return True
+    return any(word in SECRET_WORDS for word in _WORD.findall(_CAMEL.sub(r"\1 \2", key).lower()))
 
 
 def redact_tags(value: Any) -> Any:
@@ -123,11 +132,12 @@ def keep(value: Any, spec: Spec | bool | str) -> Any:
         return [keep(v, spec) for v in value]
     if isinstance(value, str):
         # JSON kept in a string (AWS Config advanced query, URL-encoded IAM documents): filtered
-        # the same way when it decodes, withheld when it does not.
+        # the same way when it decodes; other text is withheld, but stays text (a transform may
+        # report that an export flattened an object to text).
         from providers.common import maybe_json
 
         decoded = maybe_json(value)
-        return orjson.dumps(keep(decoded, spec)).decode() if isinstance(decoded, dict | list) else None
+        return orjson.dumps(keep(decoded, spec)).decode() if isinstance(decoded, dict | list) else WITHHELD
     if not isinstance(value, Mapping):
         return value
     lowered = {str(k).lower(): sub for k, sub in spec.items()}
@@ -344,8 +354,8 @@ class _Reader:
                                        "the collection was interrupted before it could mark the file; collect again")
         for name, count in self.counts.items():
             if trailer.get(name) != count:
-                raise InventoryFormatError(self.inp.display, f"the end line counts {trailer.get(name)!r} {name}, the file "
-                                           f"holds {count}", f"{self.last_line}:1",
+                raise InventoryFormatError(self.inp.display, f"the end line counts {trailer.get(name)!r} {name}, "
+                                           f"the file holds {count}", f"{self.last_line}:1",
                                            "the saved inventory was cut or altered; collect again")
         if version == 1:
             yield Gap(source, "saved inventory written by an earlier sovscan, which did not record whether the "

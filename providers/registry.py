@@ -96,7 +96,8 @@ def _import_needing_sdk(name: str, provider: Provider) -> ModuleType:
         raise missing from None
 
 
-def missing_dependency(provider: Provider, exc: ModuleNotFoundError, own: str | None = None) -> MissingExtraError | None:
+def missing_dependency(provider: Provider, exc: ModuleNotFoundError,
+                       own: str | None = None) -> MissingExtraError | None:
     """The error to show when a collector needs a module that is not installed (None: not a dependency)."""
     missing = exc.name or ""
     top = missing.split(".")[0]

@@ -37,8 +37,8 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 import providers.azure.live as live
 from providers.azure.files import RAW_TRANSFORMS, read_resource_graph
 from providers.azure.guard import ReadOnlyViolation, check, is_read
-from providers.base import CollectionError, CredentialsError, InputFile
 from providers.azure.options import AzureSettings
+from providers.base import CollectionError, CredentialsError, InputFile
 from providers.live import LiveOptions, RawRecord
 from providers.registry import collector, raw_transforms
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource

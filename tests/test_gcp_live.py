@@ -445,7 +445,8 @@ def test_an_unreachable_endpoint_is_a_gap_at_once() -> None:
     collected = list(live.collect(options))  # the default retry: connection errors are not retried for minutes
     assert time.monotonic() - start < 10
     assert _gaps(collected) == {("unreachable", "p")}
-    assert "cannot reach the API" in next(g.message for g in collected if isinstance(g, Gap) and "ListAssets" in g.message)
+    listing = next(g.message for g in collected if isinstance(g, Gap) and "ListAssets" in g.message)
+    assert "cannot reach the API" in listing
 
 
 def test_one_project_that_cannot_be_reached_is_a_gap_the_others_are_collected(estate: tuple[Estate, str]) -> None:

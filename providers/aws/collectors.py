@@ -264,12 +264,6 @@ def collect_memorydb(scope: Scope) -> Iterator[ConfigItem]:
         yield item(scope, "AWS::MemoryDB::Cluster", cluster["Name"], cluster, arn=cluster.get("ARN"))
 
 
-def collect_timestream(scope: Scope) -> Iterator[ConfigItem]:
-    client = scope.client("timestream-write")
-    for db in token_pages(client.list_databases, "Databases"):
-        yield item(scope, "AWS::Timestream::Database", db["DatabaseName"], db, arn=db.get("Arn"))
-
-
 def collect_kinesis(scope: Scope) -> Iterator[ConfigItem]:
     for stream in pages(scope.client("kinesis"), "list_streams", "StreamSummaries"):
         yield item(scope, "AWS::Kinesis::Stream", stream["StreamName"], stream, arn=stream["StreamARN"])

@@ -166,8 +166,8 @@ EMR_ACTIVE = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"]
 
 def collect_emr(scope: Scope) -> Iterator[ConfigItem]:
     for cluster in pages(scope.client("emr"), "list_clusters", "Clusters", ClusterStates=EMR_ACTIVE):
-        yield item(scope, "AWS::EMR::Cluster", cluster["Id"], cluster, arn=cluster.get("ClusterArn"),
-                   name=cluster.get("Name"))
+        yield item(scope, "AWS::EMR::Cluster", cluster["Id"], cluster,
+                   arn=arn_of(scope, "elasticmapreduce", f"cluster/{cluster['Id']}"), name=cluster.get("Name"))
 
 
 def collect_sagemaker(scope: Scope) -> Iterator[ConfigItem]:

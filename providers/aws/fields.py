@@ -70,7 +70,7 @@ BY_TYPE: dict[str, tuple[Spec, Spec]] = {
 }
 
 
-_DESTINATION: Spec = {"bucketARN": True, "bucket": True, "bucketRegion": True}
+_DESTINATION: Spec = {"bucketARN": True, "bucket": True, "bucketRegion": True, "**": {"replicaKmsKeyID": True}}
 #: One replication rule: its status, destination bucket (and the region sovscan read for it), and
 #: the replica key wherever the rule shows it (its ARN names the destination's region).
 REPLICATION_RULE: Spec = {"status": True, "destinationConfig": _DESTINATION, "destination": _DESTINATION,

@@ -66,9 +66,9 @@ def install_guard(session: Any) -> None:
 #: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html,
 #: the page of each service; checked 2026-12-04).
 IAM_PREFIXES = {
-    "bedrock-agent": "bedrock", "cloudwatch": "cloudwatch", "elb": "elasticloadbalancing",
+    "bedrock-agent": "bedrock", "cloudwatch": "cloudwatch", "efs": "elasticfilesystem", "elb": "elasticloadbalancing",
     "elbv2": "elasticloadbalancing", "emr": "elasticmapreduce", "opensearch": "es",
-    "resourcegroupstaggingapi": "tag", "sesv2": "ses", "stepfunctions": "states", "timestream-write": "timestream",
+    "resourcegroupstaggingapi": "tag", "sesv2": "ses", "stepfunctions": "states",
 }
 #: Operations whose IAM action has another name (same reference, list_amazons3.html).
 IAM_ACTION_NAMES: dict[tuple[str, str], str] = {
@@ -85,3 +85,21 @@ IAM_ACTION_NAMES: dict[tuple[str, str], str] = {
 def iam_action(service: str, operation: str) -> str:
     """The IAM action authorising a call of boto3 service ``service``."""
     return IAM_ACTION_NAMES.get((service, operation), f"{IAM_PREFIXES.get(service, service)}:{operation}")
+
+
+def policy_actions() -> list[str]:
+    """The IAM actions of every allowed call except ``sts:AssumeRole`` (which has its own statement), sorted."""
+    calls = allowed_operations() - {("sts", "AssumeRole")}
+    return sorted({iam_action(service, op) for service, op in calls})
+
+
+def policy_document(role_name: str = "SovscanReadOnly") -> dict[str, object]:
+    """The least-privilege policy of ``docs/permissions/aws-readonly-policy.json``, from the allowlist."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "SovscanReadMetadata", "Effect": "Allow", "Action": policy_actions(), "Resource": "*"},
+            {"Sid": "SovscanEnterMemberAccounts", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+             "Resource": f"arn:aws:iam::*:role/{role_name}"},
+        ],
+    }

@@ -94,8 +94,6 @@ REGIONAL_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("elasticache", ("elasticache",), ("DescribeReplicationGroups", "DescribeCacheClusters"),
                 c.collect_elasticache, ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster")),
     ServiceSpec("memorydb", ("memorydb",), ("DescribeClusters",), c.collect_memorydb, ("AWS::MemoryDB::Cluster",)),
-    ServiceSpec("timestream", ("timestream-write",), ("ListDatabases", "DescribeEndpoints"), c.collect_timestream,
-                ("AWS::Timestream::Database",)),
     ServiceSpec("kinesis", ("kinesis",), ("ListStreams",), c.collect_kinesis, ("AWS::Kinesis::Stream",)),
     ServiceSpec("firehose", ("firehose",), ("ListDeliveryStreams",), c.collect_firehose,
                 ("AWS::KinesisFirehose::DeliveryStream",)),
