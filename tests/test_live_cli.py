@@ -230,3 +230,19 @@ def test_sovscan_run_uses_an_installed_plugin_and_reports_a_broken_one(tmp_path:
     warnings = [line for line in result.stderr.splitlines() if "plugin" in line]
     assert len(warnings) == 1 and warnings[0].startswith("sovscan: warning: provider plugin 'broken'")
     assert "sovscan_broken_missing" in warnings[0]
+
+
+def test_a_live_run_that_reads_nothing_exits_2_saying_why(plugin: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sovscan_fakecloud.live as fake
+
+    from providers.live import RawRecord
+    from scanner.model import Gap
+
+    def nothing(options: object) -> Iterator[RawRecord | Gap]:
+        yield Gap("live:fakecloud", "project p (all locations), Cloud Asset API: API disabled", "api-disabled")
+
+    monkeypatch.setattr(fake, "collect", nothing)
+    r = _run("--provider", "fakecloud", "-f", "json")
+    assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "the live collection from fakecloud read no resource (incomplete: 1 gap (project p" in r.stderr
+    assert "docs/permissions" in r.stderr
