@@ -507,3 +507,17 @@ def test_progress_only_when_asked(env: Env, capsys: pytest.CaptureFixture[str]) 
     _collect(env, subscriptions=(PROD,), show_progress=True)
     err = capsys.readouterr().err
     assert "Azure subscription" in err and "excare-prod" in err
+
+
+def test_the_credential_chain_log_stays_off_the_terminal() -> None:
+    """DefaultAzureCredential logs each credential it tried: sovscan's one error line must stand alone."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from providers.azure.live import default_credential; {setup}"
+            "logging.getLogger('azure.identity._credentials.chained').warning('DefaultAzureCredential failed')")
+    plain = subprocess.run([sys.executable, "-c", code.format(setup="")], capture_output=True, text=True, check=True)
+    assert "DefaultAzureCredential failed" in plain.stderr  # Python's last-resort handler prints it…
+    quiet = subprocess.run([sys.executable, "-c", code.format(setup="default_credential(None); ")],
+                           capture_output=True, text=True, check=True)
+    assert quiet.stderr == ""  # …unless sovscan built the credential

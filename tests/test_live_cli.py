@@ -104,6 +104,13 @@ def test_an_injected_failure_leaves_a_file_marked_incomplete(plugin: None, tmp_p
     assert strict.exit_code == 3 and "incomplete" in strict.stderr and json.loads(strict.stdout)["resources"]
     table = _run("-i", str(saved), "-f", "table")
     assert "incomplete: 1 gap (" in table.stdout
+    markdown = _run("-i", str(saved), "-f", "md")
+    assert "> **incomplete: 1 gap (" in markdown.stdout.split("## The numbers that matter")[0]
+    for lang, caveat in (("en", "Incomplete collection."), ("fr", "Collecte incomplète.")):
+        html = _run("-i", str(saved), "-f", "html", "--lang", lang)
+        assert html.exit_code == 0, html.stderr
+        head = html.stdout.split("</header>")[0]
+        assert caveat in head and "incomplete: 1 gap (" in head
 
 
 def test_an_interrupt_leaves_a_file_marked_incomplete_and_one_line(plugin: None, tmp_path: Path) -> None:
