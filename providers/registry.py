@@ -27,7 +27,7 @@ from typing import Any
 
 from providers.base import FileFormat, InputFile, InventoryFormatError, Shape, load_json, peek_shape
 from providers.live import Collector, OptionGroup
-from scanner.errors import MissingExtraError
+from scanner.errors import MissingExtraError, UsageError
 from scanner.model import Item
 
 ENTRY_POINT_GROUP = "sovscan.providers"
@@ -80,7 +80,7 @@ class Provider:
     def collector(self) -> Collector:
         """The live collector; a missing SDK raises :class:`MissingExtraError` naming what to install."""
         if self.live is None:
-            raise MissingExtraError(f"provider {self.name} has no live collector")
+            raise UsageError(f"provider {self.name} reads exported files only; it has no live collector")
         module = _import_needing_sdk(self.live, self)
         fn: Collector = module.collect
         return fn

@@ -253,3 +253,11 @@ def test_a_live_run_that_reads_nothing_exits_2_saying_why(plugin: None, monkeypa
     assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0, r.stderr
     assert "the live collection from fakecloud read no resource (incomplete: 1 gap (project p" in r.stderr
     assert "docs/permissions" in r.stderr
+
+
+def test_help_imports_no_sdk() -> None:
+    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
+            "r = CliRunner().invoke(app, ['run', '--help']); assert r.exit_code == 0; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'azure', 'google')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
