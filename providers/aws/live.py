@@ -305,9 +305,8 @@ class AccountContext:
             return index
 
     def offers(self, service: str, region: str) -> bool:
-        """False when botocore's endpoint data says the service does not exist in the region."""
-        if self.options.endpoints.get("aws"):
-            return True
+        """False when botocore's endpoint data says the service does not exist in the region (also
+        when an endpoint override points every client elsewhere: the service still exists or not)."""
         with self._lock:
             known = self.session.get_available_regions(service, partition_name=self.partition)
         return not known or region in known
