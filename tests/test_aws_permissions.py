@@ -168,10 +168,10 @@ def test_the_collector_covers_the_knowledge_bases_aws_types() -> None:
 def test_gap_messages_hold_no_html_bodies_or_full_urls() -> None:
     html = ClientError({"Error": {"Code": "502", "Message": "<html><head><title>502 Bad Gateway</title></head>"
                                                             "<body><h1>Bad Gateway</h1></body></html>"}}, "ListQueues")
-    gap = live._scope_gap(html, "111122223333", "eu-west-3", "sqs")
+    gap = live.scope_gap(html, "111122223333", "eu-west-3", "sqs")
     assert "<" not in gap.message and "Bad Gateway" in gap.message
     url = EndpointConnectionError(endpoint_url="https://sqs.eu-west-3.amazonaws.com/?Action=ListQueues&X-Amz-Sig=abc")
-    gap = live._scope_gap(url, "111122223333", "eu-west-3", "sqs")
+    gap = live.scope_gap(url, "111122223333", "eu-west-3", "sqs")
     assert gap.reason == "unreachable" and "https://sqs.eu-west-3.amazonaws.com/…" in gap.message
     assert "X-Amz" not in gap.message and "Action=" not in gap.message
 
@@ -184,7 +184,7 @@ def test_gap_messages_hold_no_html_bodies_or_full_urls() -> None:
 ])
 def test_error_codes_map_to_gap_reasons(code: str, reason: str) -> None:
     exc = ClientError({"Error": {"Code": code, "Message": "m"}}, "ListThings")
-    gap = live._scope_gap(exc, "111122223333", "eu-west-3", "kinesis")
+    gap = live.scope_gap(exc, "111122223333", "eu-west-3", "kinesis")
     where = "account 111122223333, region eu-west-3, service kinesis"
     assert (gap.reason, gap.message.split(":")[0]) == (reason, where)
 

@@ -10,10 +10,11 @@ unknown ``--regions`` a ``UsageError``; anything that is not one of those named 
 
 How it works:
 
-- Sessions come from one factory, :func:`make_session`, given a picklable :class:`SessionRecipe`:
-  a botocore session of the ``--profile`` (or the default chain), so that the profile's settings
-  (``region``, ``endpoint_url``, ``ca_bundle``, ``use_fips_endpoint``, ``retry_mode``…) apply to
-  every account and every worker process, with other credentials put in when needed. Every session
+- Sessions come from one factory (``providers/aws/sessions.py``), ``make_session``, given a
+  picklable ``SessionRecipe``: a botocore session of the ``--profile`` (or the default chain), so
+  that the profile's settings (``region``, ``endpoint_url``, ``ca_bundle``, ``use_fips_endpoint``,
+  ``retry_mode``…) apply to every account and every worker process, with other credentials put in
+  when needed. Every session
   gets the read-only guard (``guard.py``) before any client is made, and every client botocore's
   *adaptive* retry mode (client-side rate limiting plus exponential backoff on throttling;
   https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html, checked 2026-11-30).
@@ -46,45 +47,45 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-import botocore.session  # type: ignore[import-untyped]
 import orjson
-from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.credentials import CredentialProvider, RefreshableCredentials  # type: ignore[import-untyped]
+from botocore.credentials import RefreshableCredentials  # type: ignore[import-untyped]
 from botocore.exceptions import (  # type: ignore[import-untyped]
     BotoCoreError,
     ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
     CredentialRetrievalError,
-    EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
-    ProfileNotFound,
-    ReadTimeoutError,
     SSOError,
     TokenRetrievalError,
 )
 
-from providers.aws.guard import install_guard
+from providers.aws.errors import EXPIRED, SOURCE, UNREACHABLE, credentials_message, error_code, scope_gap
 from providers.aws.normalize import RecordError, transform_account
-from providers.aws.options import AwsSettings
 from providers.aws.services import GLOBAL_SERVICES, REGIONAL_SERVICES, Scope, ServiceSpec
+from providers.aws.sessions import (
+    AccountContext,
+    FixedCredentials,
+    SessionRecipe,
+    client_config,
+    make_session,
+    prepare_session,
+    settings_of,
+)
 from providers.base import CollectionError, CredentialsError, ProviderError
-from providers.common import normalize_tags
 from providers.live import LiveOptions, RawRecord, short_message
 from providers.workers import CollectionStopped, DaemonPool, Stop
 from scanner.errors import UsageError
 from scanner.model import Account, Gap
 
-SOURCE = "aws-live"
+__all__ = ["ASSUME_DURATION", "AccountContext", "SessionRecipe", "client_config", "collect", "make_session",
+           "prepare_session", "process_count", "scope_gap"]
+
 CONFIG_ITEM = "aws-config-item"
 SELECT_RESULT = "aws-config-select-result"
 #: Home region for global services and the organisation / STS calls when the profile sets none.
@@ -92,234 +93,6 @@ DEFAULT_REGION = "us-east-1"
 #: Seconds an assumed member-account session lasts (the AssumeRole default); botocore assumes the
 #: role again from 15 minutes before it ends (its advisory refresh window).
 ASSUME_DURATION = 3600
-
-#: Error codes that mean "this identity may not do this here".
-ACCESS_DENIED = frozenset({
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-    "AuthorizationErrorException", "UnauthorizedException", "Forbidden", "403",
-})
-#: Error codes of a region that is not enabled for the account or a service it is not subscribed to
-#: (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html, checked 2026-11-30).
-API_DISABLED = frozenset({
-    "OptInRequired", "SubscriptionRequiredException", "UnrecognizedClientException", "InvalidClientTokenId",
-    "AuthFailure", "NotSubscribed",
-})
-#: Credentials that are no longer valid anywhere: the run stops with one line.
-EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"})
-#: Network failures: the endpoint could not be reached or stopped answering.
-UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
-
-
-def _throttling_codes() -> frozenset[str]:
-    """botocore's own list of throttling error codes (the ones its retry modes back off on)."""
-    from botocore.retries.standard import ThrottledRetryableChecker  # type: ignore[import-untyped]
-
-    codes = getattr(ThrottledRetryableChecker, "_THROTTLED_ERROR_CODES", ())
-    return frozenset(codes) | {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown"}
-
-
-THROTTLED = _throttling_codes()
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code") or exc.response.get("ResponseMetadata", {})
-               .get("HTTPStatusCode") or "unknown")
-
-
-def gap_reason(exc: Exception) -> str:
-    """The ``Gap.reason`` for an SDK error raised while reading one scope."""
-    if isinstance(exc, ClientError):
-        code = error_code(exc)
-        if code in ACCESS_DENIED or "AccessDenied" in code:
-            return "access-denied"
-        if code in API_DISABLED:
-            return "api-disabled"
-        if code in THROTTLED:
-            return "throttled"
-    if isinstance(exc, UNREACHABLE):
-        return "unreachable"
-    return "error"
-
-
-def _credentials_message(detail: str) -> str:
-    return (f"AWS credentials are missing, expired or invalid ({short_message(detail, 160)}); sign in again "
-            "(e.g. `aws sso login` or `aws configure`) or pick a profile with --profile")
-
-
-_WHAT = {"access-denied": "access denied", "api-disabled": "region or service not enabled",
-         "throttled": "throttled after all retries", "unreachable": "endpoint unreachable", "error": "request failed"}
-
-
-def _scope_gap(exc: Exception, account: str, region: str, service: str) -> Gap:
-    """A ``Gap`` naming what could not be read, or a raise for errors that are not per-scope."""
-    if isinstance(exc, ClientError) and error_code(exc) in EXPIRED:
-        raise CredentialsError(_credentials_message(error_code(exc))) from None
-    reason = gap_reason(exc)
-    if isinstance(exc, ClientError):
-        detail = f"{error_code(exc)}: {exc.response.get('Error', {}).get('Message', '')}".rstrip(": ")
-    else:
-        detail = f"{type(exc).__name__}: {exc}"
-    return Gap(SOURCE, f"account {account}, region {region}, service {service}: {_WHAT[reason]} "
-                       f"({short_message(detail)}); its resources are missing from the inventory", reason)
-
-
-# --- sessions and clients -----------------------------------------------------------------------
-
-def client_config(options: LiveOptions) -> Any:
-    """Adaptive retries (10 attempts) and a connection pool sized for the worker pool."""
-    extra: dict[str, Any] = {}
-    if options.endpoints.get("aws"):
-        extra["s3"] = {"addressing_style": "path"}  # a local endpoint has no bucket sub-domains
-    return Config(retries={"mode": "adaptive", "max_attempts": 10},
-                  max_pool_connections=max(10, options.max_workers * 2),
-                  connect_timeout=10, read_timeout=60, user_agent_extra="sovscan", **extra)
-
-
-@dataclass(frozen=True)
-class SessionRecipe:
-    """How to build one account's guarded session, in this process or a worker (picklable).
-
-    ``profile`` keeps the profile's configuration whatever the credentials; ``credentials``
-    (access key, secret key, token), when given, replace the profile's own.
-    """
-
-    profile: str | None = None
-    credentials: tuple[str, str, str | None] | None = None
-
-
-class _Fixed(CredentialProvider):  # type: ignore[misc]
-    """Puts given credentials first in a botocore session's provider chain."""
-
-    METHOD = "sovscan-assumed-role"
-
-    def __init__(self, credentials: Any):
-        super().__init__()
-        self._credentials = credentials
-
-    def load(self) -> Any:
-        return self._credentials
-
-
-def _stop_hook(stop: Stop) -> Callable[..., None]:
-    def check(**_: Any) -> None:
-        stop.check()
-
-    return check
-
-
-def make_session(recipe: SessionRecipe, stop: Stop | None = None, credentials: Any = None) -> Any:
-    """A boto3 session of the recipe's profile, guarded, with the recipe's (or given) credentials."""
-    try:
-        core = botocore.session.Session(profile=recipe.profile)
-        core.get_scoped_config()  # an unknown profile fails here, not at the first call
-    except ProfileNotFound as exc:
-        raise CredentialsError(f"AWS profile not found: {exc}; check --profile and ~/.aws/config") from None
-    if credentials is not None:
-        resolver = core.get_component("credential_provider")
-        resolver.insert_before(resolver.providers[0].METHOD, _Fixed(credentials))
-    elif recipe.credentials is not None:
-        core.set_credentials(*recipe.credentials)
-    session = boto3.Session(botocore_session=core)
-    install_guard(session)
-    if stop is not None:
-        session.events.register("before-call", _stop_hook(stop), unique_id="sovscan-stop")
-    return session
-
-
-def prepare_session(session: Any) -> Any:
-    """Install the read-only guard on a session made elsewhere (before any client of it exists)."""
-    install_guard(session)
-    return session
-
-
-@dataclass
-class TagIndex:
-    """The tags of one account and region, from ``tag:GetResources``, read once on first use."""
-
-    ctx: AccountContext
-    region: str
-    _tags: dict[str, dict[str, str]] | None = None
-    _gap: Gap | None = None
-    _reported: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, arn: str) -> dict[str, str] | None:
-        with self._lock:
-            if self._tags is None:
-                self._tags = self._load()
-        return self._tags.get(arn)
-
-    def _load(self) -> dict[str, dict[str, str]]:
-        tags: dict[str, dict[str, str]] = {}
-        try:
-            client = self.ctx.client("resourcegroupstaggingapi", self.region)
-            for page in client.get_paginator("get_resources").paginate(ResourcesPerPage=100):
-                for mapping in page.get("ResourceTagMappingList") or ():
-                    if isinstance(mapping.get("ResourceARN"), str):
-                        tags[mapping["ResourceARN"]] = normalize_tags(mapping.get("Tags"))
-        except (ClientError, BotoCoreError) as exc:
-            gap = _scope_gap(exc, self.ctx.account, self.region, "tag (Resource Groups Tagging API)")
-            self._gap = Gap(SOURCE, gap.message.replace("its resources are missing from the inventory",
-                                                        "resources there are collected without the tags "
-                                                        "their listing does not show"), gap.reason)
-        return tags
-
-    def take_gap(self) -> Gap | None:
-        """The index's failure, once (the first service that used it reports it)."""
-        with self._lock:
-            if self._gap is None or self._reported:
-                return None
-            self._reported = True
-            return self._gap
-
-
-@dataclass
-class AccountContext:
-    """One account's guarded session, its cached clients and tag indexes."""
-
-    account: str
-    session: Any
-    options: LiveOptions
-    config: Any
-    partition: str = "aws"
-    recipe: SessionRecipe = field(default_factory=SessionRecipe)
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
-    _indexes: dict[str, TagIndex] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
-        with self._lock:  # boto3 sessions are not thread-safe; clients are
-            found = self._clients.get(key)
-            if found is None:
-                found = self.session.client(service, region_name=region, config=self.config,
-                                            endpoint_url=self.options.endpoints.get("aws") or None)
-                self._clients[key] = found
-            return found
-
-    def tags(self, region: str) -> TagIndex:
-        with self._lock:
-            index = self._indexes.get(region)
-            if index is None:
-                index = self._indexes[region] = TagIndex(self, region)
-            return index
-
-    def offers(self, service: str, region: str) -> bool:
-        """False when botocore's endpoint data says the service does not exist in the region (also
-        when an endpoint override points every client elsewhere: the service still exists or not)."""
-        with self._lock:
-            known = self.session.get_available_regions(service, partition_name=self.partition)
-        return not known or region in known
-
-    def frozen(self) -> SessionRecipe:
-        """This account's recipe with its current credentials (refreshed first if they are near their end)."""
-        creds = self.session.get_credentials().get_frozen_credentials()
-        return SessionRecipe(self.recipe.profile, (creds.access_key, creds.secret_key, creds.token))
-
-
-def settings_of(options: LiveOptions) -> AwsSettings:
-    settings = options.settings
-    return settings if isinstance(settings, AwsSettings) else AwsSettings()
 
 
 def _home_region(session: Any) -> str:
@@ -332,14 +105,14 @@ def whoami(ctx: AccountContext, region: str) -> dict[str, Any]:
         identity: dict[str, Any] = ctx.client("sts", region).get_caller_identity()
     except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError, TokenRetrievalError,
             SSOError, NoRegionError) as exc:
-        raise CredentialsError(_credentials_message(str(exc))) from None
+        raise CredentialsError(credentials_message(str(exc))) from None
     except ClientError as exc:
         if exc.operation_name == "AssumeRole":  # the profile's role_arn, assumed by botocore itself
             raise CredentialsError(
                 f"the role of profile {ctx.recipe.profile or '(default)'} could not be assumed ({error_code(exc)}: "
                 f"{short_message(exc.response.get('Error', {}).get('Message', ''), 160)}); check the profile's "
                 "role_arn and source_profile, and the role's trust policy") from None
-        raise CredentialsError(_credentials_message(error_code(exc))) from None
+        raise CredentialsError(credentials_message(error_code(exc))) from None
     except UNREACHABLE as exc:
         raise CollectionError(f"cannot reach AWS STS: {short_message(exc)}") from None
     except BotoCoreError as exc:
@@ -352,7 +125,7 @@ def check_regions(ctx: AccountContext, regions: tuple[str, ...]) -> None:
     known = set(ctx.session.get_available_regions("ec2", partition_name=ctx.partition))
     unknown = [r for r in regions if r not in known]
     if unknown:
-        import botocore
+        import botocore  # type: ignore[import-untyped]
 
         shown = ", ".join(sorted(known)[:40])
         raise UsageError(f"--regions: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
@@ -381,7 +154,7 @@ def _assume(base: AccountContext, account: str, home: str, stop: Stop) -> Accoun
                 "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
 
     credentials = RefreshableCredentials.create_from_metadata(fetch(), refresh_using=fetch,
-                                                             method=_Fixed.METHOD)
+                                                             method=FixedCredentials.METHOD)
     session = make_session(base.recipe, stop, credentials=credentials)
     return AccountContext(account, session, base.options, base.config, base.partition, base.recipe)
 
@@ -406,7 +179,7 @@ def _run_service(ctx: AccountContext, spec: ServiceSpec, region: str) -> list[Ra
     except CollectionStopped:
         return []
     except (ClientError, BotoCoreError) as exc:
-        out = [_scope_gap(exc, ctx.account, where, spec.name)]
+        out = [scope_gap(exc, ctx.account, where, spec.name)]
     except ProviderError:
         raise
     except Exception as exc:  # an answer of a shape the collector does not expect: fail loudly, with the scope
@@ -467,14 +240,14 @@ def _prepare_account(base: AccountContext, account: str, home: str,
     try:
         ctx = base if account == base.account else _assume(base, account, home, stop)
     except (ClientError, BotoCoreError) as exc:
-        gap = _scope_gap(exc, account, "global", "sts")
+        gap = scope_gap(exc, account, "global", "sts")
         return Gap(SOURCE, f"account {account}: cannot assume role {settings.role_name} "
                            f"({gap.message.split(': ', 1)[1]})", gap.reason)
     try:
         enabled = enabled_regions(ctx, home)
     except (ClientError, BotoCoreError) as exc:
         if not settings.regions:
-            return _scope_gap(exc, account, home, "ec2:DescribeRegions")
+            return scope_gap(exc, account, home, "ec2:DescribeRegions")
         return ctx, list(settings.regions), []  # the calls themselves will say which regions answer
     if not settings.regions:
         return ctx, enabled, []
@@ -500,7 +273,7 @@ def _org_accounts(base: AccountContext, home: str) -> Iterator[Account | Gap]:
                     continue
     except ClientError as exc:
         if error_code(exc) in EXPIRED:
-            raise CredentialsError(_credentials_message(error_code(exc))) from None
+            raise CredentialsError(credentials_message(error_code(exc))) from None
         raise CollectionError(f"--org-accounts: cannot list the organisation's accounts from account "
                               f"{base.account} ({error_code(exc)}); run from the management account or a "
                               "delegated administrator, or leave out --org-accounts") from None
@@ -561,7 +334,7 @@ def _via_config(base: AccountContext, home: str) -> Iterator[RawRecord]:
                     yield RawRecord(SELECT_RESULT, record)
     except ClientError as exc:
         if error_code(exc) in EXPIRED:
-            raise CredentialsError(_credentials_message(error_code(exc))) from None
+            raise CredentialsError(credentials_message(error_code(exc))) from None
         where = f"aggregator {settings.aggregator}" if settings.aggregator else f"account {base.account}"
         raise CollectionError(f"--via config: AWS Config query failed on {where} in {home} "
                               f"({error_code(exc)}); check the aggregator name and region, or use --via api") \
@@ -576,7 +349,7 @@ def collect(options: LiveOptions) -> Iterator[RawRecord | Account | Gap]:
         raise
     except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError, TokenRetrievalError,
             SSOError) as exc:
-        raise CredentialsError(_credentials_message(str(exc))) from None
+        raise CredentialsError(credentials_message(str(exc))) from None
     except (ClientError, BotoCoreError) as exc:
         raise CollectionError(f"AWS collection failed: {short_message(exc)}") from None
 
