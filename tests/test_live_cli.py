@@ -154,8 +154,14 @@ def test_a_missing_sdk_names_what_to_install(plugin: None, monkeypatch: pytest.M
     assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0, r.stderr
     assert "sovscan_fakecloud_sdk_not_installed" in r.stderr and "sovscan-fakecloud" in r.stderr
     # A built-in provider names its extra.
-    monkeypatch.setitem(sys.modules, "boto3", None)  # as if sovscan[aws] were not installed
-    monkeypatch.delitem(sys.modules, "providers.aws.live", raising=False)
+    # As if sovscan[aws] were not installed: no boto3 or botocore, and the modules that import them
+    # not loaded yet.
+    for sdk in ("boto3", "botocore"):
+        monkeypatch.setitem(sys.modules, sdk, None)
+    for name in [m for m in sys.modules if m.startswith("providers.aws.")]:
+        if name.rsplit(".", 1)[-1] in ("live", "sessions", "errors", "guard", "services", "items", "collectors",
+                                       "collectors_apps"):
+            monkeypatch.delitem(sys.modules, name)
     r = _run("--provider", "aws", "-f", "json")
     assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0, r.stderr
     assert "pip install 'sovscan[aws]'" in r.stderr and "Traceback" not in r.stderr
