@@ -34,8 +34,10 @@ sysdeps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSDEPS); \
 	fi
 
+# Every test, the live, browser and slow ones included (CI runs this). A plain `pytest` in the
+# virtual environment runs the fast default suite (see addopts in pyproject.toml).
 test: $(TSTAMP) sysdeps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m ""
 
 # Report catalogues: extract the messages of the report templates, merge them into each language's
 # .po, compile the .mo files (committed, so an install needs no build step). Translate the new

@@ -27,6 +27,7 @@ from scanner.commands.explain import explain
 from scanner.commands.graph import graph
 from scanner.commands.history import history_app
 from scanner.commands.kb import kb_app
+from scanner.commands.live_options import PanelledCommand
 from scanner.commands.plan import plan
 from scanner.commands.report import report
 from scanner.commands.run import run
@@ -75,9 +76,9 @@ class SovscanGroup(TyperGroup):
 
 app = typer.Typer(cls=SovscanGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Whose laws can reach your cloud data, and how hard would it be to leave?")
-app.command()(run)
+app.command(cls=PanelledCommand)(run)
 app.command()(explain)
-app.command("plan")(plan)
+app.command("plan", cls=PanelledCommand)(plan)
 app.command("report")(report)
 app.command("graph")(graph)
 app.add_typer(kb_app, name="kb")

@@ -100,33 +100,58 @@ def load_inventory(paths: Iterable[Path], warn: Callable[[str], None] | None = N
 
 
 def load_live(options: LiveOptions, export_path: Path | None = None) -> Inventory:
-    """Collect live (read-only) and transform exactly as a saved inventory would be re-read."""
-    from providers.export import InventoryWriter, scope_of, transform_stream
-    from providers.live import collector
+    """Collect live (read-only) and transform exactly as a saved inventory would be re-read.
 
+    Raw records are reduced to the fields the analysis reads (secret-looking tag values redacted)
+    before they are transformed or saved. The saved inventory is marked complete only when the
+    collection ran to its end; after Ctrl-C or an error it is marked ``complete: false`` with the
+    reason, and Ctrl-C becomes :class:`CollectionInterrupted` (exit 130, one line).
+    """
+    from providers.export import InventoryWriter, minimize, transform_stream
+    from providers.live import CollectionInterrupted, short_message
+    from providers.registry import collector, missing_dependency, provider
+
+    collect = collector(options.provider)  # a missing SDK extra is reported before any file is created
     inv = Inventory()
-    writer = InventoryWriter(export_path, options.provider, scope_of(options)) if export_path else None
+    writer = InventoryWriter(export_path, options.provider, options.scope) if export_path else None
     source = writer.source if writer else f"live:{options.provider}"
-    stream = collector(options.provider)(options)
+    raw = collect(options)
+    counts = {"records": 0, "resources": 0}
 
     def teed() -> Iterator[Any]:
-        for item in stream:
+        for item in minimize(raw):
             if writer is not None:
                 writer.write(item)
             yield item
 
-    records = resources = 0
     try:
         for item in transform_stream(teed(), source):
-            records += 1
+            counts["records"] += 1
             if isinstance(item, Resource):
-                resources += 1 if inv.add_resource(item) else 0
+                counts["resources"] += 1 if inv.add_resource(item) else 0
             else:
                 _add_other(inv, item)
-    finally:
+    except KeyboardInterrupt:
+        kept = f"{counts['resources']} resource(s) read"
         if writer is not None:
-            writer.close()
-    inv.sources.append(SourceInfo(source, f"live-{options.provider}", options.provider, records, resources))
+            writer.abort(f"interrupted (Ctrl-C) after {writer.counts['records']} record(s)")
+            kept += f"; {export_path} is saved marked incomplete (complete: false)"
+        raise CollectionInterrupted(f"interrupted: the live collection stopped ({kept})") from None
+    except BaseException as exc:
+        if writer is not None:
+            writer.abort(f"failed: {short_message(exc)}")
+        missing = missing_dependency(provider(options.provider), exc) if isinstance(exc, ModuleNotFoundError) else None
+        if missing is not None:
+            raise missing from None  # an SDK module imported while collecting
+        raise
+    finally:
+        close = getattr(raw, "close", None)
+        if callable(close):
+            close()  # the collector's own clean-up (worker threads and processes) runs now
+    if writer is not None:
+        writer.finish()
+    inv.sources.append(SourceInfo(source, f"live-{options.provider}", options.provider, counts["records"],
+                                  counts["resources"]))
     return inv
 
 

@@ -800,7 +800,8 @@ DB = f"{WEU}/microsoft.sql/servers/sql-excare-weu/databases/ehr"
 
 
 def test_sql_replication_link_and_geo_secondary() -> None:
-    link, flows = _one(
+    # A replication link is a relation of its database (a replica flow), not a resource of its own.
+    items = normalize.resource_items(
         {
             "id": f"{DB}/replicationLinks/5a7c",
             "type": "Microsoft.Sql/servers/databases/replicationLinks",
@@ -810,18 +811,16 @@ def test_sql_replication_link_and_geo_secondary() -> None:
                 "partnerLocation": "North Europe",
                 "role": "Primary",
             },
-        }
-    )
-    assert link.native_type == "microsoft.sql/servers/databases/replicationlinks"
-    assert flows == {(DB, f"{DB}#partner/sql-excare-neu/ehr", FlowKind.REPLICA, "northeurope")}
-    _, flows = _one(
+        }, "live")
+    assert not [i for i in items if isinstance(i, Resource)]
+    assert _flows(items) == {(DB, f"{DB}#partner/sql-excare-neu/ehr", FlowKind.REPLICA, "northeurope")}
+    items = normalize.resource_items(
         {
             "id": f"{DB}/replicationLinks/5a7c",
             "type": "microsoft.sql/servers/databases/replicationlinks",
             "properties": {"partnerDatabaseId": f"{NEU_SQL}/databases/EHR", "partnerLocation": "northeurope"},
-        }
-    )
-    assert flows == {(DB, f"{NEU_SQL}/databases/ehr", FlowKind.REPLICA, "northeurope")}
+        }, "live")
+    assert _flows(items) == {(DB, f"{NEU_SQL}/databases/ehr", FlowKind.REPLICA, "northeurope")}
     _, flows = _one(
         {
             "id": f"{NEU_SQL}/databases/ehr",

@@ -37,8 +37,10 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 import providers.azure.live as live
 from providers.azure.files import RAW_TRANSFORMS, read_resource_graph
 from providers.azure.guard import ReadOnlyViolation, check, is_read
+from providers.azure.options import AzureSettings
 from providers.base import CollectionError, CredentialsError, InputFile
-from providers.live import LiveOptions, RawRecord, collector, raw_transforms
+from providers.live import LiveOptions, RawRecord
+from providers.registry import collector, raw_transforms
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "azure_live"
@@ -87,6 +89,8 @@ class FakeArm:
     throttle: dict[str, int] = field(default_factory=lambda: {DR: 1})
     retry_after: str = "1"
     answer_401: bool = False
+    #: subscriptions whose Resource Graph queries get no answer: the connection is cut (a network failure).
+    dropped: set[str] = field(default_factory=set)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     auth_headers: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -126,6 +130,8 @@ class FakeArm:
 
     def graph(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         subs = [s.lower() for s in body.get("subscriptions", [])]
+        if self.dropped & set(subs):
+            return 0, {}, None  # the handler cuts the connection
         with self.lock:
             for sub in subs:
                 if self.throttle.get(sub, 0) > 0:
@@ -162,6 +168,10 @@ class _Handler(BaseHTTPRequestHandler):
             arm.requests.append((self.command, self.path, body))
             arm.auth_headers.add(self.headers.get("Authorization", ""))
         status, headers, payload = arm.handle(self.command, self.path, body)
+        if status == 0:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -219,8 +229,9 @@ def env(tls: tuple[trustme.CA, Path]) -> Iterator[Env]:
         server.server_close()
 
 
-def _collect(env: Env, **changes: Any) -> list[RawRecord | Account | Gap]:
-    options = LiveOptions(**{**env.options.__dict__, **changes})
+def _collect(env: Env, subscriptions: tuple[str, ...] = (), **changes: Any) -> list[RawRecord | Account | Gap]:
+    options = LiveOptions(**{**env.options.__dict__, "settings": AzureSettings(subscriptions=subscriptions),
+                             **changes})
     return list(live.collect(options, credential=env.credential))
 
 
@@ -280,18 +291,19 @@ def test_collects_a_multi_subscription_estate(env: Env) -> None:
     assert _ids(items) - disks == {
         ST_A, SQL_A, f"{SQL_A}/databases/ehr", COSMOS, VNET_A,
         _rid(PROD, "rg-excare-sec-weu", "microsoft.keyvault/vaults/kv-excare-weu"),
-        f"{SQL_A}/failovergroups/fog-excare", LINK_A, f"{SQL_A}/encryptionprotector/current",
+        f"{SQL_A}/failovergroups/fog-excare",
         SQL_B, VNET_B, _rid(DR, "rg-excare-logs-neu", "microsoft.storage/storageaccounts/stexcarelogsneu"),
-        f"{SQL_B}/encryptionprotector/current",
         ST_LEGACY, _rid(LEGACY, "rg-legacy", "microsoft.compute/disks/disk-legacy-os"),
     }
     regions = {rid: r.region for rid, r in resources.items() if rid not in disks}
     assert regions[ST_A] == "westeurope" and regions[SQL_B] == "northeurope" and regions[ST_LEGACY] == "westeurope"
     assert regions[f"{SQL_A}/failovergroups/fog-excare"] == "westeurope"  # "West Europe" squashed
     assert resources[ST_A].key == KeyRef(KeyControl.CUSTOMER, "https://kv-excare-weu.vault.azure.net/keys/st-phi-cmk")
-    assert resources[f"{SQL_A}/encryptionprotector/current"].key == KeyRef(
-        KeyControl.CUSTOMER, "https://kv-excare-weu.vault.azure.net/keys/sql-tde/0a1b2c")
-    assert resources[f"{SQL_B}/encryptionprotector/current"].key == KeyRef(KeyControl.PROVIDER)
+    # The TDE protector is not a resource: its customer-managed key reaches its server. A replication
+    # link is not one either: it is the database's replica flow (EXPECTED_FLOWS).
+    assert resources[SQL_A].key == KeyRef(KeyControl.CUSTOMER, "https://kv-excare-weu.vault.azure.net/keys/sql-tde/0a1b2c")
+    assert resources[SQL_B].key is None  # service-managed: not a customer key, and not shown otherwise
+    assert not [r for r in resources if "/encryptionprotector/" in r or "/replicationlinks/" in r]
     assert resources[ST_A].account == PROD and resources[ST_A].tags == {"DataClassification": "PHI"}
 
     flows = {(f.source, f.target, f.kind, f.target_region) for f in items if isinstance(f, Flow)}
@@ -360,6 +372,29 @@ def test_throttled_out_is_a_gap(env: Env, monkeypatch: pytest.MonkeyPatch) -> No
     assert [g.reason for g in gaps] == ["throttled"]
     assert DR in gaps[0].message and "Resource Graph" in gaps[0].message
     assert len(_graph_queries(env.arm, DR)) == 2  # the query and one retry
+
+
+def test_throttling_is_retried_as_often_as_documented(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    # RETRY_TOTAL (6) retries of a 429, as docs/permissions/azure.md says: azure-core alone stops at 3.
+    monkeypatch.setattr(live, "RETRY_BACKOFF", 0.001)
+    env.arm.throttle = {DR: 100}
+    env.arm.retry_after = "0"
+    gaps = [g for g in _collect(env, subscriptions=(DR,)) if isinstance(g, Gap)]
+    assert [g.reason for g in gaps] == ["throttled"] and f"after {live.RETRY_TOTAL} retries" in gaps[0].message
+    assert len(_graph_queries(env.arm, DR)) == 1 + live.RETRY_TOTAL == 7
+
+
+def test_one_subscription_that_cannot_be_reached_is_a_gap(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live, "RETRY_BACKOFF", 0.01)  # connection errors are retried too
+    env.arm.throttle.clear()
+    env.arm.dropped = {DR}
+    collected = _collect(env)
+    gaps = [g for g in collected if isinstance(g, Gap)]
+    assert sorted((g.reason, g.message.split(" (")[0]) for g in gaps) == [
+        ("access-denied", f"subscription {RESTRICTED}"), ("access-denied", f"subscription {LEGACY}"),
+        ("unreachable", f"subscription {DR}")]
+    accounts = {r.account for r in _transform(collected) if isinstance(r, Resource)}
+    assert accounts == {PROD, BULK, LEGACY}  # the others are collected
 
 
 def test_missing_credentials_are_one_clear_error(env: Env) -> None:
@@ -452,12 +487,12 @@ def test_saved_inventory_reads_back_identically(env: Env, tmp_path: Path) -> Non
     from scanner.inventory import load_inventory, load_live
 
     env.arm.throttle.clear()
-    options = LiveOptions(provider="azure", max_workers=3,
+    options = LiveOptions(provider="azure", settings=AzureSettings(), max_workers=3,
                           endpoints={**env.options.endpoints, "azure_token": "static-test-token"})
     saved = tmp_path / "azure.ndjson.gz"
     collected = load_live(options, saved)
     reread = load_inventory([saved])
-    assert len(collected.resources) == BULK_DISKS + 15
+    assert len(collected.resources) == BULK_DISKS + 12
     assert reread.resources == collected.resources
     assert sorted(map(repr, reread.flows)) == sorted(map(repr, collected.flows))
     assert reread.accounts.keys() == collected.accounts.keys() and len(collected.accounts) == 5
@@ -472,3 +507,17 @@ def test_progress_only_when_asked(env: Env, capsys: pytest.CaptureFixture[str]) 
     _collect(env, subscriptions=(PROD,), show_progress=True)
     err = capsys.readouterr().err
     assert "Azure subscription" in err and "excare-prod" in err
+
+
+def test_the_credential_chain_log_stays_off_the_terminal() -> None:
+    """DefaultAzureCredential logs each credential it tried: sovscan's one error line must stand alone."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from providers.azure.live import default_credential; {setup}"
+            "logging.getLogger('azure.identity._credentials.chained').warning('DefaultAzureCredential failed')")
+    plain = subprocess.run([sys.executable, "-c", code.format(setup="")], capture_output=True, text=True, check=True)
+    assert "DefaultAzureCredential failed" in plain.stderr  # Python's last-resort handler prints it…
+    quiet = subprocess.run([sys.executable, "-c", code.format(setup="default_credential(None); ")],
+                           capture_output=True, text=True, check=True)
+    assert quiet.stderr == ""  # …unless sovscan built the credential

@@ -203,6 +203,9 @@ def _s3_bucket(ctx: Context, facts: Facts) -> None:
             for _, key in find_keys(rule, frozenset({"replicakmskeyid"})):
                 parsed = parse_arn(str(key))
                 region = aws_region_of(parsed["region"]) if parsed else None
+            # Live collection adds the destination bucket's region (GetBucketLocation) when it is in
+            # the same account, even in a region that was not scanned.
+            region = region or aws_region_of(field(where, "bucketRegion"))
             facts.flow(ctx.id, target, FlowKind.REPLICATION, f"{base}{label}{prefix}.{path}", region)
             break
 

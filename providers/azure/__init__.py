@@ -4,3 +4,10 @@
 provider-neutral items, shared with the live collector; ``template`` the ARM template expression
 subset that export templates need.
 """
+
+from providers.registry import Provider
+
+#: This provider's line in the registry (providers/registry.py); module names only, nothing imported.
+PROVIDER = Provider("azure", "Microsoft Azure", formats="providers.azure.files", transforms="providers.azure.files",
+                    live="providers.azure.live", options="providers.azure.options",
+                    export_fields="providers.azure.fields", extra="azure")

@@ -19,16 +19,21 @@ a live run and a saved inventory give the same items. Steps:
    has no ``properties``: replication is then inferred from the SKU) and, if that is refused too,
    becomes a gap naming it.
 4. For each SQL server, its failover groups, replication links and TDE protector (ARM ``GET``
-   lists, Microsoft.Sql api-version 2021-11-01), which Resource Graph does not show in full.
+   lists, Microsoft.Sql api-version 2021-11-01), which Resource Graph does not show in full. The
+   server's row waits for them: a protector held in Key Vault becomes the server's ``keyId`` (the
+   server property that names its customer-managed key) rather than a resource of its own.
 
 Every client carries :class:`~providers.azure.guard.ReadOnlyGuard`; throttling is retried by
-azure-core's ``RetryPolicy`` (which honours ``Retry-After`` on 429) with exponential backoff.
+azure-core's ``RetryPolicy`` (which honours ``Retry-After`` on 429) with exponential backoff,
+:data:`RETRY_TOTAL` times (``retry_status`` too: azure-core's own default would stop status retries
+after 3).
 
 Errors: missing or expired credentials raise ``CredentialsError``; access denied, an unregistered
 resource provider, throttling that outlasts the retries, or a resource gone meanwhile become
-``Gap`` items (reasons ``access-denied``, ``api-disabled``, ``throttled``, ``error``) naming the
-subscription and service (Resource Graph and Resource Manager are global: no region); anything
-else raises ``CollectionError``.
+``Gap`` items (reasons ``access-denied``, ``api-disabled``, ``throttled``, ``unreachable``,
+``error``) naming the subscription and service (Resource Graph and Resource Manager are global: no
+region), so one subscription that cannot be reached does not stop the others; anything else raises
+``CollectionError``.
 
 Test hooks: ``collect(options, credential=…)`` takes any azure-core ``TokenCredential`` instead of
 ``DefaultAzureCredential``; ``options.endpoints`` (never set by the CLI) may carry ``"azure"``,
@@ -39,12 +44,12 @@ to verify its TLS certificate with, and ``"azure_token"``, a static bearer token
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +72,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from providers.azure.files import RAW_RESOURCE
 from providers.azure.guard import ReadOnlyGuard
 from providers.azure.normalize import SUBSCRIPTION_TYPE
+from providers.azure.options import AzureSettings
 from providers.base import CollectionError, CredentialsError
-from providers.live import LiveOptions, RawRecord
+from providers.live import LiveOptions, RawRecord, short_message
+from providers.workers import DaemonPool
 from scanner.model import Account, Gap
 
 SOURCE = "live:azure"
@@ -136,8 +143,18 @@ class StaticTokenCredential:
 
 
 def default_credential(tenant: str | None) -> TokenCredential:
-    """``DefaultAzureCredential`` (environment, workload identity, managed identity, Azure CLI…)."""
+    """``DefaultAzureCredential`` (environment, workload identity, managed identity, Azure CLI…).
+
+    The chain logs each credential it tried at WARNING level when none works: a dozen lines before
+    sovscan's own one-line error. A ``NullHandler`` on ``azure.identity`` keeps them off the terminal
+    when logging is not configured (as Python's logging guide recommends for libraries); whoever
+    configures logging still receives them.
+    """
     from azure.identity import DefaultAzureCredential
+
+    silent = logging.getLogger("azure.identity")
+    if not any(isinstance(h, logging.NullHandler) for h in silent.handlers):
+        silent.addHandler(logging.NullHandler())
 
     if not tenant:
         return DefaultAzureCredential()
@@ -157,6 +174,7 @@ def client_options(options: LiveOptions) -> dict[str, Any]:
         "per_call_policies": [guard],
         "per_retry_policies": [guard],
         "retry_total": RETRY_TOTAL,
+        "retry_status": RETRY_TOTAL,  # azure-core stops status retries (429, 5xx) after 3 otherwise
         "retry_backoff_factor": RETRY_BACKOFF,
     }
     ca = options.endpoints.get("azure_ca")
@@ -213,7 +231,8 @@ def classify(exc: AzureError, scope: str, service: str) -> Gap:
         raise CredentialsError(f"Azure credentials are missing, expired or refused ({_first_line(exc)}): "
                                f"{_CREDENTIALS_HINT}") from None
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        raise CollectionError(f"cannot reach Azure Resource Manager ({where}): {_first_line(exc)}") from None
+        return Gap(SOURCE, f"{where}: cannot reach Azure Resource Manager ({_first_line(exc)}); its resources "
+                   "are missing from the inventory", "unreachable")
     if status == 403 or lcode in _DENIED_CODES:
         return Gap(SOURCE, f"{where}: access denied ({detail}); grant the Reader role there "
                    "(docs/permissions/azure.md)", "access-denied")
@@ -230,7 +249,7 @@ def classify(exc: AzureError, scope: str, service: str) -> Gap:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return short_message(text.splitlines()[0], 200) if text else type(exc).__name__
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -276,13 +295,13 @@ _DONE = object()
 
 
 class _Runner:
-    """Runs tasks on a ``ThreadPoolExecutor``; tasks may submit more tasks and emit items.
+    """Runs tasks on a :class:`DaemonPool`; tasks may submit more tasks and emit items.
 
     Items go through a bounded queue to the consuming generator, so memory stays flat whatever
     the estate's size; the first task error is re-raised in the consumer.
     """
 
-    def __init__(self, pool: ThreadPoolExecutor, capacity: int = 4096):
+    def __init__(self, pool: DaemonPool, capacity: int = 4096):
         self._pool = pool
         self._queue: queue.Queue[object] = queue.Queue(capacity)
         self._pending = 0
@@ -333,6 +352,19 @@ class _Runner:
                 yield item  # type: ignore[misc]  # only items, _DONE and _Failed are queued
 
 
+def _protector_key(protector: Mapping[str, Any]) -> str | None:
+    """The Key Vault key of a TDE protector held by the customer, or None for a service-managed one.
+
+    learn.microsoft.com/rest/api/sql/encryption-protectors/get (``serverKeyType`` ``AzureKeyVault`` or
+    ``ServiceManaged``, ``uri``), checked 2026-12-04.
+    """
+    props = protector.get("properties")
+    if not isinstance(props, Mapping) or str(props.get("serverKeyType") or "").lower() != "azurekeyvault":
+        return None
+    uri = props.get("uri")
+    return uri if isinstance(uri, str) and uri else None
+
+
 # -- the collection ---------------------------------------------------------------------------
 class _Collection:
     def __init__(self, options: LiveOptions, credential: TokenCredential):
@@ -370,12 +402,13 @@ class _Collection:
                                             state if isinstance(state, str) else None)
         chosen: list[Subscription] = []
         gaps: list[Gap] = []
-        if not self.options.subscriptions:
+        chosen_ids = settings_of(self.options).subscriptions
+        if not chosen_ids:
             if not visible:
                 gaps.append(Gap(SOURCE, "no subscription is visible to these credentials: grant the "
                                 "Reader role (docs/permissions/azure.md)", "access-denied"))
             return sorted(visible.values(), key=lambda s: s.id), gaps
-        for sid in dict.fromkeys(s.strip().lower() for s in self.options.subscriptions):
+        for sid in dict.fromkeys(s.strip().lower() for s in chosen_ids):
             if sid in visible:
                 chosen.append(visible[sid])
             else:
@@ -434,27 +467,36 @@ class _Collection:
                             "be paged (run again)", "truncated"))
 
     def emit_row(self, row: Mapping[str, Any], runner: _Runner) -> None:
-        runner.emit(RawRecord(RAW_RESOURCE, row))
         rtype = row.get("type")
-        if not isinstance(rtype, str):
+        rtype = rtype.lower() if isinstance(rtype, str) else None
+        if rtype == SQL_SERVER_TYPE and isinstance(row.get("id"), str):
+            runner.submit(self.sql_children, row, runner)  # the row waits for its TDE protector
             return
-        rtype = rtype.lower()
+        runner.emit(RawRecord(RAW_RESOURCE, row))
         if rtype == SUBSCRIPTION_TYPE:
             sid = row.get("subscriptionId")
             if isinstance(sid, str):
                 self.seen_subscriptions.add(sid.lower())
-        elif rtype == SQL_SERVER_TYPE and isinstance(row.get("id"), str):
-            runner.submit(self.sql_children, row["id"], str(row.get("subscriptionId") or ""), runner)
 
-    def sql_children(self, server_id: str, subscription: str, runner: _Runner) -> None:
+    def sql_children(self, server: Mapping[str, Any], runner: _Runner) -> None:
+        """A SQL server's failover groups and replication links, and its row with its TDE protector's key."""
+        server_id = str(server["id"])
+        subscription = str(server.get("subscriptionId") or "").lower()
+        key_id: str | None = None
         for segment, what in SQL_CHILDREN:
             try:
                 for child in self.arm_list(f"{server_id}/{segment}?api-version={SQL_API}"):
-                    runner.emit(RawRecord(RAW_RESOURCE, child))
+                    if segment == "encryptionProtector":
+                        key_id = _protector_key(child) or key_id
+                    else:
+                        runner.emit(RawRecord(RAW_RESOURCE, child))
             except AzureError as exc:
-                server = server_id.rsplit("/", 1)[-1]
-                runner.emit(classify(exc, f"subscription {subscription.lower()}, SQL server {server}",
-                                     f"Microsoft.Sql {what}"))
+                name = server_id.rsplit("/", 1)[-1]
+                runner.emit(classify(exc, f"subscription {subscription}, SQL server {name}", f"Microsoft.Sql {what}"))
+        props = server.get("properties")
+        if key_id and not (isinstance(props, Mapping) and props.get("keyId")):
+            server = {**server, "properties": {**(props if isinstance(props, Mapping) else {}), "keyId": key_id}}
+        runner.emit(RawRecord(RAW_RESOURCE, server))
 
     def fallback(self, sub: Subscription, refused: Gap, runner: _Runner) -> None:
         """Resource Graph refused this subscription: list its resources through Resource Manager."""
@@ -474,12 +516,17 @@ class _Collection:
                         "the SKU or unknown", refused.reason))
 
 
+def settings_of(options: LiveOptions) -> AzureSettings:
+    settings = options.settings
+    return settings if isinstance(settings, AzureSettings) else AzureSettings()
+
+
 def collect(options: LiveOptions, *, credential: TokenCredential | None = None
             ) -> Iterator[RawRecord | Account | Gap]:
     """Collect the Azure estate that ``options`` names, read-only (see the module docstring)."""
     token = options.endpoints.get("azure_token")
     if credential is None:
-        credential = StaticTokenCredential(token) if token else default_credential(options.tenant)
+        credential = StaticTokenCredential(token) if token else default_credential(settings_of(options).tenant)
     collection = _Collection(options, credential)
     try:
         subs, gaps = collection.subscriptions()
@@ -489,8 +536,9 @@ def collect(options: LiveOptions, *, credential: TokenCredential | None = None
     yield from gaps
     if not subs:
         return
-    pool = ThreadPoolExecutor(max_workers=max(1, options.max_workers), thread_name_prefix="sovscan-azure")
+    pool = DaemonPool(options.max_workers, "sovscan-azure")
     runner = _Runner(pool)
+    finished = False
     try:
         with _Progress(options.show_progress) as progress:
             collection.run(subs, runner, progress)
@@ -498,6 +546,7 @@ def collect(options: LiveOptions, *, credential: TokenCredential | None = None
         for sub in subs:
             if sub.id not in collection.seen_subscriptions:
                 yield RawRecord(RAW_RESOURCE, sub.record())
+        finished = True
     finally:
         runner.stopped.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=finished)  # after Ctrl-C or an error, calls in flight are abandoned

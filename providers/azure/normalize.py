@@ -297,6 +297,8 @@ def _backup_vault(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
             return
 
 
+_REPLICATION_LINK = "microsoft.sql/servers/databases/replicationlinks"
+
 _HANDLERS = {
     "microsoft.storage/storageaccounts": _storage,
     "microsoft.compute/disks": _disk,
@@ -350,6 +352,8 @@ def resource_items(row: Mapping[str, Any], source: str, *, raw_region: str | Non
     handler = _HANDLERS.get(rtype)
     if handler is not None:
         handler(facts, _map(row.get("properties")), sku)
+    if rtype == _REPLICATION_LINK:
+        return list(facts.flows)  # a relation of its database (the flow), not a resource of its own
     name = _str(row.get("name")) or rid.rsplit("/", 1)[-1]
     resource = Resource(
         id=rid, provider=PROVIDER, native_type=rtype, name=name,

@@ -19,6 +19,12 @@ checks them): Cloud Asset ``ListAssets`` (``GET /v1/{parent=*/*}/assets``), Reso
 ``POST`` in REST (``getIamPolicy``, ``testIamPermissions``, ``analyzeIamPolicy``…) are refused too,
 as the collector has no use for them.
 
+Every session a transport holds is guarded, not only the main one: a transport of an API with
+long-running operations creates an operations client (``transport.operations_client``) with a
+REST transport and an ``AuthorizedSession`` of its own, through which ``DeleteOperation`` and
+``CancelOperation`` would be sent. :func:`guarded_transport` creates that client at once and guards
+its session too, and refuses to build a transport whose sessions it cannot find.
+
 OAuth token refreshes go through a separate session of ``AuthorizedSession`` (to Google's token
 endpoint, not to a Cloud API) and are not affected.
 """
@@ -100,13 +106,27 @@ def guarded_transport(transport_class: Callable[..., T]) -> Callable[..., T]:
 
     def build(**kwargs: Any) -> T:
         transport = transport_class(**kwargs)
-        # The REST transports keep their AuthorizedSession in ``_session`` (google-cloud-asset,
-        # google-cloud-resource-manager ``transports/rest.py``). Fail closed if that changes.
-        session = getattr(transport, "_session", None)
-        if not isinstance(session, requests.Session):
-            raise CollectionError(f"cannot install the read-only guard on {type(transport).__name__}: "
-                                  "the client library changed; sovscan refuses to run unguarded")
-        guard_session(session)
+        guard_transport(transport)
         return transport
 
     return build
+
+
+def _session_of(transport: Any) -> requests.Session:
+    # The REST transports keep their AuthorizedSession in ``_session`` (google-cloud-asset,
+    # google-cloud-resource-manager, google-api-core ``operations_v1/transports/rest.py``). Fail
+    # closed if that changes.
+    session = getattr(transport, "_session", None)
+    if not isinstance(session, requests.Session):
+        raise CollectionError(f"cannot install the read-only guard on {type(transport).__name__}: "
+                              "the client library changed; sovscan refuses to run unguarded")
+    return session
+
+
+def guard_transport(transport: Any) -> None:
+    """Guard a REST transport's session and, if it has one, its operations client's session."""
+    guard_session(_session_of(transport))
+    if isinstance(getattr(type(transport), "operations_client", None), property):
+        operations = transport.operations_client  # created now, so that it is created guarded
+        inner = getattr(operations, "transport", None) or getattr(operations, "_transport", None)
+        guard_session(_session_of(inner))

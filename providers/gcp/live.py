@@ -10,12 +10,13 @@
    API's JSON form (camelCase, as ``gcloud asset list --format=json`` writes it), so that
    ``providers.gcp.files.RAW_TRANSFORMS`` turns them into the same items as an exported file;
 4. a ``Gap`` per project whose listing failed or stopped (``access-denied``, ``api-disabled``,
-   ``throttled``, ``error``), naming the project and the API.
+   ``throttled``, ``unreachable``, ``error``), naming the project and the API: one project that
+   cannot be reached does not stop the others.
 
 Records come as one uninterrupted run (gaps of step 4 are held until the end), so that one
 transform call sees them all and learns every project's number → id from the Project assets.
 
-Scope (``LiveOptions``): ``organization`` and/or ``folder`` walk the folder tree below them
+Scope (:class:`providers.gcp.options.GcpSettings`): ``organization`` and/or ``folder`` walk the folder tree below them
 (``ListFolders``, ``ListProjects`` per node); ``projects`` names projects (``GetProject``); with
 none of them, every active project the credentials can see (``SearchProjects``). Cloud Asset
 Inventory lists every location, so ``regions`` does not apply.
@@ -26,7 +27,8 @@ wrapped by :mod:`providers.gcp.guard`, which refuses any request that is not a `
 Throttling (HTTP 429) and unavailability (503) are retried with google-api-core's exponential
 backoff; ``ListAssets`` allows 100 requests per minute per consumer project and 800 per minute per
 organization (https://cloud.google.com/asset-inventory/docs/quota, checked 2026-11-30), so a large
-organisation waits rather than fails.
+organisation waits rather than fails. A connection that cannot be made is not retried for minutes:
+it becomes a gap (``unreachable``) for the project or folder concerned at once.
 
 Test hooks, in ``options.endpoints`` (the CLI never sets them): ``gcp`` is a base URL
 (``http://127.0.0.1:PORT``) for both APIs, ``gcp_asset`` / ``gcp_resourcemanager`` override it per
@@ -39,7 +41,6 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -58,7 +59,9 @@ from google.cloud.resourcemanager_v3.services.projects.transports.rest import Pr
 from providers.base import CollectionError, CredentialsError, ProviderError
 from providers.gcp.guard import guarded_transport
 from providers.gcp.normalize import PROVIDER
-from providers.live import LiveOptions, RawRecord
+from providers.gcp.options import GcpSettings
+from providers.live import LiveOptions, RawRecord, short_message
+from providers.workers import DaemonPool
 from scanner.model import Account, Gap
 
 ASSET_KIND = "gcp-asset"
@@ -80,7 +83,7 @@ def default_retry(initial: float = 1.0, maximum: float = 60.0, timeout: float = 
     """Exponential backoff on throttling and unavailability, by default for up to five minutes a call."""
     return Retry(
         predicate=if_exception_type(gexc.TooManyRequests, gexc.ServiceUnavailable, gexc.InternalServerError,
-                                    gexc.GatewayTimeout, requests.ConnectionError),
+                                    gexc.GatewayTimeout),
         initial=initial, maximum=maximum, multiplier=2.0, timeout=timeout)
 
 
@@ -100,6 +103,11 @@ class _Failure(Exception):
         super().__init__(what)
         self.reason = reason
         self.what = what
+
+
+def settings_of(options: LiveOptions) -> GcpSettings:
+    settings = options.settings
+    return settings if isinstance(settings, GcpSettings) else GcpSettings()
 
 
 def _credentials(options: LiveOptions) -> Credentials:
@@ -127,11 +135,13 @@ def _translate(exc: BaseException) -> _Failure | ProviderError:
         cause = exc.cause
         if isinstance(cause, gexc.TooManyRequests):
             return _Failure("throttled", "rate limit still exceeded after retrying with backoff")
-        if isinstance(cause, requests.ConnectionError):
-            return CollectionError(f"cannot reach the Google Cloud API: {_short(cause)}")
+        if isinstance(cause, requests.ConnectionError | requests.Timeout):
+            return _Failure("unreachable", f"cannot reach the API: {_short(cause)}")
         if cause is not None:
             return _Failure("error", f"still failing after retrying: {_short(cause)}")
         return _Failure("error", f"retries exhausted: {_short(exc)}")
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return _Failure("unreachable", f"cannot reach the API: {_short(exc)}")
     if isinstance(exc, gexc.TooManyRequests):
         return _Failure("throttled", f"quota exhausted: {_short(exc)}")
     if isinstance(exc, gexc.Forbidden):
@@ -149,9 +159,9 @@ def _translate(exc: BaseException) -> _Failure | ProviderError:
 
 
 def _short(exc: BaseException) -> str:
-    """The first line of an SDK message, without its details dump."""
+    """The first line of an SDK message, without its details dump, HTML or full URLs."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    return short_message(text, 300)
 
 
 T = TypeVar("T")
@@ -245,7 +255,7 @@ class _Collector:
             _CRM_ROLE, gaps) or []
         return found, folders, gaps
 
-    def _walk(self, roots: list[str], pool: ThreadPoolExecutor, gaps: list[Gap]) -> list[ProjectInfo]:
+    def _walk(self, roots: list[str], pool: DaemonPool, gaps: list[Gap]) -> list[ProjectInfo]:
         """Every project below the roots, the folder tree walked one level at a time in parallel."""
         found: list[ProjectInfo] = []
         level = roots
@@ -267,9 +277,9 @@ class _Collector:
                        "grant roles/browser on the project; its resources are still listed", gaps)
         return self._project(p) if p is not None else ProjectInfo(name[9:])
 
-    def discover(self, pool: ThreadPoolExecutor, gaps: list[Gap]) -> list[ProjectInfo]:
+    def discover(self, pool: DaemonPool, gaps: list[Gap]) -> list[ProjectInfo]:
         """The projects in scope, each once, in a stable order."""
-        opts = self.options
+        opts = settings_of(self.options)
         roots = [f"organizations/{_bare(opts.organization, 'organizations/')}"] if opts.organization else []
         if opts.folder:
             roots.append(f"folders/{_bare(opts.folder, 'folders/')}")
@@ -349,7 +359,7 @@ def collect(options: LiveOptions, *, credentials: Credentials | None = None,
     """Collect every project in scope; see the module docstring for what is yielded, in which order."""
     creds = credentials if credentials is not None else _credentials(options)
     run = _Collector(options, creds, retry or default_retry())
-    with ThreadPoolExecutor(max_workers=run.workers) as pool:
+    with DaemonPool(run.workers, "sovscan-gcp") as pool:
         gaps: list[Gap] = []
         projects = run.discover(pool, gaps)
         yield from gaps
@@ -358,8 +368,7 @@ def collect(options: LiveOptions, *, credentials: Credentials | None = None,
         yield from _assets(run, projects, pool)
 
 
-def _assets(run: _Collector, projects: list[ProjectInfo],
-            pool: ThreadPoolExecutor) -> Iterator[RawRecord | Gap]:
+def _assets(run: _Collector, projects: list[ProjectInfo], pool: DaemonPool) -> Iterator[RawRecord | Gap]:
     """Fan the projects out to the pool; yield records as pages arrive, then the gaps."""
     # A bounded queue: workers wait when the consumer is slower, so memory stays at a few pages.
     results: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4 * run.workers)

@@ -4,3 +4,8 @@
 (``aws``, ``azurerm``, ``google``, ``others``) map resource types of many providers to
 provider-neutral records. Importing this package does no work.
 """
+
+from providers.registry import Provider
+
+#: This provider's line in the registry (providers/registry.py); module names only, nothing imported.
+PROVIDER = Provider("terraform", "Terraform and OpenTofu", formats="providers.terraform.files")

@@ -120,6 +120,14 @@ def scan_inputs(inventory: list[Path], config: Path | None, as_of: str | None, o
 def raise_empty(result: ScanResult) -> None:
     """Nothing was read: say which inputs were refused or not recognised, and why."""
     inv = result.inventory
+    live = [s for s in inv.sources if s.format.startswith("live-")]
+    if live and not [s for s in inv.sources if s.resources]:
+        from providers.live import incomplete_summary
+
+        why = incomplete_summary(inv.gaps) or "no resource in the scope the credentials can see"
+        raise EmptyInventoryError(f"the live collection from {live[0].provider} read no resource ({why}); check "
+                                  "the permissions (docs/permissions/) and the scope options, or --allow-empty to "
+                                  "accept an empty result")
     parts: list[str] = []
     refused = [g for g in inv.gaps if g.reason == "bad-file"]
     if refused:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from providers.live import LiveOptions
 from scanner.commands.common import (
     BillingOpt,
     load_billing,
@@ -29,24 +30,7 @@ from scanner.commands.common import (
     to_terminal,
     write_output,
 )
-from scanner.commands.live_options import (
-    AggregatorOpt,
-    ExternalIdOpt,
-    FolderOpt,
-    MaxWorkersOpt,
-    OrgAccountsOpt,
-    OrganizationOpt,
-    ProfileOpt,
-    ProjectOpt,
-    ProviderOpt,
-    RegionsOpt,
-    RoleNameOpt,
-    SubscriptionOpt,
-    TenantOpt,
-    Via,
-    ViaOpt,
-    live_options,
-)
+from scanner.commands.live_options import live_command
 from scanner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -72,7 +56,7 @@ def _parse_list(value: str) -> list[str]:
     return [v.strip().lower() for v in value.split(",") if v.strip()]
 
 
-def plan(
+def _plan(
     target: Annotated[str, typer.Option(
         "--target", "-t", help="Target providers and/or 'open-source', comma-separated, in order of preference.")],
     inventory: Annotated[list[Path], typer.Option(
@@ -97,20 +81,6 @@ def plan(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date of the inventory, YYYY-MM-DD (default: today).")] = None,
     org: Annotated[str | None, typer.Option("--org", help="Organisation name shown in outputs.")] = None,
-    provider: ProviderOpt = None,
-    profile: ProfileOpt = None,
-    regions: RegionsOpt = None,
-    org_accounts: OrgAccountsOpt = False,
-    role_name: RoleNameOpt = "SovscanReadOnly",
-    external_id: ExternalIdOpt = None,
-    via: ViaOpt = Via.api,
-    aggregator: AggregatorOpt = None,
-    tenant: TenantOpt = None,
-    subscription: SubscriptionOpt = [],  # noqa: B006 - typer reads the default, never mutates it
-    organization: OrganizationOpt = None,
-    folder: FolderOpt = None,
-    project: ProjectOpt = [],  # noqa: B006
-    max_workers: MaxWorkersOpt = 8,
     snapshot: Annotated[int | None, typer.Option(
         "--snapshot", help="Plan from a snapshot of the history (its id in 'sovscan history list') instead of "
                            "--inventory.")] = None,
@@ -119,13 +89,12 @@ def plan(
     billing: BillingOpt = None,
     entity_lei: Annotated[str | None, typer.Option(
         "--entity-lei", help="dora-xbrl: the LEI of the financial entity filing the register (entityID).")] = None,
+    live: LiveOptions | None = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
     from scanner.pipeline import gc_paused
     from scanner.plan.document import build_plan, plan_document
 
-    live = live_options(provider, profile, regions, org_accounts, role_name, external_id, via, aggregator, tenant,
-                        subscription, organization, folder, project, max_workers)
     if not inventory and snapshot is None and live is None:
         raise UsageError("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
     if snapshot is not None and (inventory or live is not None):
@@ -144,6 +113,10 @@ def plan(
         _write_register(doc_plan, chosen, output, entity_lei)
         return
     _write(doc, doc_plan, chosen, output)
+
+
+#: The command: ``_plan`` with every provider's live options (``live`` is built from them).
+plan = live_command(_plan)
 
 
 def _options(kb: KnowledgeBase, target: str, require: str | None, bandwidth: float, exit_date: str | None,

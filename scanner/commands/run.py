@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from providers.live import LiveOptions
 from scanner.commands.common import (
     AllowEmptyOpt,
     AsOfOpt,
@@ -25,25 +26,7 @@ from scanner.commands.common import (
     scan_inputs,
     to_terminal,
 )
-from scanner.commands.live_options import (
-    LIVE,
-    AggregatorOpt,
-    ExternalIdOpt,
-    FolderOpt,
-    MaxWorkersOpt,
-    OrgAccountsOpt,
-    OrganizationOpt,
-    ProfileOpt,
-    ProjectOpt,
-    ProviderOpt,
-    RegionsOpt,
-    RoleNameOpt,
-    SubscriptionOpt,
-    TenantOpt,
-    Via,
-    ViaOpt,
-    live_options,
-)
+from scanner.commands.live_options import LIVE, live_command
 from scanner.errors import EXIT_FAIL_ON, IncompleteCollectionError, UsageError
 from scanner.report.outputs import Format
 
@@ -51,7 +34,7 @@ if TYPE_CHECKING:
     from scanner.result import ScanResult
 
 
-def run(
+def _run(
     inventory: InventoryOpt = [],  # noqa: B006 - typer reads the default, never mutates it
     fmt: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Output format (default: table on a terminal, json otherwise).")] = None,
@@ -67,36 +50,22 @@ def run(
         "--save", help="Store this scan as a snapshot in the history database (for quarterly reports).")] = False,
     db: DbOpt = None,
     allow_empty: AllowEmptyOpt = False,
-    provider: ProviderOpt = None,
-    profile: ProfileOpt = None,
-    regions: RegionsOpt = None,
-    org_accounts: OrgAccountsOpt = False,
-    role_name: RoleNameOpt = "SovscanReadOnly",
-    external_id: ExternalIdOpt = None,
-    via: ViaOpt = Via.api,
-    aggregator: AggregatorOpt = None,
-    tenant: TenantOpt = None,
-    subscription: SubscriptionOpt = [],  # noqa: B006 - typer reads the default, never mutates it
-    organization: OrganizationOpt = None,
-    folder: FolderOpt = None,
-    project: ProjectOpt = [],  # noqa: B006
-    max_workers: MaxWorkersOpt = 8,
     strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit 3 when the live collection was incomplete (access denied, API disabled…).",
+        "--strict", help="Exit 3 when the collection was incomplete (access denied, API disabled, interrupted…), "
+                         "live or read from a saved inventory.",
         rich_help_panel=LIVE)] = False,
     export_inventory: Annotated[Path | None, typer.Option(
         "--export-inventory", help="Also save the collected raw inventory (gzip NDJSON) for offline use.",
         rich_help_panel=LIVE)] = None,
     baseline: BaselineOpt = None,
     billing: BillingOpt = None,
+    live: LiveOptions | None = None,
 ) -> None:
     """Scan exported inventories (offline) or collect live, read-only; report exposure, lock-in and migration."""
-    if not inventory and provider is None:
+    if not inventory and live is None:
         raise UsageError("give at least one --inventory PATH, or --provider aws|azure|gcp")
-    if export_inventory is not None and provider is None:
+    if export_inventory is not None and live is None:
         raise UsageError("--export-inventory saves a live collection: give --provider too")
-    live = live_options(provider, profile, regions, org_accounts, role_name, external_id, via, aggregator, tenant,
-                        subscription, organization, folder, project, max_workers)
     from scanner.pipeline import gc_paused
 
     chosen = fmt or (Format.table if to_terminal(output) else Format.json)
@@ -107,10 +76,14 @@ def run(
         _write(result, chosen, output, lang.value)
     if save:
         _save(result, db)
-    if strict and live is not None:
+    if strict:
         _check_complete(result)
     if fail_on is not None and _reaches(result, fail_on):
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+#: The command: ``_run`` with every provider's live options (``live`` is built from them).
+run = live_command(_run)
 
 
 def _write(result: ScanResult, fmt: Format, output: str, lang: str) -> None:
@@ -135,9 +108,9 @@ def _save(result: ScanResult, db: Path | None) -> None:
 
 
 def _check_complete(result: ScanResult) -> None:
-    from scanner.pipeline import INCOMPLETE_REASONS
+    from providers.live import incomplete_gaps
 
-    missing = [g for g in result.inventory.gaps if g.reason in INCOMPLETE_REASONS]
+    missing = incomplete_gaps(result.inventory.gaps)
     if missing:
         raise IncompleteCollectionError(
             f"collection incomplete ({len(missing)} gap(s), see coverage.warnings); --strict")

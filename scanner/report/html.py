@@ -170,7 +170,15 @@ def render_html(result_or_report: ScanResult | QuarterlyReport, lang: str = "en"
     the other formats of ``run``); a :class:`QuarterlyReport` needs ``kb`` for the law texts.
     """
     if isinstance(result_or_report, ScanResult):
-        return render_quarterly_html(report_from_result(result_or_report), result_or_report.kb, lang)
+        from providers.live import incomplete_gaps, incomplete_summary
+
+        report = report_from_result(result_or_report)
+        gaps = result_or_report.inventory.gaps
+        summary = incomplete_summary(gaps)
+        if summary:  # the headline says what this scan could not read
+            report.coverage = {**report.coverage, "incomplete": {"count": len(incomplete_gaps(gaps)),
+                                                                 "detail": summary}}
+        return render_quarterly_html(report, result_or_report.kb, lang)
     if kb is None:
         raise ValueError("render_html(report, lang, kb): the knowledge base is needed for the law texts")
     return render_quarterly_html(result_or_report, kb, lang)

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from providers.live import incomplete_summary
 from scanner.report.records import finding_records
 from scanner.result import ScanResult
 
@@ -47,7 +48,8 @@ def context(result: ScanResult, top: int = 15) -> dict[str, Any]:
     laws = {lid: kb.laws[lid] for lid in [*s.exposure.by_law, *s.exposure.residual.by_law] if lid in kb.laws}
     tf = {a.res.id: a.res.tf_address for a in result.assessed if a.res.tf_address}
     return {"r": result, "s": s, "kb": kb, "exposed": exposed, "flows": outside, "laws": laws,
-            "findings": finding_records(result)[:40], "total_findings": len(result.findings), "tf": tf}
+            "findings": finding_records(result)[:40], "total_findings": len(result.findings), "tf": tf,
+            "incomplete": incomplete_summary(result.inventory.gaps)}
 
 
 def render_markdown(result: ScanResult) -> str:

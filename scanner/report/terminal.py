@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from providers.live import incomplete_summary
 from scanner.result import UNLISTED, ScanResult
 
 _LEVEL_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green", "none": "dim",
@@ -34,6 +35,9 @@ def render_terminal(result: ScanResult, console: Console, top: int = 10) -> None
         f"Findings: [bold red]{s.findings['critical']} critical[/], [red]{s.findings['high']} high[/], "
         f"[yellow]{s.findings['medium']} medium[/], {s.findings['low']} low",
         title=title, subtitle=f"knowledge base {kb.version}"))
+    incomplete = incomplete_summary(result.inventory.gaps)
+    if incomplete:
+        console.print(f"[bold yellow]{escape(incomplete)}[/]: the figures leave out what could not be read")
     _laws(result, console)
     _providers(result, console)
     if result.findings:
