@@ -146,7 +146,7 @@ def _head_values(head: bytes, prefix: str) -> list[Any]:
     """Scalar values found at ``prefix`` in the first bytes of a file (page markers, counts)."""
     values: list[Any] = []
     try:
-        for path, event, value in ijson.parse(io.BytesIO(head)):
+        for path, event, value in ijson.parse(io.BytesIO(head), use_float=True):  # C parser: no huge ints
             if path == prefix and event in ("string", "boolean", "number", "null"):
                 values.append(value)
     except (ijson.JSONError, ijson.IncompleteJSONError):

@@ -104,7 +104,7 @@ def strings(value: Any) -> list[str]:
 
 
 _NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "dataset_id", "cluster_identifier",
-                    "display_name", "description")
+                    "display_name")
 
 
 def display_name(inst: TfInstance) -> str:

@@ -6,6 +6,7 @@ import csv
 from typing import IO
 
 from scanner.pipeline import ScanResult
+from scanner.report.escape import csv_cell
 
 COLUMNS = ["id", "provider", "native_type", "service", "category", "name", "account", "region", "placement",
            "country", "locations", "data_classes", "classification_source", "key_control", "operator",
@@ -13,10 +14,8 @@ COLUMNS = ["id", "provider", "native_type", "service", "category", "name", "acco
            "lockin_level", "portability", "effort", "effort_level", "data_gb", "alternatives"]
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Neutralise spreadsheet formulas coming from inventory values (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _cell(value: object) -> object:
+    return csv_cell(value)  # spreadsheet formulas from inventory values are neutralised (CSV injection)
 
 
 def write_csv(result: ScanResult, out: IO[str]) -> None:
