@@ -105,6 +105,18 @@ class ReadLimits:
     max_number_chars: int = 20_000
     max_depth: int = 512
 
+    def __post_init__(self) -> None:
+        for name, least in _LEAST.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name} must be an integer of at least {least:,}")
+
+
+#: The smallest value of each limit. A string is measured where it crosses a read chunk, so a
+#: value limit below the chunk size could not be enforced; below these, ordinary exports fail.
+_LEAST = {"max_bytes": 1 << 20, "max_ratio": 10, "max_value_bytes": 1 << 20, "max_number_chars": 100,
+          "max_depth": 16}
+
 
 DEFAULT_LIMITS = ReadLimits()
 #: The compression ratio is judged once this many bytes were decompressed (small files that
@@ -304,7 +316,9 @@ class _BoundedReader(io.RawIOBase):
         super().close()
 
     def readinto(self, buffer: Any) -> int:
-        size = len(buffer)
+        # At most one chunk at a time: the guard measures a string where it crosses a chunk, so no
+        # chunk may be longer than the value limit's minimum (a whole-file read comes in pieces).
+        size = min(len(buffer), _CHUNK)
         data = self._inflate(size) if self.gzip else self._plain(size)
         n = len(data)
         if n:

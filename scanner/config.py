@@ -142,7 +142,10 @@ def _limits(path: Path, table: Any) -> ReadLimits:
             unit = " (a number of bytes, or text such as \"64 MiB\")" if name.endswith("bytes") else ""
             raise ConfigError(f"{path}: limits.{name} must be a positive integer{unit}")
         values[name] = number
-    return dataclasses.replace(DEFAULT_LIMITS, **values)
+    try:
+        return dataclasses.replace(DEFAULT_LIMITS, **values)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: limits.{exc}") from None
 
 
 def _size(value: Any) -> Any:

@@ -15,10 +15,12 @@ spreadsheets, each of which gives some characters a meaning:
   every character with inline meaning in CommonMark / GitHub-flavoured Markdown or HTML
   backslash-escaped, so that ``<img>``, ``# heading``, ``[link](…)``, ``|`` and entities render as
   text.
-* **CSV** (:func:`csv_cell`): a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a CR
-  (or their full-width forms) is prefixed with ``'`` so that spreadsheet software reads it as text,
-  not as a formula (OWASP, "CSV Injection",
-  https://owasp.org/www-community/attacks/CSV_Injection). Numbers are written as they are.
+* **CSV** (:func:`csv_cell`): controls made visible as for the terminal (a CR in a cell is not
+  quoted by Python's ``csv`` with ``\n`` line ends, and ends the row for most readers), then a
+  text cell that starts with ``=``, ``+``, ``-`` or ``@`` (or their full-width forms) is prefixed
+  with ``'`` so that spreadsheet software reads it as text, not as a formula (OWASP, "CSV
+  Injection", https://owasp.org/www-community/attacks/CSV_Injection; the tab and CR it also lists
+  are escapes by then). Numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ _FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 
 def csv_cell(value: object) -> object:
-    """A CSV cell: text that a spreadsheet would run as a formula is prefixed with ``'``.
+    """A CSV cell on one line, controls visible; text a spreadsheet would run as a formula is prefixed with ``'``.
 
     ``None`` becomes an empty cell; numbers (and booleans) are returned unchanged, since a
     negative number is data, not a formula.
@@ -96,7 +98,7 @@ def csv_cell(value: object) -> object:
         return ""
     if isinstance(value, int | float):
         return value
-    text = str(value)
+    text = visible(value)
     if text[:1] in _FORMULA_START or text.lstrip(" ")[:1] in _FORMULA_START:
         return "'" + text
     return text
