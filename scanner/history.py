@@ -303,13 +303,18 @@ _OUR_TABLES = frozenset({"snapshot", "resource", "finding", "flow", "inventory",
 
 def _identify(conn: sqlite3.Connection, path: Path) -> bool:
     """Refuse a database that is not sovscan's; return whether it is blank (no table, no id)."""
-    app_id = _application_id(conn)
+    # One read transaction: another process may be creating the schema between two statements.
+    conn.execute("BEGIN")
+    try:
+        app_id = _application_id(conn)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = schema_version(conn)
+    finally:
+        conn.execute("COMMIT")
     if app_id == APPLICATION_ID:
         return False
     if app_id != 0:
         raise HistoryError(f"{path}: not a sovscan history database (application id {app_id:#x}); give another --db")
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    version = schema_version(conn)
     if not tables and version == 0:
         return True
     if "snapshot" in tables and tables <= _OUR_TABLES and version >= 1:

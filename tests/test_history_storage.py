@@ -232,3 +232,21 @@ def test_history_keeps_only_what_the_analysis_needs(tmp_path: Path) -> None:
     assert res.tags == {"DataClassification": "PHI", "DbPassword": "[redacted]", "api_token": "[redacted]",
                         "SSHKey": "[redacted]", "owner": "team-a"}
     assert res.attributes == {"key_control": "customer"}
+
+
+def test_a_parser_error_next_to_a_secret_never_reaches_the_database(tmp_path: Path) -> None:
+    # ijson's message quoted 'password": "Qz7x…' into coverage.warnings, and from there into the history.
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "good.tfstate").write_bytes((Q.SAMPLES / "hopital-grand-est" / "terraform" / "terraform.tfstate")
+                                          .read_bytes())
+    (folder / "bad.tfstate").write_bytes(b'{"version": 4, "terraform_version": "1.9.0", "serial": 1, "lineage": "x", '
+                                         b'"outputs": {}, "resources": [{"password": "Qz7xSecretPw\xff"}]}')
+    db = tmp_path / "h.sqlite3"
+    r = runner.invoke(app, ["run", "-i", str(folder), "--format", "json", "-o", str(tmp_path / "r.json"),
+                            "--save", "--db", str(db)])
+    assert r.exit_code == 0, r.stderr
+    assert "Qz7x" not in r.stderr and "Qz7x" not in (tmp_path / "r.json").read_text()
+    assert b"Qz7x" not in db.read_bytes()
+    (info,) = list_snapshots(db)
+    assert any("bad.tfstate" in w and "file not read" in w for w in load(info.id, db).coverage["warnings"])

@@ -163,3 +163,19 @@ def test_limits_are_read_with_units(tmp_path: Path) -> None:
     limits = load_config(config).limits
     assert (limits.max_bytes, limits.max_value_bytes, limits.max_depth) == (2 << 30, 32 << 20, 64)
     assert limits.max_ratio == 200 and limits.max_number_chars == 20_000
+
+
+def test_report_reads_a_plan_whose_values_have_other_json_types(tmp_path: Path, state: Path) -> None:
+    # report --plan with "options": [1] crashed with AttributeError.
+    plan = tmp_path / "plan.json"
+    r = runner.invoke(app, ["plan", "-i", str(state), "--target", "scaleway", "--format", "json", "-o", str(plan)])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(plan.read_text())
+    doc["options"] = [1]
+    doc["csf"] = {"before": [{"provider": "aws", "SOV-2": [1], "SOV-3": "x"}, 5]}
+    plan.write_text(json.dumps(doc))
+    out = tmp_path / "report.md"
+    r = runner.invoke(app, ["report", "-i", str(state), "--as-of", "2026-11-30", "--plan", str(plan), "--format", "md",
+                            "-o", str(out), "--db", str(tmp_path / "h.db")])
+    assert r.exit_code == 0, r.stderr
+    assert out.read_text().strip()
