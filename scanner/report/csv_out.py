@@ -32,8 +32,8 @@ def write_csv(result: ScanResult, out: IO[str]) -> None:
             svc.portability if svc else "", a.effort, a.effort_level, res.size_gb,
             " ".join(alt["id"] for alt in a.alternatives))])
     cov = result.coverage
-    writer.writerow([f"# coverage: {cov['resources']} resources; unmapped types: "
+    writer.writerow([_cell(f"# coverage: {cov['resources']} resources; unmapped types: "
                      + (", ".join(f"{k}={v}" for k, v in cov["unmapped_types"].items()) or "none")
                      + "; unknown regions: "
                      + (", ".join(f"{k}={v}" for k, v in cov["unknown_regions"].items()) or "none")
-                     + f"; warnings: {len(cov['warnings'])}"])
+                     + f"; warnings: {len(cov['warnings'])}")])
