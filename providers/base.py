@@ -90,8 +90,9 @@ class ReadLimits:
     * ``max_bytes``: decompressed bytes of one file.
     * ``max_ratio``: decompressed bytes per compressed byte, checked once ``RATIO_FLOOR`` bytes
       came out of a gzip file. The sample exports compress 3 to 7 times, the benchmark's large and
-      repetitive synthetic inventories 11 to 13 (gzip -9); deflate reaches about 1,030 (one length/distance pair, 2 bits, gives
-      258 bytes: https://www.zlib.net/zlib_tech.html), which bombs use.
+      repetitive synthetic inventories 11 to 13 (gzip -9); deflate reaches about 1,030 (one
+      length/distance pair, 2 bits, gives 258 bytes: https://www.zlib.net/zlib_tech.html), which
+      bombs use.
     * ``max_value_bytes``: one JSON string, or one NDJSON line. ijson's C parser buffers a string
       in time that grows with the square of its length (32 MiB took 2.6 s, 512 MiB 13 minutes),
       so the default stays well below what a cloud export holds in one value.
