@@ -32,10 +32,11 @@ from scanner.commands.plan import plan
 from scanner.commands.report import report
 from scanner.commands.run import run
 from scanner.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SovscanError
+from scanner.report.escape import one_line
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)  # whitespace collapsed, control characters made visible
 
 
 def write_crash_report(exc: BaseException) -> str:

@@ -14,9 +14,23 @@ raw records, secrets or object contents.
 * A snapshot is written in one transaction: a crash or an error leaves either the whole snapshot
   or none of it (SQLite's rollback journal). Saving the same organisation and date again
   replaces the earlier snapshot in that same transaction.
-* The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` lists the steps, each
-  applied in its own transaction when an older database is opened. A database written by a newer
-  sovscan is refused rather than misread.
+* The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` lists the steps, applied
+  when an older database is opened, inside one ``BEGIN IMMEDIATE`` transaction that reads the
+  version again under the write lock (two first opens at once cannot both create the schema). A
+  database written by a newer sovscan is refused rather than misread.
+* The file says it is sovscan's (``PRAGMA application_id`` = :data:`APPLICATION_ID`): any other
+  SQLite file is refused, never written into; a database of an earlier sovscan (no id yet, sovscan's
+  tables only) is adopted.
+* The database is created readable by its owner only (0600) in a folder created 0700; SQLite's
+  journal takes the same mode. The pseudonymisation key beside it is 0600 too.
+* Another writer holding the database is waited for :data:`BUSY_TIMEOUT` seconds, then refused
+  with one line. Every SQLite error, a damaged file or damaged stored data becomes a
+  :class:`HistoryError` (one line, exit 2).
+* Deleted snapshots are overwritten (``PRAGMA secure_delete``) and ``forget`` rebuilds the file
+  (``VACUUM``), so that forgotten data does not stay in free pages.
+* What is stored is what the analysis needs: per resource, a fixed list of fields, the provider
+  facts in :data:`STORED_ATTRIBUTES`, and tags with the values of secret-named keys redacted
+  (:mod:`scanner.redact`).
 * With ``pseudonymize=True`` ids, names and accounts are stored as keyed pseudonyms
   (:mod:`scanner.pseudonym`, key beside the database), so the database itself holds no
   identifiers.
@@ -24,8 +38,11 @@ raw records, secrets or object contents.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -40,10 +57,20 @@ from scanner.errors import SovscanError
 from scanner.inventory import Inventory
 from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource, SourceInfo
-from scanner.pseudonym import Pseudonymizer
+from scanner.pseudonym import Pseudonymizer, private_folder
+from scanner.redact import redact_tags
 from scanner.result import Assessed, ScanResult, Summary, summary_from_json
 
 DB_NAME = "history.sqlite3"
+#: ``PRAGMA application_id`` of a sovscan history database: "SOVS" in ASCII.
+APPLICATION_ID = 0x534F5653
+#: Seconds to wait for another writer before giving up with one line.
+BUSY_TIMEOUT = 30.0
+#: Provider facts (``Resource.attributes``) kept with a stored inventory: those the assessment
+#: reads (key control, geography pairs) and the placement and key facts it may come to read. Others
+#: (SKUs, engines, statuses…) are not stored. Add a key here when the assessment starts to read it.
+STORED_ATTRIBUTES = frozenset({"key_control", "geo_pair_needed", "encrypted", "hsm_backed", "protection_level",
+                               "location_type", "allowed_regions", "subscription_unknown", "plan_action"})
 
 
 class HistoryError(SovscanError):
@@ -231,22 +258,66 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    """Apply the steps a database has not had yet, each in its own transaction; return the version."""
-    current = schema_version(conn)
+    """Apply the steps a database has not had yet, in one ``BEGIN IMMEDIATE`` transaction; return the version.
+
+    The version is read again once the write lock is held, so that two processes opening a new
+    database at once do not both create the schema. The application id is set in the same
+    transaction.
+    """
     latest = migrations[-1].version if migrations else 0
-    if current > latest:
-        raise HistoryError(f"the history database has schema version {current}, newer than this sovscan "
-                           f"knows ({latest}): upgrade sovscan, or use another --db")
-    for step in migrations:
-        if step.version <= current:
-            continue
-        with _transaction(conn):
+    current = _checked_version(conn, latest)
+    if current == latest and _application_id(conn) == APPLICATION_ID:
+        return current
+    with _transaction(conn):
+        current = _checked_version(conn, latest)
+        for step in migrations:
+            if step.version <= current:
+                continue
             for statement in step.statements:
                 conn.execute(statement)
             # user_version lives in the database header and is written in the same transaction.
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
-        current = step.version
+            current = step.version
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     return current
+
+
+def _checked_version(conn: sqlite3.Connection, latest: int) -> int:
+    current = schema_version(conn)
+    if current > latest:
+        raise HistoryError(f"the history database has schema version {current}, newer than this sovscan "
+                           f"knows ({latest}): upgrade sovscan, or use another --db")
+    return current
+
+
+def _application_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+#: Tables of every released schema (and SQLite's own for AUTOINCREMENT).
+_OUR_TABLES = frozenset({"snapshot", "resource", "finding", "flow", "inventory", "sqlite_sequence"})
+
+
+def _identify(conn: sqlite3.Connection, path: Path) -> bool:
+    """Refuse a database that is not sovscan's; return whether it is blank (no table, no id)."""
+    # One read transaction: another process may be creating the schema between two statements.
+    conn.execute("BEGIN")
+    try:
+        app_id = _application_id(conn)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = schema_version(conn)
+    finally:
+        conn.execute("COMMIT")
+    if app_id == APPLICATION_ID:
+        return False
+    if app_id != 0:
+        raise HistoryError(f"{path}: not a sovscan history database (application id {app_id:#x}); give another --db")
+    if not tables and version == 0:
+        return True
+    if "snapshot" in tables and tables <= _OUR_TABLES and version >= 1:
+        return False  # written by a sovscan from before the application id
+    shown = ", ".join(sorted(tables)[:5]) or "none"
+    raise HistoryError(f"{path}: not a sovscan history database (its tables: {shown}); give another --db")
 
 
 @contextmanager
@@ -261,6 +332,30 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def _errors(path: Path) -> Iterator[None]:
+    """Every SQLite error and every damaged stored value as one :class:`HistoryError` line."""
+    try:
+        yield
+    except HistoryError:
+        raise
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise HistoryError(f"{path}: the history database is in use by another program (waited "
+                               f"{BUSY_TIMEOUT:g} s); try again when it has finished") from None
+        raise HistoryError(f"{path}: the history database cannot be used ({text})") from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        raise HistoryError(f"{path}: not a usable history database ({exc}); restore it from a backup, or "
+                           "move it away to start a new history") from None
+    except sqlite3.Error as exc:
+        raise HistoryError(f"{path}: the history database cannot be used ({exc})") from None
+    except (orjson.JSONDecodeError, zlib.error, EOFError, ValueError, TypeError, LookupError,
+            AttributeError) as exc:
+        raise HistoryError(f"{path}: stored data is damaged ({type(exc).__name__}); forget the snapshot, or "
+                           "restore the database from a backup") from None
+
+
 def default_db() -> Path:
     """The default history database: ``<user data dir>/sovscan/history.sqlite3`` (platformdirs)."""
     from platformdirs import user_data_path
@@ -268,20 +363,45 @@ def default_db() -> Path:
     return user_data_path("sovscan", appauthor=False) / DB_NAME
 
 
+def _private_file(path: Path) -> None:
+    """Create the database file 0600 (its folder 0700 when created) unless it exists."""
+    private_folder(path.parent, tighten=path.parent == default_db().parent)
+    with contextlib.suppress(FileExistsError):  # there already, or just created by another process
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _tighten(path: Path) -> None:
+    """A sovscan database of ours that others can read (made by an earlier sovscan) becomes 0600."""
+    st = os.stat(path)
+    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        os.chmod(path, 0o600)
+
+
 def connect(db: Path | None = None, create: bool = True) -> sqlite3.Connection:
-    """Open (and migrate) a history database; ``create=False`` refuses a missing file."""
+    """Open (and migrate) a history database; ``create=False`` refuses a missing or blank one.
+
+    A file that is not sovscan's is refused before anything is written to it.
+    """
     path = db or default_db()
-    if not path.exists():
-        if not create:
+    with _errors(path):
+        if not path.exists() and not create:
             raise HistoryError(f"{path}: no history database yet (save a scan with --save first)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+        try:
+            _private_file(path)
+        except OSError as exc:
+            raise HistoryError(f"{path}: cannot create or open the history database ({exc.strerror})") from None
         # isolation_level=None: transactions are explicit (_transaction), never implicit.
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise HistoryError(f"{path}: not a usable history database ({exc})") from exc
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            if _identify(conn, path) and not create:
+                raise HistoryError(f"{path}: no history database yet (save a scan with --save first)")
+            _tighten(path)
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -294,10 +414,7 @@ def _dumps(value: Any) -> str:
 
 def _summary(stored: str) -> Summary:
     """A stored summary, typed again (snapshots of older versions lack the newer fields: defaults)."""
-    try:
-        return summary_from_json(orjson.loads(stored))
-    except (orjson.JSONDecodeError, ValueError) as exc:
-        raise HistoryError(f"a stored summary cannot be read ({type(exc).__name__}); the snapshot is damaged") from None
+    return summary_from_json(orjson.loads(stored))  # errors become one line in _errors
 
 
 def _shared_facts(a: Assessed) -> tuple[Any, ...]:
@@ -436,6 +553,11 @@ def save(result: ScanResult, db: Path | None = None, pseudonymize: bool = False)
     with the key beside ``db``.
     """
     path = db or default_db()
+    with _errors(path):
+        return _save(result, path, pseudonymize)
+
+
+def _save(result: ScanResult, path: Path, pseudonymize: bool) -> SnapshotInfo:
     pseudonymizer = Pseudonymizer.for_db(path) if pseudonymize else None
     info = _info_from_scan(result, pseudonymize)
     with closing(connect(path)) as conn, _transaction(conn):
@@ -494,13 +616,13 @@ def list_snapshots(db: Path | None = None, organization: str | None = None) -> l
     path = db or default_db()
     if not path.exists():
         return []
-    with closing(connect(path, create=False)) as conn:
+    with _errors(path), closing(connect(path, create=False)) as conn:
         if organization is None:
             rows = conn.execute(f"SELECT {_INFO_COLUMNS} FROM snapshot ORDER BY organization, as_of").fetchall()
         else:
             rows = conn.execute(f"SELECT {_INFO_COLUMNS} FROM snapshot WHERE organization = ? ORDER BY as_of",
                                 (organization,)).fetchall()
-    return [_info_row(r) for r in rows]
+        return [_info_row(r) for r in rows]
 
 
 def organizations(db: Path | None = None) -> list[str]:
@@ -508,40 +630,55 @@ def organizations(db: Path | None = None) -> list[str]:
 
 
 def _tuple(text: str) -> tuple[str, ...]:
-    return tuple(orjson.loads(text))
+    value = orjson.loads(text)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("a stored list is not a list of strings")
+    return tuple(value)
+
+
+def _stored(text: Any, kind: type) -> Any:
+    """A stored JSON column, checked to be of the expected container type."""
+    value = orjson.loads(text)
+    if not isinstance(value, kind):
+        raise TypeError(f"a stored {kind.__name__} is not one")
+    return value
 
 
 def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
     """One whole snapshot by id."""
     path = db or default_db()
-    with closing(connect(path, create=False)) as conn:
-        row = conn.execute(f"SELECT {_INFO_COLUMNS}, summary, coverage, kb_meta, sources FROM snapshot WHERE id = ?",
-                           (snapshot_id,)).fetchone()
-        if row is None:
-            raise HistoryError(f"{path}: no snapshot {snapshot_id} (see 'sovscan history list')")
-        snap = Snapshot(info=_info_row(row[:15]), summary=_summary(row[15]), coverage=orjson.loads(row[16]),
-                        kb_meta=orjson.loads(row[17]), sources=orjson.loads(row[18]))
-        decoded: dict[str, tuple[str, ...]] = {}
+    with _errors(path), closing(connect(path, create=False)) as conn:
+        return _load(conn, path, snapshot_id)
 
-        def tup(text: str) -> tuple[str, ...]:
-            value = decoded.get(text)
-            if value is None:
-                value = decoded[text] = _tuple(text)
-            return value
 
-        for r in conn.execute("SELECT rid, name, account, provider, service, service_name, category, region, "
-                              "country, locations, classes, laws, exposure, level, lockin, lockin_level, effort, "
-                              "effort_level, key_control, data_bearing, alternatives FROM resource "
-                              "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,)):
-            snap.resources.append(SnapResource(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tup(r[9]), tup(r[10]), tup(r[11]),
-                float(r[12]), r[13], r[14], r[15], r[16], r[17], r[18], bool(r[19]), tup(r[20])))
-        snap.findings = [SnapFinding(*r) for r in conn.execute(
-            "SELECT rule, severity, resource, suffix FROM finding WHERE snapshot_id = ? ORDER BY rowid",
-            (snapshot_id,))]
-        snap.flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
-            "SELECT source, target, kind, target_region, target_countries, evidence FROM flow "
-            "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
+def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
+    row = conn.execute(f"SELECT {_INFO_COLUMNS}, summary, coverage, kb_meta, sources FROM snapshot WHERE id = ?",
+                       (snapshot_id,)).fetchone()
+    if row is None:
+        raise HistoryError(f"{path}: no snapshot {snapshot_id} (see 'sovscan history list')")
+    snap = Snapshot(info=_info_row(row[:15]), summary=_summary(row[15]), coverage=_stored(row[16], dict),
+                    kb_meta=_stored(row[17], dict), sources=_stored(row[18], list))
+    decoded: dict[str, tuple[str, ...]] = {}
+
+    def tup(text: str) -> tuple[str, ...]:
+        value = decoded.get(text)
+        if value is None:
+            value = decoded[text] = _tuple(text)
+        return value
+
+    for r in conn.execute("SELECT rid, name, account, provider, service, service_name, category, region, "
+                          "country, locations, classes, laws, exposure, level, lockin, lockin_level, effort, "
+                          "effort_level, key_control, data_bearing, alternatives FROM resource "
+                          "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,)):
+        snap.resources.append(SnapResource(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tup(r[9]), tup(r[10]), tup(r[11]),
+            float(r[12]), r[13], r[14], r[15], r[16], r[17], r[18], bool(r[19]), tup(r[20])))
+    snap.findings = [SnapFinding(*r) for r in conn.execute(
+        "SELECT rule, severity, resource, suffix FROM finding WHERE snapshot_id = ? ORDER BY rowid",
+        (snapshot_id,))]
+    snap.flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
+        "SELECT source, target, kind, target_region, target_countries, evidence FROM flow "
+        "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
     return snap
 
 
@@ -564,8 +701,12 @@ def forget(db: Path | None = None, snapshot_id: int | None = None, organization:
     victims = [s for s in list_snapshots(path, organization)
                if (snapshot_id is None or s.id == snapshot_id) and (as_of is None or s.as_of == as_of)]
     if victims:
-        with closing(connect(path, create=False)) as conn, _transaction(conn):
-            conn.executemany("DELETE FROM snapshot WHERE id = ?", [(s.id,) for s in victims])
+        with _errors(path), closing(connect(path, create=False)) as conn:
+            with _transaction(conn):
+                # secure_delete (set on every connection) overwrites the deleted rows' content
+                conn.executemany("DELETE FROM snapshot WHERE id = ?", [(s.id,) for s in victims])
+            # … and VACUUM rebuilds the file without the freed pages (it cannot run in a transaction).
+            conn.execute("VACUUM")
     return victims
 
 
@@ -578,9 +719,10 @@ def _encode_inventory(result: ScanResult) -> bytes:
     packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip framing
     chunks: list[bytes] = []
     for res in inv.resources.values():
+        attributes = {k: v for k, v in res.attributes.items() if k in STORED_ATTRIBUTES}
         line = {"r": [res.id, res.provider, res.native_type, res.name, res.account, res.region, res.raw_region,
-                      dict(res.tags), [res.key.control.value, res.key.key_id] if res.key else None, res.size_gb,
-                      res.source, dict(res.attributes)]}
+                      redact_tags(res.tags), [res.key.control.value, res.key.key_id] if res.key else None,
+                      res.size_gb, res.source, attributes]}
         chunks.append(packer.compress(orjson.dumps(line, option=orjson.OPT_NON_STR_KEYS) + b"\n"))
     for flow in inv.flows:
         line = {"f": [flow.source, flow.target, str(flow.kind), flow.evidence, flow.target_provider,
@@ -604,19 +746,36 @@ def inventory_of(snapshot_id: int, db: Path | None = None) -> tuple[SnapshotInfo
     info = next((s for s in list_snapshots(path) if s.id == snapshot_id), None)
     if info is None:
         raise HistoryError(f"no snapshot {snapshot_id} in {path} (see 'sovscan history list')")
-    with closing(connect(path, create=False)) as conn:
-        row = conn.execute("SELECT format, data FROM inventory WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    if row is None:
-        why = "it was saved pseudonymised" if info.pseudonymized else "it was saved by an older sovscan"
-        raise HistoryError(f"snapshot {snapshot_id} has no stored inventory ({why}); scan again with --save")
-    if int(row[0]) != INVENTORY_FORMAT:
-        raise HistoryError(f"snapshot {snapshot_id}: stored inventory format {row[0]} is not supported")
+    with _errors(path):
+        with closing(connect(path, create=False)) as conn:
+            row = conn.execute("SELECT format, data FROM inventory WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+        if row is None:
+            why = "it was saved pseudonymised" if info.pseudonymized else "it was saved by an older sovscan"
+            raise HistoryError(f"snapshot {snapshot_id} has no stored inventory ({why}); scan again with --save")
+        if row[0] != INVENTORY_FORMAT:
+            raise HistoryError(f"snapshot {snapshot_id}: stored inventory format {row[0]!r} is not supported")
+        return info, _decode_inventory(row[1])
+
+
+def _check_types(values: tuple[Any, ...], kind: Any) -> None:
+    if not all(isinstance(v, kind) for v in values):
+        raise TypeError("a stored value has the wrong type")
+
+
+def _decode_inventory(blob: Any) -> Inventory:
+    """A stored inventory (gzip NDJSON); damaged data raises the errors :func:`_errors` maps."""
+    if not isinstance(blob, bytes):
+        raise TypeError("the stored inventory is not a blob")
     inv = Inventory()
-    for line in zlib.decompress(row[1], 31).splitlines():
-        obj = orjson.loads(line)
+    for line in zlib.decompress(blob, 31).splitlines():
+        obj = _stored(line, dict)
         if "r" in obj:
             (rid, provider, native_type, name, account, region, raw_region, tags, key, size_gb, source,
              attributes) = obj["r"]
+            _check_types((rid, provider, native_type, name, source), str)
+            _check_types((account, region, raw_region), str | None)
+            _check_types((tags, attributes), dict)
+            _check_types((size_gb,), int | float | None)
             inv.resources[rid] = Resource(rid, provider, native_type, name, account, region, raw_region, tags,
                                           KeyRef(KeyControl(key[0]), key[1]) if key else None, size_gb, source,
                                           attributes)
@@ -630,4 +789,6 @@ def inventory_of(snapshot_id: int, db: Path | None = None) -> tuple[SnapshotInfo
             inv.gaps.append(Gap(*obj["g"]))
         elif "s" in obj:
             inv.sources.append(SourceInfo(*obj["s"]))
-    return info, inv
+        else:
+            raise ValueError("a stored inventory line of an unknown kind")
+    return inv

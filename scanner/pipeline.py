@@ -53,7 +53,7 @@ def scan(paths: Iterable[Path], config: Config, as_of: str | None = None, organi
          warn: Callable[[str], None] | None = None, live: LiveOptions | None = None,
          export_path: Path | None = None, billing: Billing | None = None) -> ScanResult:
     """Scan exported files and folders and/or a live, read-only collection."""
-    inventory = load_inventory(paths, warn)
+    inventory = load_inventory(paths, warn, config.limits)
     if live is not None:
         collected = load_live(live, export_path)
         for res in collected.resources.values():

@@ -2,11 +2,11 @@
 
 A works council needs categories and counts, not identifiers: ``--pseudonymize`` replaces every
 identifier taken from an inventory by ``HMAC-SHA256(key, kind || value)``, shortened. The key is
-random, created once and kept beside the history database (``<db>.key``, readable by its owner
-only), so the same resource keeps the same pseudonym from one quarter to the next, and nobody
-without the key can recompute a pseudonym from a guessed identifier (a plain hash could be
-reversed by hashing every ARN of a known account). Deleting the key breaks the link with earlier
-reports, which is the way to rotate it.
+random, created once and kept beside the history database (``<db>.key``, 0600: readable by its
+owner only, in the database's folder, created 0700), so the same resource keeps the same pseudonym
+from one quarter to the next, and nobody without the key can recompute a pseudonym from a guessed
+identifier (a plain hash could be reversed by hashing every ARN of a known account). Deleting the
+key breaks the link with earlier reports, which is the way to rotate it.
 
 48 bits of the MAC are kept: for a million resources the chance that two share a pseudonym is
 about 2 in 1,000 (birthday bound n²/2^49), and a collision only merges two rows of a diff.
@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,21 @@ class PseudonymKeyError(SovscanError):
     """The key file exists but cannot be used (wrong size, unreadable)."""
 
 
+def private_folder(folder: Path, tighten: bool = False) -> None:
+    """Create ``folder`` (and its parents) if missing, the folder itself readable by its owner only (0700).
+
+    ``tighten`` also removes group and other access from an existing folder we own: for sovscan's
+    own data folder, never for a folder the user chose.
+    """
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask; make it exactly 0700
+    elif tighten:
+        st = folder.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(folder, 0o700)
+
+
 def key_path(db: Path) -> Path:
     """Where the key of a history database lives: beside it, ``<db file name>.key``."""
     return db.with_name(db.name + ".key")
@@ -41,7 +57,10 @@ def load_or_create_key(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_folder(path.parent)
+        except OSError as exc:
+            raise PseudonymKeyError(f"{path}: cannot create the pseudonymisation key ({exc.strerror})") from exc
         key = secrets.token_bytes(KEY_BYTES)
         try:
             # O_EXCL: two processes creating the key at once must not end up with two keys.

@@ -36,6 +36,7 @@ from providers.base import (
     InventoryFormatError,
     Shape,
     iter_json_items,
+    json_error_reason,
     load_json,
     peek_shape,
 )
@@ -283,7 +284,7 @@ def _stream_data_rows(inp: InputFile, meta: dict[str, Any]) -> Iterator[Any]:
     except ijson.IncompleteJSONError as exc:
         truncated = "premature EOF" in str(exc)
         raise InventoryFormatError(
-            inp.display, "truncated JSON" if truncated else f"invalid JSON: {str(exc).splitlines()[0]}",
+            inp.display, "truncated JSON" if truncated else f"invalid JSON: {json_error_reason(exc)}",
             f"byte {keeper.offset if keeper else 0}",
             "the export is incomplete; export it again" if truncated
             else "check the file was not edited or mixed with other output") from None

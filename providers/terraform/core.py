@@ -109,8 +109,8 @@ _NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name", "table_id",
 
 
 def display_name(inst: TfInstance) -> str:
-    """A human name: the resource's own name attribute, its ``Name`` tag (AWS), its description,
-    else its Terraform address."""
+    """A human name: the resource's own name attribute, its ``Name`` tag (AWS), else its Terraform
+    address. Never a description: free text that can hold anything, secrets included."""
     for attr in _NAME_ATTRIBUTES:
         value = text(inst.values.get(attr))
         if value:
@@ -118,7 +118,7 @@ def display_name(inst: TfInstance) -> str:
     tags = inst.values.get("tags")
     if isinstance(tags, Mapping) and text(tags.get("Name")):
         return str(tags["Name"])
-    return text(inst.values.get("description")) or inst.address
+    return inst.address
 
 
 def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region: str | None,

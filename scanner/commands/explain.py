@@ -18,6 +18,7 @@ def explain(
     """Print the paths from one resource to each law that reaches it, in words."""
     from scanner.explain import explain_lines
     from scanner.pipeline import gc_paused
+    from scanner.report.escape import visible
 
     with gc_paused():
         result = scan_inputs(inventory, config, None, None)
@@ -30,4 +31,4 @@ def explain(
     if found is None:
         raise UsageError(f"{resource_id}: no such resource in the inventory "
                          "(ids are listed by 'sovscan run --format csv')")
-    typer.echo("\n".join(explain_lines(result, found)))
+    typer.echo("\n".join(visible(line) for line in explain_lines(result, found)))  # controls made visible

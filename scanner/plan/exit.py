@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.plan.planner import Move
+from scanner.report.escape import csv_cell
 from scanner.result import ScanResult
 from scanner.scoring.lockin import hhi
 
@@ -178,4 +179,4 @@ def dora_rows(result: ScanResult, moves: list[Move], conc: dict[str, Any]) -> li
 def write_dora_csv(rows: list[dict[str, str]], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=list(DORA_COLUMNS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)

@@ -13,6 +13,8 @@ from typing import IO, Any
 from rich.console import Console
 from rich.table import Table
 
+from scanner.report.escape import csv_cell, md_code, md_text, rich_text
+
 CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "data_classes",
                "required_certifications", "alternative", "alternative_provider", "host", "target_region",
                "certifications", "reason", "effort", "data_gb", "egress_cost_eur", "exposure_before",
@@ -30,17 +32,17 @@ def write_csv(doc: dict[str, Any], out: IO[str]) -> None:
     for unit in doc["units"]:
         for r in unit["resources"]:
             alt = r["alternative"] or {}
-            writer.writerow([
+            writer.writerow([csv_cell(v) for v in (
                 unit["id"], unit["wave"] or "", r["id"], r["name"], r["provider"], r["service"] or "",
                 r["region"] or "", " ".join(r["data_classes"]), " ".join(r["required_certifications"]),
                 alt.get("id", ""), alt.get("provider") or ("" if not alt else "open-source"), alt.get("host", ""),
                 alt.get("region") or "", " ".join(alt.get("certifications", [])), r["reason"] or "",
                 r["effort"], r["data_gb"], "" if r["egress_cost_eur"] is None else r["egress_cost_eur"],
-                r["exposure_before"], "" if r["exposure_after"] is None else r["exposure_after"]])
+                r["exposure_before"], "" if r["exposure_after"] is None else r["exposure_after"])])
 
 
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def _eur(value: float | None) -> str:
@@ -86,7 +88,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                   "| resource | provider | classes | alternative | target | why not |", "|---|---|---|---|---|---|"]
         for r in u["resources"]:
             alt = r["alternative"]
-            lines.append(f"| `{_md(r['id'])}` | {r['provider']} | {' '.join(r['data_classes'])} | "
+            lines.append(f"| {md_code(r['id'])} | {_md(r['provider'])} | {_md(' '.join(r['data_classes']))} | "
                          f"{_md(alt['name']) + ' (' + ', '.join(alt['certifications']) + ')' if alt else '—'} | "
                          f"{(alt['host'] or '') + ':' + (alt['region'] or '?') if alt else ''} | "
                          f"{_md(r['reason'] or '')} |")
@@ -97,12 +99,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
               "| provider | resources | share | sensitive share | data share | effort share | no alternative |",
               "|---|---|---|---|---|---|---|"]
     for pid, p in doc["concentration"]["before"]["providers"].items():
-        lines.append(f"| {pid} | {p['resources']} | {p['share_resources']:.1%} | {p['share_sensitive']:.1%} | "
+        lines.append(f"| {_md(pid)} | {p['resources']} | {p['share_resources']:.1%} | {p['share_sensitive']:.1%} | "
                      f"{p['share_data']:.1%} | {p['share_effort']:.1%} | {p['no_alternative']} |")
     no_alt = doc["concentration"]["before"]["no_alternative"]
     if no_alt:
         lines += ["", "Workloads with no alternative at all:", ""]
-        lines += [f"- `{_md(x['id'])}`: {_md(x['reason'])}" for x in no_alt]
+        lines += [f"- {md_code(x['id'])}: {_md(x['reason'])}" for x in no_alt]
     lines += ["", "## EU Cloud Sovereignty Framework evidence (SOV-2, SOV-3)", "",
               "Levels are what the knowledge base supports (upper bounds until the manual criteria are "
               "assessed); SOV-1 and SOV-4 to SOV-8 need manual assessment.", "",
@@ -112,7 +114,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
             s2, s3 = ev["SOV-2"], ev["SOV-3"]
             why2 = "; ".join(f"{k} {v['answer']}" for k, v in s2["criteria"].items())
             why3 = "; ".join(f"{k} {v['answer']}" for k, v in s3["criteria"].items())
-            lines.append(f"| {ev['provider']} ({side}) | ≤ {s2['seal']} | {_md(why2)} | ≤ {s3['seal']} | {_md(why3)} |")
+            lines.append(f"| {_md(ev['provider'])} ({side}) | ≤ {s2['seal']} | {_md(why2)} | ≤ {s3['seal']} | "
+                         f"{_md(why3)} |")
     lines += ["", "## Egress prices used", ""]
     for pid, p in doc["egress_prices"].items():
         lines.append(f"- {pid}: {p['price_per_unit']} {p['currency']}/{p['unit']} ({_md(p['tier'])}); "
@@ -139,7 +142,7 @@ def render_terminal(doc: dict[str, Any], console: Console) -> None:
         units.add_column(col)
     for u in doc["units"]:
         moving = sum(1 for r in u["resources"] if r["alternative"])
-        units.add_row(u["id"], str(u["wave"] or "-"), str(len(u["resources"])), str(moving), str(u["effort"]),
-                      f"{u['data_gb']:g}", _eur(u["egress_cost_eur"]),
+        units.add_row(rich_text(u["id"]), str(u["wave"] or "-"), str(len(u["resources"])), str(moving),
+                      str(u["effort"]), f"{u['data_gb']:g}", _eur(u["egress_cost_eur"]),
                       f"{u['exposure_before']} → {u['exposure_after']}")
     console.print(units)

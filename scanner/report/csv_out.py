@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from typing import IO
 
+from scanner.report.escape import csv_cell
 from scanner.result import ScanResult
 
 COLUMNS = ["id", "provider", "native_type", "service", "category", "name", "account", "region", "placement",
@@ -13,10 +14,8 @@ COLUMNS = ["id", "provider", "native_type", "service", "category", "name", "acco
            "lockin_level", "portability", "effort", "effort_level", "data_gb", "alternatives", "tf_address"]
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Neutralise spreadsheet formulas coming from inventory values (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _cell(value: object) -> object:
+    return csv_cell(value)  # spreadsheet formulas from inventory values are neutralised (CSV injection)
 
 
 def write_csv(result: ScanResult, out: IO[str]) -> None:
@@ -34,8 +33,8 @@ def write_csv(result: ScanResult, out: IO[str]) -> None:
             svc.portability if svc else "", a.effort, a.effort_level, res.size_gb,
             " ".join(alt.id for alt in a.alternatives), res.tf_address)])
     cov = result.coverage
-    writer.writerow([f"# coverage: {cov.resources} resources; unmapped types: "
+    writer.writerow([_cell(f"# coverage: {cov.resources} resources; unmapped types: "
                      + (", ".join(f"{k}={v}" for k, v in cov.unmapped_types.items()) or "none")
                      + "; unknown regions: "
                      + (", ".join(f"{k}={v}" for k, v in cov.unknown_regions.items()) or "none")
-                     + f"; warnings: {len(cov.warnings)}"])
+                     + f"; warnings: {len(cov.warnings)}")])

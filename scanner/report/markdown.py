@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from providers.live import incomplete_summary
+from scanner.report.escape import md_code, md_text, visible
 from scanner.report.records import finding_records
 from scanner.result import ScanResult
 
-# Characters with inline meaning in (GitHub-flavoured) Markdown and HTML; punctuation that only
-# matters at the start of a line (``-``, ``#``, ``+``) cannot start a table cell's line here.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-
-
-def md_escape(value: object) -> str:
-    """Neutralise Markdown and HTML syntax in a value taken from an inventory."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_code(value: object) -> str:
-    """An identifier as a code span: backticks cannot close it early, pipes cannot split the table."""
-    text = ("" if value is None else str(value)).replace("`", "'").replace("\n", " ").replace("|", "\\|")
-    return f"`{text}`"
+md_escape = md_text  # the name the templates' filter and other renderers know
+__all__ = ["context", "md_code", "md_escape", "render_markdown"]
 
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
+                      finalize=lambda value: visible(str(value)))  # no control character reaches the output
     env.filters["md"] = md_escape
     env.filters["code"] = md_code
     return env

@@ -746,6 +746,9 @@ def plan_section(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: not a sovscan plan of schema version 1; write it with "
                          "'sovscan plan … --format json --output FILE'")
     csf = doc.get("csf", {}).get("before", []) if isinstance(doc.get("csf"), dict) else []
-    return {"summary": summary, "as_of": doc.get("as_of"), "exit_date": (doc.get("options") or {}).get("exit_date"),
-            "csf": [{"provider": row.get("provider"), "sov2": (row.get("SOV-2") or {}).get("seal"),
-                     "sov3": (row.get("SOV-3") or {}).get("seal")} for row in csf if isinstance(row, dict)]}
+    def obj(value: Any) -> dict[str, Any]:  # a value of another JSON type reads as an empty object
+        return value if isinstance(value, dict) else {}
+
+    return {"summary": summary, "as_of": doc.get("as_of"), "exit_date": obj(doc.get("options")).get("exit_date"),
+            "csf": [{"provider": row.get("provider"), "sov2": obj(row.get("SOV-2")).get("seal"),
+                     "sov3": obj(row.get("SOV-3")).get("seal")} for row in csf if isinstance(row, dict)]}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from providers.live import incomplete_summary
+from scanner.report.escape import rich_text as escape  # controls made visible and [markup] neutralised
 from scanner.result import UNLISTED, ScanResult
 
 _LEVEL_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green", "none": "dim",

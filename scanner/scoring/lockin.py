@@ -20,7 +20,7 @@ def resource_lockin(kb: KnowledgeBase, service: Service | None, coupled: int, si
     lw = kb.w.lockin
     base = lw.portability[str(service.portability)]
     coupling = min(coupled * lw.coupling_per_neighbour, lw.coupling_max)
-    gravity = min(math.log10((size_gb or 0.0) + 1.0) * lw.gravity_per_log10_gb, lw.gravity_max)
+    gravity = min(math.log10(max(size_gb or 0.0, 0.0) + 1.0) * lw.gravity_per_log10_gb, lw.gravity_max)
     return round(min(100.0, base + coupling + gravity), 1)
 
 
