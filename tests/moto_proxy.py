@@ -7,6 +7,10 @@ credential scope (access key, region, signing service) and the operation (``X-Am
 query protocol's ``Action``, or the REST method and path). Tests give it a ``fault`` function that
 may answer a request itself (an error, a stub for an API moto does not have), cut the connection,
 or delay it; ``delay`` slows every request down (for interrupt tests).
+
+Operations that moto (5.2) does not implement although it serves their service are answered by the
+proxy's ``stub`` (after ``fault``): by default an empty listing (:func:`moto_lacks`), which a test
+module may replace with answers of its own, shaped as the service's API reference documents them.
 """
 
 from __future__ import annotations
@@ -66,6 +70,36 @@ class Seen:
 Answer = tuple[int, dict[str, str], bytes] | str | None  # a response, "drop", or None (forward it)
 
 
+def json_answer(body: str, content_type: str = "application/x-amz-json-1.1") -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": content_type}, body.encode()
+
+
+#: (signing name, what the proxy sees as the operation) of calls the collector makes that moto does
+#: not implement, and the empty answer they get by default: KMS DescribeCustomKeyStores (moto raises
+#: NotImplementedError), AWS Backup ListRecoveryPointsByBackupVault (moto answers 404 "Not yet
+#: implemented"; a REST call, seen as its method and path).
+MOTO_LACKS_EMPTY = {
+    ("kms", "DescribeCustomKeyStores"): '{"CustomKeyStores": [], "Truncated": false}',
+    ("backup", "recovery-points"): '{"RecoveryPoints": []}',
+}
+
+
+def lacking(seen: Seen) -> str | None:
+    """The key of :data:`MOTO_LACKS_EMPTY` a request matches, if any."""
+    if (seen.service, seen.operation) in MOTO_LACKS_EMPTY:
+        return seen.operation
+    if seen.service == "backup" and seen.method == "GET" and seen.path.split("?")[0].rstrip("/").endswith(
+            "/recovery-points"):
+        return "recovery-points"
+    return None
+
+
+def moto_lacks(seen: Seen) -> Answer:
+    """The default ``stub``: an empty answer for each call moto does not implement."""
+    name = lacking(seen)
+    return json_answer(MOTO_LACKS_EMPTY[(seen.service, name)]) if name else None
+
+
 @dataclass
 class Proxy:
     """What the proxy forwards to, what it saw, and the faults it injects."""
@@ -73,6 +107,8 @@ class Proxy:
     target: int
     seen: list[Seen] = field(default_factory=list)
     fault: Callable[[Seen], Answer] | None = None
+    #: Answers for calls moto does not implement (see :data:`MOTO_LACKS_EMPTY`).
+    stub: Callable[[Seen], Answer] = moto_lacks
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
@@ -122,6 +158,8 @@ def start_proxy(target: int, tls: Any = None) -> Proxy:
             if proxy.delay:
                 time.sleep(proxy.delay)
             answer = proxy.fault(seen) if proxy.fault else None
+            if answer is None:
+                answer = proxy.stub(seen)
             if answer is None and service in NOT_IN_MOTO:
                 answer = (200, {"Content-Type": "application/x-amz-json-1.1"}, b"{}")
             if answer == "drop":

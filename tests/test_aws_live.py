@@ -3,7 +3,10 @@
 moto runs in its own process behind a recording, fault-injecting proxy (``tests/moto_proxy.py``).
 The estate is a small organisation: a management account and three members over three regions,
 with S3 cross-region replication, a Secrets Manager replica, an RDS cross-region read replica,
-cross-account IAM trust, and one resource of each data-holding type moto serves, tagged. Faults come
+cross-account IAM trust, and one resource of each data-holding type moto serves, tagged, with the
+account's own snapshots and images. The two calls moto does not implement (KMS custom key stores,
+AWS Backup recovery points) are answered by the proxy with documented answers (``_estate_stub``):
+what they return is stated there, never collected from moto. Faults come
 through botocore's own event system on the sessions the collector creates (throttling retried by
 the adaptive retry mode, access denied in one region for one service, a member whose role cannot be
 assumed) or through the proxy (a token that expires mid-run). Slow: marked ``live``.
@@ -27,7 +30,7 @@ import pytest
 import trustme
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from moto_proxy import Proxy, Seen, aws_error, start_moto, start_proxy
+from moto_proxy import Answer, Proxy, Seen, aws_error, json_answer, lacking, moto_lacks, start_moto, start_proxy
 from typer.testing import CliRunner
 
 from providers.aws import guard, live
@@ -38,7 +41,7 @@ from providers.live import LiveOptions, RawRecord
 from providers.registry import collector, raw_transforms
 from scanner.cli import app
 from scanner.errors import UsageError
-from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, Resource
+from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource
 
 pytestmark = pytest.mark.live
 
@@ -52,7 +55,7 @@ runner = CliRunner()
 #: Groups Tagging API does not serve: collected here without their tags, which AWS itself returns.
 MOTO_INDEX_LACKS = frozenset({"AWS::EMR::Cluster", "AWS::Kinesis::Stream", "AWS::ECR::Repository",
                               "AWS::OpenSearch::Domain", "AWS::MemoryDB::Cluster", "AWS::Cognito::UserPool",
-                              "AWS::ElastiCache::CacheCluster"})
+                              "AWS::ElastiCache::CacheCluster", "AWS::Backup::RecoveryPoint"})
 
 ENV = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "test-secret",
        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE":
@@ -108,8 +111,26 @@ def _data_stores(url: str) -> dict[str, str]:
     vpc_id = vpc["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")
                ["Subnet"]["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
-    ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnets[0],
-                      TagSpecifications=[{"ResourceType": "instance", "Tags": TAGS}])
+    instance = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnets[0],
+                                 TagSpecifications=[{"ResourceType": "instance", "Tags": TAGS}])["Instances"][0]
+    # The account's own copies: an AMI of the instance, an encrypted volume's snapshot and its copy in
+    # us-east-1, manual RDS, Aurora and Redshift snapshots (moto adds automated ones).
+    ec2.create_image(InstanceId=instance["InstanceId"], Name="golden",
+                     TagSpecifications=[{"ResourceType": "image", "Tags": TAGS}])
+    key_w = c("kms").create_key(Description="west")["KeyMetadata"]["Arn"]
+    volume = ec2.create_volume(Size=20, AvailabilityZone="eu-west-1a", Encrypted=True, KmsKeyId=key_w)
+    snapshot = ec2.create_snapshot(VolumeId=volume["VolumeId"],
+                                   TagSpecifications=[{"ResourceType": "snapshot", "Tags": TAGS}])["SnapshotId"]
+    _client(url, "ec2", "us-east-1").copy_snapshot(SourceSnapshotId=snapshot, SourceRegion="eu-west-1")
+    rds = c("rds")
+    rds.create_db_instance(DBInstanceIdentifier="billing", DBInstanceClass="db.t3.micro", Engine="postgres",
+                           AllocatedStorage=20, MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+                           StorageEncrypted=True, KmsKeyId=key_w)
+    rds.create_db_snapshot(DBInstanceIdentifier="billing", DBSnapshotIdentifier="billing-manual", Tags=TAGS)
+    rds.create_db_cluster(DBClusterIdentifier="ledger", Engine="aurora-postgresql", MasterUsername="admin",
+                          MasterUserPassword="Password1", StorageEncrypted=True, KmsKeyId=key_w)
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="ledger", DBClusterSnapshotIdentifier="ledger-manual",
+                                   Tags=TAGS)
     c("elbv2").create_load_balancer(Name="web", Subnets=subnets, Tags=TAGS)
     c("apigateway").create_rest_api(name="claims", tags=HEALTH)
     c("apigatewayv2").create_api(Name="portal", ProtocolType="HTTP", Tags=HEALTH)
@@ -135,6 +156,7 @@ def _data_stores(url: str) -> dict[str, str]:
                                           NumCacheNodes=1, Tags=TAGS)
     c("redshift").create_cluster(ClusterIdentifier="dwh", NodeType="ra3.xlplus", MasterUsername="admin",
                                  MasterUserPassword="Password1", Tags=TAGS)
+    c("redshift").create_cluster_snapshot(ClusterIdentifier="dwh", SnapshotIdentifier="dwh-manual", Tags=TAGS)
     c("efs").create_file_system(CreationToken="share", Tags=TAGS)
     c("backup").create_backup_vault(BackupVaultName="vault", BackupVaultTags=HEALTH)
     c("ecr").create_repository(repositoryName="images", tags=TAGS)
@@ -163,7 +185,67 @@ def _data_stores(url: str) -> dict[str, str]:
         "AWS::SageMaker::Model": "triage", "AWS::Kinesis::Stream": "vitals", "AWS::MemoryDB::Cluster": "mem",
         "AWS::SSM::Parameter": "/app/db", "AWS::Cognito::UserPool": "patients",
         "AWS::Lambda::Function": "ingest",
+        "ec2:image": "golden", "ec2:snapshot": snapshot, "AWS::RDS::DBSnapshot": "billing-manual",
+        "AWS::RDS::DBClusterSnapshot": "ledger-manual", "AWS::Redshift::ClusterSnapshot": "dwh-manual",
+        "AWS::Backup::RecoveryPoint": "",
     }
+
+
+XKS_STORE = "cks-1234567890abcdef0"
+HSM_STORE = "cks-0fedcba0987654321"
+#: What moto cannot answer, as the API references document the answers
+#: (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeCustomKeyStores.html,
+#: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRecoveryPointsByBackupVault.html):
+#: in the management account's eu-central-1 an external key store (XKS) and a CloudHSM key store,
+#: with the fields that must never be kept (the proxy's access key id, the trust anchor certificate).
+KEY_STORES = [
+    {"CustomKeyStoreId": XKS_STORE, "CustomKeyStoreName": "hyok", "CustomKeyStoreType": "EXTERNAL_KEY_STORE",
+     "ConnectionState": "CONNECTED", "CreationDate": 1764000000,
+     "XksProxyConfiguration": {"Connectivity": "PUBLIC_ENDPOINT", "AccessKeyId": "XKSPROXYACCESSKEY0001",
+                               "UriEndpoint": "https://xks.example.org", "UriPath": "/kms/xks/v1"}},
+    {"CustomKeyStoreId": HSM_STORE, "CustomKeyStoreName": "hsm", "CustomKeyStoreType": "AWS_CLOUDHSM",
+     "CloudHsmClusterId": "cluster-1a23b4cdefg", "ConnectionState": "CONNECTED", "CreationDate": 1764000000,
+     "TrustAnchorCertificate": "-----BEGIN CERTIFICATE-----\nMIIBsecretanchor\n-----END CERTIFICATE-----"},
+]
+EFS_POINT = f"arn:aws:backup:eu-west-1:{MGMT}:recovery-point:5f0c2a4e-1b3d-4e6f-8a9b-0c1d2e3f4a5b"
+COPY_POINT = f"arn:aws:rds:us-east-1:{MGMT}:snapshot:awsbackup:copyjob-8d2f5a3c-6b1e-4f0a-9c7d-2e4b6a8c0d1f"
+
+
+def _recovery_points(dr_key: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(region, vault) → its recovery points: an original backup of a table in eu-west-1 (AWS-owned key),
+    and in us-east-1 a copy, from a vault in eu-central-1, of the patients database's recovery point."""
+    return {
+        ("eu-west-1", "vault"): [{
+            "RecoveryPointArn": EFS_POINT, "BackupVaultName": "vault",
+            "BackupVaultArn": f"arn:aws:backup:eu-west-1:{MGMT}:backup-vault:vault",
+            "ResourceArn": f"arn:aws:dynamodb:eu-west-1:{MGMT}:table/sessions", "ResourceType": "DynamoDB",
+            "Status": "COMPLETED", "CreationDate": 1764460800, "BackupSizeInBytes": 5 * 1024**3,
+            "IsEncrypted": True, "EncryptionKeyType": "AWS_OWNED_KMS_KEY"}],
+        ("us-east-1", "dr-vault"): [{
+            "RecoveryPointArn": COPY_POINT, "BackupVaultName": "dr-vault",
+            "BackupVaultArn": f"arn:aws:backup:us-east-1:{MGMT}:backup-vault:dr-vault",
+            "SourceBackupVaultArn": f"arn:aws:backup:eu-central-1:{MGMT}:backup-vault:primary",
+            "ResourceArn": f"arn:aws:rds:eu-central-1:{MGMT}:db:patients", "ResourceType": "RDS",
+            "Status": "COMPLETED", "CreationDate": 1764460800, "BackupSizeInBytes": 50 * 1024**3,
+            "IsEncrypted": True, "EncryptionKeyArn": dr_key, "EncryptionKeyType": "CUSTOMER_MANAGED_KMS_KEY"}],
+    }
+
+
+def _estate_stub(dr_key: str) -> Any:
+    points = _recovery_points(dr_key)
+
+    def answer(seen: Seen) -> Answer:
+        name = lacking(seen)
+        if name is None or seen.key != ENV["AWS_ACCESS_KEY_ID"]:
+            return moto_lacks(seen)
+        if name == "DescribeCustomKeyStores" and seen.region == "eu-central-1":
+            return json_answer(json.dumps({"CustomKeyStores": KEY_STORES, "Truncated": False}))
+        vault = seen.path.split("/backup-vaults/", 1)[-1].split("/", 1)[0]
+        if name == "recovery-points" and (seen.region, vault) in points:
+            return json_answer(json.dumps({"RecoveryPoints": points[(seen.region, vault)]}), "application/json")
+        return moto_lacks(seen)
+
+    return answer
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +310,18 @@ def estate(proxy: Proxy) -> dict[str, Any]:
                                          "Forward": "none"}}, "TrustedSigners": {"Enabled": False, "Quantity": 0}}},
         "Tags": {"Items": TAGS}})
     stores = _data_stores(url)
+    # A key in the external key store (moto keeps the origin, not the store), and a snapshot copied
+    # under it (moto gives a snapshot the key of a copy, not that of its volume).
+    xks = kms.create_key(Description="hyok", Origin="EXTERNAL_KEY_STORE", CustomKeyStoreId=XKS_STORE,
+                         XksKeyId="ext-key-1")["KeyMetadata"]["Arn"]
+    ec2_c = _client(url, "ec2", "eu-central-1")
+    volume = ec2_c.create_volume(Size=30, AvailabilityZone="eu-central-1a")
+    plain = ec2_c.create_snapshot(VolumeId=volume["VolumeId"])["SnapshotId"]
+    xks_snapshot = ec2_c.copy_snapshot(SourceSnapshotId=plain, SourceRegion="eu-central-1", Encrypted=True,
+                                       KmsKeyId=xks)["SnapshotId"]
+    _client(url, "backup", "us-east-1").create_backup_vault(BackupVaultName="dr-vault")
+    dr_key = _client(url, "kms", "us-east-1").create_key(Description="dr")["KeyMetadata"]["Arn"]
+    proxy.stub = _estate_stub(dr_key)
 
     sts = _client(url, "sts", "us-east-1")
     for account, region in zip(members[:2], ("eu-west-1", "eu-central-1"), strict=True):
@@ -236,7 +330,7 @@ def estate(proxy: Proxy) -> dict[str, Any]:
         _bucket(url, f"data-{account}", region, creds)
         _client(url, "sqs", region, creds).create_queue(QueueName="member-jobs")
     return {"members": members, "key": key, "queue_url": queue_url, "topic": topic, "secret": secret,
-            "stores": stores}
+            "stores": stores, "xks": xks, "xks_snapshot": xks_snapshot, "dr_key": dr_key}
 
 
 # --- fault injection through botocore's event system ---------------------------------------------
@@ -406,6 +500,8 @@ def test_relations_replication_replicas_logs_and_trust(org_run: tuple[Faults, li
          FlowKind.TRUST, "global"),
         # the Secrets Manager replica (DescribeSecret's ReplicationStatus)
         (secret, secret.replace("eu-central-1", "us-east-1"), FlowKind.REPLICA, "us-east-1"),
+        # a recovery point copied from a vault in eu-central-1: the database's data is in us-east-1
+        (source, COPY_POINT, FlowKind.BACKUP, "us-east-1"),
     }
 
 
@@ -420,6 +516,78 @@ def test_keys_tags_and_sizes(org_run: tuple[Faults, list[Any]], estate: dict[str
     assert resources[key].attributes["key_control"] == KeyControl.CUSTOMER.value
     db = resources[f"arn:aws:rds:eu-central-1:{MGMT}:db:patients"]
     assert (db.size_gb, db.key.key_id, db.attributes["engine"]) == (50.0, key, "postgres")  # type: ignore[union-attr]
+
+
+def test_the_accounts_own_snapshots_images_and_recovery_points(proxy: Proxy, org_run: tuple[Faults, list[Any]],
+                                                                estate: dict[str, Any]) -> None:
+    _, raw = org_run
+    resources = _resources(_items(raw))
+    research, clinic, legacy = estate["members"]
+    billing = resources[f"arn:aws:rds:eu-west-1:{MGMT}:db:billing"]
+    key_w = billing.key.key_id  # type: ignore[union-attr]
+    assert key_w and key_w.startswith("arn:aws:kms:eu-west-1:")
+
+    def at(rid: str) -> tuple[Any, ...]:
+        r = resources[rid]
+        return r.native_type, r.account, r.region, r.size_gb, r.key, r.tags.get("DataClassification")
+
+    customer_w = KeyRef(KeyControl.CUSTOMER, key_w)
+    assert at(f"arn:aws:rds:eu-west-1:{MGMT}:snapshot:billing-manual") == (
+        "AWS::RDS::DBSnapshot", MGMT, "eu-west-1", 20.0, customer_w, "health")
+    # Aurora's allocated storage says nothing of the size: unknown rather than wrong.
+    assert at(f"arn:aws:rds:eu-west-1:{MGMT}:cluster-snapshot:ledger-manual") == (
+        "AWS::RDS::DBClusterSnapshot", MGMT, "eu-west-1", None, customer_w, "health")
+    dwh = resources[f"arn:aws:redshift:eu-west-1:{MGMT}:snapshot:dwh/dwh-manual"]
+    assert (dwh.native_type, dwh.tags, dwh.attributes["encrypted"]) == (
+        "AWS::Redshift::ClusterSnapshot", HEALTH, False)
+    # EBS snapshots and AMIs are keyed by the ARN form without an account, as AWS Backup names them.
+    snapshot = estate["stores"]["ec2:snapshot"]
+    ebs = resources[f"arn:aws:ec2:eu-west-1::snapshot/{snapshot}"]
+    # (moto does not give a snapshot its volume's key id: the key is checked on a copy, below)
+    assert (ebs.native_type, ebs.account, ebs.size_gb, ebs.attributes["encrypted"], ebs.tags) == (
+        "ec2:snapshot", MGMT, 20.0, True, HEALTH)
+    ec2 = _client(proxy.url, "ec2", "eu-west-1")
+    answer = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert any(s["OwnerId"] != MGMT for s in answer)  # moto ignores OwnerIds: the collector checks the owner
+    assert {r.id for r in resources.values() if r.native_type == "ec2:snapshot" and r.region == "eu-west-1"
+            and r.account == MGMT} == {f"arn:aws:ec2:eu-west-1::snapshot/{s['SnapshotId']}" for s in answer
+                                       if s["OwnerId"] == MGMT}
+    assert {r.account for r in resources.values() if r.native_type in ("ec2:snapshot", "ec2:image")} <= {
+        MGMT, research, clinic, legacy}
+    # The copy in us-east-1 is a resource of its own there; the API does not name a copy's source.
+    assert [r.size_gb for r in resources.values() if r.native_type == "ec2:snapshot" and r.region == "us-east-1"
+            and r.account == MGMT] == [20.0]
+    image = ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": ["golden"]}])["Images"][0]
+    golden = resources[f"arn:aws:ec2:eu-west-1::image/{image['ImageId']}"]
+    assert (golden.native_type, golden.name, golden.tags) == ("ec2:image", "golden", HEALTH)
+    assert golden.size_gb == sum(m["Ebs"]["VolumeSize"] for m in image["BlockDeviceMappings"])
+    # Recovery points (answered by the proxy: moto lacks the API), in their vault's region.
+    assert at(EFS_POINT) == ("AWS::Backup::RecoveryPoint", MGMT, "eu-west-1", 5.0,
+                             KeyRef(KeyControl.PROVIDER), None)
+    assert at(COPY_POINT) == ("AWS::Backup::RecoveryPoint", MGMT, "us-east-1", 50.0,
+                              KeyRef(KeyControl.CUSTOMER, estate["dr_key"]), None)
+
+
+def test_custom_key_stores_and_keys_held_outside_aws(proxy: Proxy, estate: dict[str, Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key of an external key store is read as customer-external, down to the data it encrypts."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    r = runner.invoke(app, ["run", "--provider", "aws", "--regions", "eu-central-1", "-f", "json",
+                            "--as-of", "2026-12-04"])
+    assert r.exit_code == 0, r.stderr
+    doc = {res["id"]: res for res in json.loads(r.stdout)["resources"]}
+    store = f"aws:{MGMT}:eu-central-1:aws_kms_custom_key_store:"
+    found = {rid: (res["service"], res["key_control"]) for rid, res in doc.items()
+             if rid.startswith(store) or rid in (estate["xks"], estate["key"]["Arn"])}
+    assert found == {
+        store + XKS_STORE: ("aws_kms_custom_key_store", "customer-external"),
+        store + HSM_STORE: ("aws_kms_custom_key_store", "customer-managed"),
+        estate["xks"]: ("AWS::KMS::Key", "customer-external"),
+        estate["key"]["Arn"]: ("AWS::KMS::Key", "customer-managed"),
+    }
+    snapshot = doc[f"arn:aws:ec2:eu-central-1::snapshot/{estate['xks_snapshot']}"]
+    assert (snapshot["service"], snapshot["key_control"], snapshot["region"]) == (
+        "ec2:snapshot", "customer-external", "eu-central-1")
 
 
 def test_gaps_name_account_region_and_service(org_run: tuple[Faults, list[Any]], estate: dict[str, Any]) -> None:
@@ -455,7 +623,7 @@ def test_secrets_and_environment_are_never_collected(org_run: tuple[Faults, list
     _, raw = org_run
     dump = json.dumps([r.record for r in minimize(raw) if isinstance(r, RawRecord)])
     for secret in ("hunter2", "DB_PASSWORD", "not-a-secret-1", "hdr-SECRET-2", "tok-SECRET-1", "Password1",
-                   "--db-password", "X-Origin-Secret"):
+                   "--db-password", "X-Origin-Secret", "XKSPROXYACCESSKEY0001", "secretanchor"):
         assert secret not in dump
 
 
@@ -464,6 +632,9 @@ def test_calls_made_are_exactly_the_allowlist(org_run: tuple[Faults, list[Any]])
     called = set(faults.calls)
     assert len(called) > 70
     assert called <= guard.allowed_operations()
+    assert {("ec2", "DescribeSnapshots"), ("ec2", "DescribeImages"), ("rds", "DescribeDBSnapshots"),
+            ("rds", "DescribeDBClusterSnapshots"), ("redshift", "DescribeClusterSnapshots"),
+            ("backup", "ListRecoveryPointsByBackupVault"), ("kms", "DescribeCustomKeyStores")} <= called
     types = {r.native_type for r in _resources(_items(raw)).values()}
     print(f"organisation run: {len(faults.calls)} calls, {len(called)} distinct operations of "
           f"{len(guard.allowed_operations())} allowed, {len(types)} resource types collected")

@@ -332,6 +332,27 @@ def collect_kms(scope: Scope) -> Iterator[ConfigItem]:
             yield item(scope, "AWS::KMS::Key", meta["KeyId"], meta, arn=meta["Arn"])
 
 
+def collect_kms_key_stores(scope: Scope) -> Iterator[ConfigItem]:
+    """Custom key stores with their type: a CloudHSM cluster, or an external key manager (XKS).
+
+    The type says who holds the key material of the keys in the store
+    (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeCustomKeyStores.html, checked
+    2026-12-04). Only the type, name, connection state, CloudHSM cluster and the proxy's connectivity
+    are kept: never the proxy's access key id nor the trust anchor certificate. Custom key stores
+    have no ARN and no tags (TagResource applies to keys only): they are keyed
+    ``aws:ACCOUNT:REGION:aws_kms_custom_key_store:ID``, the type Terraform gives them.
+    """
+    kms = scope.client("kms")
+    for store in pages(kms, "describe_custom_key_stores", "CustomKeyStores"):
+        xks = store.get("XksProxyConfiguration") or {}
+        conf = {"CustomKeyStoreId": store["CustomKeyStoreId"], "CustomKeyStoreName": store.get("CustomKeyStoreName"),
+                "CustomKeyStoreType": store.get("CustomKeyStoreType"), "ConnectionState": store.get("ConnectionState"),
+                "CloudHsmClusterId": store.get("CloudHsmClusterId"),
+                "XksProxyConfiguration": {"Connectivity": xks.get("Connectivity")} if xks else None}
+        yield item(scope, "aws_kms_custom_key_store", store["CustomKeyStoreId"],
+                   {k: v for k, v in conf.items() if v is not None}, name=store.get("CustomKeyStoreName"), tags={})
+
+
 def collect_secretsmanager(scope: Scope) -> Iterator[ConfigItem]:
     """Secret metadata only (name, key, replica regions); values are never read (the guard refuses it).
 

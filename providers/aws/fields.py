@@ -67,6 +67,25 @@ BY_TYPE: dict[str, tuple[Spec, Spec]] = {
     "AWS::CloudTrail::Trail": ({"s3BucketName": True, "kmsKeyId": True}, {}),
     "AWS::SecretsManager::Secret": ({"kmsKeyId": True, "primaryRegion": True,
                                      "replicationStatus": {"region": True, "status": True}}, {}),
+    "AWS::RDS::DBSnapshot": ({
+        "engine": True, "allocatedStorage": True, **_ENCRYPTION, "dBInstanceIdentifier": True,
+        "sourceDBSnapshotIdentifier": True, "snapshotType": True, "dBSnapshotArn": True}, {}),
+    "AWS::RDS::DBClusterSnapshot": ({
+        "engine": True, "allocatedStorage": True, **_ENCRYPTION, "dBClusterIdentifier": True,
+        "sourceDBClusterSnapshotArn": True, "snapshotType": True,
+        "dBClusterSnapshotArn": True}, {}),
+    "AWS::Redshift::ClusterSnapshot": ({
+        **_ENCRYPTION, "clusterIdentifier": True, "sourceRegion": True, "totalBackupSizeInMegaBytes": True,
+        "snapshotType": True, "snapshotArn": True}, {}),
+    "ec2:snapshot": ({**_ENCRYPTION, "volumeSize": True, "fullSnapshotSizeInBytes": True}, {}),
+    "ec2:image": ({"sourceImageId": True, "sourceImageRegion": True, "blockDeviceMappings": {
+        "ebs": {"volumeSize": True, **_ENCRYPTION}}}, {}),
+    "AWS::Backup::RecoveryPoint": ({
+        "recoveryPointArn": True, "backupVaultArn": True, "sourceBackupVaultArn": True, "resourceArn": True,
+        "resourceType": True, "backupSizeInBytes": True, "encryptionKeyArn": True, "isEncrypted": True,
+        "encryptionKeyType": True}, {}),
+    "aws_kms_custom_key_store": ({"customKeyStoreType": True, "connectionState": True, "cloudHsmClusterId": True,
+                                  "xksProxyConfiguration": {"connectivity": True}}, {}),
 }
 
 

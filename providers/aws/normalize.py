@@ -93,8 +93,8 @@ def _s3_tagging_configuration(supp: Mapping[str, Any]) -> dict[str, str]:
 #: Keys of ``configuration`` that hold the resource's own ARN, lower-cased, as the Config resource
 #: schema spells them (https://github.com/awslabs/aws-config-resource-schema, checked 2026-12-04):
 #: a query that selects ``configuration`` but not ``arn`` still names the resource through them.
-_OWN_ARN_KEYS = ("arn", "dbinstancearn", "dbclusterarn", "dbsnapshotarn", "dbclustersnapshotarn",
-                 "tablearn", "functionarn", "topicarn", "queuearn", "filesystemarn", "trailarn",
+_OWN_ARN_KEYS = ("arn", "dbinstancearn", "dbclusterarn", "dbsnapshotarn", "dbclustersnapshotarn", "snapshotarn",
+                 "recoverypointarn", "tablearn", "functionarn", "topicarn", "queuearn", "filesystemarn", "trailarn",
                  "streamarn", "clusterarn", "repositoryarn", "secretarn", "keyarn", "domainarn",
                  "statemachinearn", "loadbalancerarn", "backupvaultarn", "backupplanarn")
 
@@ -122,6 +122,7 @@ ARN_CONFIG_TYPES = {
     "redshift:snapshot": "AWS::Redshift::ClusterSnapshot",
     "backup:backup-plan": "AWS::Backup::BackupPlan",
     "backup:backup-vault": "AWS::Backup::BackupVault",
+    "backup:recovery-point": "AWS::Backup::RecoveryPoint",
     "lambda:function": "AWS::Lambda::Function",
     "elasticfilesystem:file-system": "AWS::EFS::FileSystem",
     "cloudtrail:trail": "AWS::CloudTrail::Trail",

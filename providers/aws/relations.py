@@ -445,6 +445,144 @@ def _cloudtrail_trail(ctx: Context, facts: Facts) -> None:
         facts.key = ref
 
 
+# --- snapshots, images, recovery points, custom key stores -------------------------------------
+#
+# A copy taken in another region or account names its source: it becomes a backup flow from the
+# resource whose data it holds to the copy, so that the source's locations include the copy's region
+# and the copy holds what the source holds. Field names: the API references of DBSnapshot,
+# DBClusterSnapshot, Redshift Snapshot, EC2 Snapshot and Image, Backup RecoveryPointByBackupVault
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html,
+# …/API_DBClusterSnapshot.html, https://docs.aws.amazon.com/redshift/latest/APIReference/API_Snapshot.html,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html, …/API_Image.html,
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RecoveryPointByBackupVault.html;
+# checked 2026-12-04), which AWS Config items spell in camel case.
+
+def _copied_from(ctx: Context, facts: Facts, source: str, evidence: str) -> None:
+    facts.flow(source, ctx.id, FlowKind.BACKUP, f"configuration.{evidence}", ctx.region)
+
+
+def _rds_copy(ctx: Context, facts: Facts, source_attr: str, owner_attr: str, kind: str) -> None:
+    """An RDS snapshot copied from another region or account: the source snapshot (an ARN), and the
+    instance or cluster the original was taken of, in the source's region and account."""
+    source = field(ctx.conf, source_attr)
+    parsed = parse_arn(source) if isinstance(source, str) else None
+    if parsed is None or not parsed["region"] or not parsed["account"]:
+        return
+    _copied_from(ctx, facts, str(source), source_attr)
+    owner = field(ctx.conf, owner_attr)
+    if isinstance(owner, str) and owner:
+        _copied_from(ctx, facts, f"arn:{parsed['partition']}:rds:{parsed['region']}:{parsed['account']}:{kind}:{owner}",
+                     owner_attr)
+
+
+def _rds_snapshot(ctx: Context, facts: Facts) -> None:
+    # AllocatedStorage: the source instance's allocation in GiB, what a restore needs.
+    _rds_engine(ctx, facts)
+    facts.size_gb = _number(field(ctx.conf, "allocatedStorage"))
+    _encryption(ctx, facts, field(ctx.conf, "encrypted"), field(ctx.conf, "kmsKeyId"))
+    # SourceDBSnapshotIdentifier is set only on cross-Region and cross-account copies.
+    _rds_copy(ctx, facts, "sourceDBSnapshotIdentifier", "dBInstanceIdentifier", "db")
+
+
+def _rds_cluster_snapshot(ctx: Context, facts: Facts) -> None:
+    engine = _rds_engine(ctx, facts)
+    if not engine.startswith("aurora"):  # as for clusters: Aurora's allocatedStorage says nothing of the size
+        facts.size_gb = _number(field(ctx.conf, "allocatedStorage"))
+    _encryption(ctx, facts, field(ctx.conf, "storageEncrypted"), field(ctx.conf, "kmsKeyId"))
+    _rds_copy(ctx, facts, "sourceDBClusterSnapshotArn", "dBClusterIdentifier", "cluster")
+
+
+def _redshift_snapshot(ctx: Context, facts: Facts) -> None:
+    conf = ctx.conf
+    _encryption(ctx, facts, field(conf, "encrypted"), field(conf, "kmsKeyId"))
+    size = _number(field(conf, "totalBackupSizeInMegaBytes"))
+    facts.size_gb = None if size is None else size / 1024
+    # SourceRegion is set on copies only; cross-region snapshot copy stays in the cluster's account.
+    region = aws_region_of(field(conf, "sourceRegion"))
+    cluster = field(conf, "clusterIdentifier")
+    if region and region != ctx.region and isinstance(cluster, str) and cluster and ctx.account:
+        _copied_from(ctx, facts, f"arn:{ctx.partition}:redshift:{region}:{ctx.account}:cluster:{cluster}",
+                     "sourceRegion")
+
+
+def _ebs_snapshot(ctx: Context, facts: Facts) -> None:
+    # FullSnapshotSizeInBytes: the blocks written to the volume; VolumeSize (GiB) for older answers.
+    # No copy flow: the API does not name a copy's source, and a copy's VolumeId is arbitrary.
+    full = _number(field(ctx.conf, "fullSnapshotSizeInBytes"))
+    facts.size_gb = full / _GIB if full is not None else _number(field(ctx.conf, "volumeSize"))
+    _encryption(ctx, facts, field(ctx.conf, "encrypted"), field(ctx.conf, "kmsKeyId"))
+
+
+def _ec2_image(ctx: Context, facts: Facts) -> None:
+    """An AMI: the size and encryption of its EBS block devices, and the image it was copied from."""
+    sizes: list[float | None] = []
+    encrypted: list[Any] = []
+    keys: set[str] = set()
+    for _, mapping in _items(field(ctx.conf, "blockDeviceMappings")):
+        ebs = field(mapping, "ebs")
+        if not isinstance(ebs, dict):
+            continue  # an instance-store (ephemeral) device holds nothing of the image
+        sizes.append(_number(field(ebs, "volumeSize")))
+        encrypted.append(field(ebs, "encrypted"))
+        key = field(ebs, "kmsKeyId")
+        if isinstance(key, str) and key:
+            keys.add(key)
+    if sizes and None not in sizes:
+        facts.size_gb = sum(s for s in sizes if s is not None)
+    if False in encrypted:
+        facts.attributes["encrypted"] = False
+    elif encrypted and all(e is True for e in encrypted):
+        facts.attributes["encrypted"] = True
+        # DescribeImages does not show the snapshots' key: without one, who holds it stays unknown.
+        if len(keys) == 1:
+            facts.key = kms_ref(next(iter(keys)), ctx)
+    source, region = field(ctx.conf, "sourceImageId"), aws_region_of(field(ctx.conf, "sourceImageRegion"))
+    if isinstance(source, str) and source and region and not ctx.id.endswith(f"/{source}"):
+        _copied_from(ctx, facts, f"arn:{ctx.partition}:ec2:{region}::image/{source}", "sourceImageId")
+
+
+def _recovery_point(ctx: Context, facts: Facts) -> None:
+    conf = ctx.conf
+    size = _number(field(conf, "backupSizeInBytes"))
+    facts.size_gb = None if size is None else size / _GIB
+    if field(conf, "encryptionKeyType") == "AWS_OWNED_KMS_KEY":
+        facts.key = KeyRef(KeyControl.PROVIDER)
+    else:
+        ref = kms_ref(field(conf, "encryptionKeyArn"), ctx)
+        if ref is not None:
+            facts.key = ref
+        encrypted = field(conf, "isEncrypted")
+        if isinstance(encrypted, bool):
+            facts.attributes["encrypted"] = encrypted
+    # A copy (from another vault, SourceBackupVaultArn) holds the data of the resource backed up,
+    # ResourceArn, which may sit in another region.
+    resource = field(conf, "resourceArn")
+    if not isinstance(resource, str) or parse_arn(resource) is None:
+        return
+    source_vault = field(conf, "sourceBackupVaultArn")
+    if (isinstance(source_vault, str) and source_vault) or _region_of_arn(resource, ctx.region) != ctx.region:
+        _copied_from(ctx, facts, resource, "resourceArn")
+
+
+def _custom_key_store(ctx: Context, facts: Facts) -> None:
+    """Who holds the key material of the store's keys: an external key manager outside AWS (XKS) or
+    the customer's CloudHSM cluster, which AWS KMS operates with its own crypto user.
+
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_CustomKeyStoresListEntry.html (checked
+    2026-12-04); a store listed without its type is told by its CloudHSM cluster or XKS proxy.
+    """
+    kind = field(ctx.conf, "customKeyStoreType")
+    if not isinstance(kind, str) or not kind:
+        kind = ("EXTERNAL_KEY_STORE" if field(ctx.conf, "xksProxyConfiguration") else
+                "AWS_CLOUDHSM" if field(ctx.conf, "cloudHsmClusterId") else None)
+    if kind == "EXTERNAL_KEY_STORE":
+        facts.attributes["key_control"] = KeyControl.EXTERNAL.value
+    elif kind == "AWS_CLOUDHSM":
+        facts.attributes["key_control"] = KeyControl.CUSTOMER.value
+    if kind:
+        facts.attributes["key_store_type"] = kind
+
+
 Extractor = Callable[[Context, Facts], None]
 
 def _secret(ctx: Context, facts: Facts) -> None:
@@ -481,4 +619,11 @@ EXTRACTORS: dict[str, Extractor] = {
     "AWS::EFS::FileSystem": _efs_file_system,
     "AWS::CloudTrail::Trail": _cloudtrail_trail,
     "AWS::SecretsManager::Secret": _secret,
+    "AWS::RDS::DBSnapshot": _rds_snapshot,
+    "AWS::RDS::DBClusterSnapshot": _rds_cluster_snapshot,
+    "AWS::Redshift::ClusterSnapshot": _redshift_snapshot,
+    "ec2:snapshot": _ebs_snapshot,
+    "ec2:image": _ec2_image,
+    "AWS::Backup::RecoveryPoint": _recovery_point,
+    "aws_kms_custom_key_store": _custom_key_store,
 }

@@ -10,6 +10,9 @@ names case-insensitively), with timestamps as ISO strings and secret-bearing fie
 (``SENSITIVE_KEYS``). Config resource type names follow the Config resource schema
 (https://github.com/awslabs/aws-config-resource-schema, checked 2026-11-30); DocumentDB and Neptune
 clusters and instances are ``AWS::RDS::*`` there too, told apart by ``configuration.Engine``.
+The few resources that have no Config type carry the knowledge base's name for them: EBS snapshots
+and AMIs as Resource Explorer names them (``ec2:snapshot``, ``ec2:image``), KMS custom key stores as
+Terraform does (``aws_kms_custom_key_store``).
 
 Every collector declares the API operations it may call (``ServiceSpec.operations``) and the
 Config types it emits (``ServiceSpec.types``). The read-only guard (``guard.py``) allows exactly
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 from providers.aws import collectors as c
 from providers.aws import collectors_apps as a
+from providers.aws import collectors_backups as b
 from providers.aws.items import ConfigItem, Scope
 
 __all__ = ["FRAME_OPERATIONS", "GLOBAL_SERVICES", "REGIONAL_SERVICES", "Scope", "ServiceSpec", "all_operations"]
@@ -77,6 +81,8 @@ GLOBAL_SERVICES: tuple[ServiceSpec, ...] = (
 REGIONAL_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("rds", ("rds",), ("DescribeDBInstances", "DescribeDBClusters"), c.collect_rds,
                 ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster")),
+    ServiceSpec("rds-snapshots", ("rds",), ("DescribeDBSnapshots", "DescribeDBClusterSnapshots"),
+                b.collect_rds_snapshots, ("AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot")),
     ServiceSpec("dynamodb", ("dynamodb",), ("ListTables", "DescribeTable", "ListTagsOfResource"), c.collect_dynamodb,
                 ("AWS::DynamoDB::Table",)),
     ServiceSpec("ec2", ("ec2",), ("DescribeInstances", "DescribeVolumes", "DescribeVpcs", "DescribeSubnets",
@@ -85,10 +91,14 @@ REGIONAL_SERVICES: tuple[ServiceSpec, ...] = (
                 ("AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::EC2::VPC", "AWS::EC2::Subnet",
                  "AWS::EC2::SecurityGroup", "AWS::EC2::NatGateway", "AWS::EC2::TransitGateway",
                  "AWS::EC2::VPCPeeringConnection")),
+    ServiceSpec("ec2-snapshots", ("ec2",), ("DescribeSnapshots", "DescribeImages"), b.collect_ec2_snapshots,
+                ("ec2:snapshot", "ec2:image")),
     ServiceSpec("efs", ("efs",), ("DescribeFileSystems",), c.collect_efs, ("AWS::EFS::FileSystem",)),
     ServiceSpec("fsx", ("fsx",), ("DescribeFileSystems",), c.collect_fsx, ("AWS::FSx::FileSystem",)),
     ServiceSpec("redshift", ("redshift",), ("DescribeClusters", "DescribeLoggingStatus"), c.collect_redshift,
                 ("AWS::Redshift::Cluster",)),
+    ServiceSpec("redshift-snapshots", ("redshift",), ("DescribeClusterSnapshots",), b.collect_redshift_snapshots,
+                ("AWS::Redshift::ClusterSnapshot",)),
     ServiceSpec("opensearch", ("opensearch",), ("ListDomainNames", "DescribeDomains"), c.collect_opensearch,
                 ("AWS::OpenSearch::Domain",)),
     ServiceSpec("elasticache", ("elasticache",), ("DescribeReplicationGroups", "DescribeCacheClusters"),
@@ -104,11 +114,15 @@ REGIONAL_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("sns", ("sns",), ("ListTopics", "GetTopicAttributes", "ListTagsForResource"), c.collect_sns,
                 ("AWS::SNS::Topic",)),
     ServiceSpec("kms", ("kms",), ("ListKeys", "DescribeKey"), c.collect_kms, ("AWS::KMS::Key",)),
+    ServiceSpec("kms-key-stores", ("kms",), ("DescribeCustomKeyStores",), c.collect_kms_key_stores,
+                ("aws_kms_custom_key_store",)),
     ServiceSpec("secretsmanager", ("secretsmanager",), ("ListSecrets", "DescribeSecret"), c.collect_secretsmanager,
                 ("AWS::SecretsManager::Secret",)),
     ServiceSpec("ssm", ("ssm",), ("DescribeParameters",), c.collect_ssm, ("AWS::SSM::Parameter",)),
     ServiceSpec("backup", ("backup",), ("ListBackupVaults", "ListBackupPlans", "GetBackupPlan"), c.collect_backup,
                 ("AWS::Backup::BackupVault", "AWS::Backup::BackupPlan")),
+    ServiceSpec("backup-recovery-points", ("backup",), ("ListBackupVaults", "ListRecoveryPointsByBackupVault"),
+                b.collect_recovery_points, ("AWS::Backup::RecoveryPoint",)),
     ServiceSpec("lambda", ("lambda",), ("ListFunctions",), a.collect_lambda, ("AWS::Lambda::Function",)),
     ServiceSpec("ecs", ("ecs",), ("ListClusters", "DescribeClusters", "ListServices", "DescribeServices"),
                 a.collect_ecs, ("AWS::ECS::Cluster", "AWS::ECS::Service")),
