@@ -14,6 +14,10 @@ Everything here is optional. Example::
     tag_values = ["phi", "hds"]
     name_terms = ["patient"]
 
+    [applications]                             # how resources are grouped into applications
+    tags = ["application", "app", "workload"]  # tag/label keys naming an application, in order
+    show_names = true                          # names of applications in pseudonymised reports
+
 A file that cannot be read or does not match is reported as one line naming the file and the key.
 """
 
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.applications import ApplicationSettings
 from scanner.errors import SovscanError
 from scanner.kb.loader import KnowledgeBase, KnowledgeBaseError, default_kb, load_kb
 
@@ -32,7 +37,7 @@ class ConfigError(SovscanError):
     """``sovscan.toml`` is unreadable or has an unknown or ill-typed key."""
 
 
-_KNOWN = {"organization", "home_country", "knowledge", "weights", "classification"}
+_KNOWN = {"organization", "home_country", "knowledge", "weights", "classification", "applications"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Config:
     knowledge: tuple[Path, ...] = ()
     weights: dict[str, Any] = field(default_factory=dict)
     classification_rules: list[dict[str, Any]] | None = None
+    applications: ApplicationSettings = field(default_factory=ApplicationSettings)
 
     def knowledge_base(self) -> KnowledgeBase:
         """The knowledge base with this configuration's extra facts and overrides applied."""
@@ -82,9 +88,28 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: weights must be a table")
     cfg = Config(organization=doc.get("organization"), home_country=home.upper(),
                  knowledge=tuple(path.parent / k for k in knowledge), weights=weights,
-                 classification_rules=rules)
+                 classification_rules=rules, applications=_applications(path, doc.get("applications", {})))
     try:
         cfg.knowledge_base()
     except KnowledgeBaseError as exc:
         raise ConfigError(str(exc)) from None
     return cfg
+
+
+def _applications(path: Path, table: object) -> ApplicationSettings:
+    """``[applications]``: ``tags`` (a non-empty list of keys) and ``show_names`` (a boolean)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: applications must be a table")
+    unknown = set(table) - {"tags", "show_names"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) applications.{', applications.'.join(sorted(unknown))} "
+                          "(known: applications.tags, applications.show_names)")
+    defaults = ApplicationSettings()
+    tags = table.get("tags", list(defaults.tag_keys))
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise ConfigError(f"{path}: applications.tags must be a non-empty list of tag keys, "
+                          'e.g. ["application", "app"]')
+    show = table.get("show_names", defaults.show_names)
+    if not isinstance(show, bool):
+        raise ConfigError(f"{path}: applications.show_names must be true or false")
+    return ApplicationSettings(tuple(t.strip() for t in tags), show)

@@ -19,6 +19,7 @@ from pathlib import Path
 from graphs.build import Graph
 from graphs.estate import build_estate_graph, propagate_classes
 from providers.live import LiveOptions
+from scanner.applications import group_applications
 from scanner.classify import Classifier
 from scanner.config import Config
 from scanner.enrich import Enricher, Enrichment
@@ -95,7 +96,8 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         as_of=as_of or dt.date.today().isoformat(),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         inventory=inventory, assessed=assessed, flows=flows, findings=findings, coverage=coverage,
-        summary=summarize(kb, assessed, findings), graph=graph)
+        summary=summarize(kb, assessed, findings), graph=graph,
+        applications=group_applications(inventory, config.applications))
 
 
 def _score(kb: KnowledgeBase, graph: Graph[str], home: str,

@@ -26,6 +26,7 @@ from scanner.model import Flow, Resource
 if TYPE_CHECKING:
     import networkx as nx
 
+    from scanner.applications import Applications
     from scanner.inventory import Inventory
     from scanner.kb.loader import KnowledgeBase
 
@@ -341,6 +342,8 @@ class ScanResult:
     coverage: Coverage
     summary: Summary
     graph: nx.MultiDiGraph[str] | None = field(repr=False, default=None)
+    #: The application of every resource (:mod:`scanner.applications`).
+    applications: Applications | None = field(repr=False, default=None)
     _index: dict[str, Assessed] | None = field(repr=False, default=None)
 
     def by_id(self, rid: str) -> Assessed | None:

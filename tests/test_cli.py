@@ -21,9 +21,9 @@ runner = CliRunner()
 
 RESOURCE_KEYS = {"id", "provider", "native_type", "service", "category", "name", "account", "region", "country",
                  "locations", "data_classes", "classification_source", "operator", "controller_country", "laws",
-                 "exposure", "lockin", "migration"}
+                 "exposure", "lockin", "migration", "application"}
 TOP_KEYS = {"schema_version", "generated_at", "as_of", "tool_version", "kb_version", "organization",
-            "home_country", "sources", "resources", "flows", "findings", "coverage", "summary"}
+            "home_country", "sources", "resources", "applications", "flows", "findings", "coverage", "summary"}
 
 
 @pytest.fixture(scope="module")
