@@ -236,7 +236,7 @@ class AppAccumulator:
     sensitive_reachable: int = 0
     by_control: int = 0  # sensitive resources reachable by control
     by_location: int = 0  # sensitive resources reachable by location
-    residual_only: int = 0  # sensitive resources reachable only through presence
+    residual_resources: int = 0  # sensitive resources reachable only through presence
     exposure: float = 0.0
     level: str = "none"
     lockin: float | None = None
@@ -245,6 +245,7 @@ class AppAccumulator:
     data_gb: float = 0.0
     sized: int = 0  # resources whose size the exports show
     sensitive_gb: float = 0.0  # size of sensitive resources reachable by control or location
+    sensitive_sized: int = 0  # how many of those the exports give a size for
     keys: Counter[str] = field(default_factory=Counter)  # key control of sensitive reachable resources
     unverified: bool = False  # a reach rests on an unverified fact
 
@@ -265,17 +266,19 @@ class AppAccumulator:
             known[hit.law] = known.get(hit.law, True) and hit.verified
             tiers.add(hit.tier)
             self.unverified |= not hit.verified
-        scored = "control" in tiers or "location" in tiers
+        # "scored": a reach whose tier is not known (snapshots stored before tiers were kept)
+        scored = bool(tiers & {"control", "location", "scored"})
         self.reachable += count if scored else 0
         if sensitive:
             self.sensitive_reachable += count if scored else 0
             self.by_control += count if "control" in tiers else 0
             self.by_location += count if "location" in tiers else 0
-            self.residual_only += count if tiers == {"presence"} else 0
+            self.residual_resources += count if tiers == {"presence"} else 0
             if scored:
                 self.keys[key_control] += count
                 if size_gb is not None:
                     self.sensitive_gb += size_gb * count
+                    self.sensitive_sized += count
         if exposure > self.exposure:
             self.exposure = exposure
         if level in LEVELS and LEVELS.index(level) > LEVELS.index(self.level):
@@ -293,6 +296,16 @@ class AppAccumulator:
     @property
     def sensitive(self) -> bool:
         return bool(SENSITIVE_CLASSES.intersection(self.classes))
+
+    @property
+    def reachable_sensitive(self) -> bool:
+        """Sensitive data of the application is reachable by a foreign law by control or location."""
+        return self.sensitive_reachable > 0
+
+    @property
+    def residual_only(self) -> bool:
+        """Sensitive data of the application is reachable only through presence (the residual tier)."""
+        return self.sensitive_reachable == 0 and self.residual_resources > 0
 
     def laws_by_tier(self) -> dict[str, dict[str, bool]]:
         """Laws per tier; a law that reaches some resource by control or location is not listed
@@ -313,7 +326,7 @@ class AppAccumulator:
                      for tier, laws in self.laws_by_tier().items()},
             "reachable": {"resources": self.reachable, "sensitive_resources": self.sensitive_reachable,
                           "by_control": self.by_control, "by_location": self.by_location,
-                          "residual_only": self.residual_only},
+                          "residual_only": self.residual_resources},
             "exposure": {"score": round(self.exposure, 1), "level": self.level},
             "lockin": {"score": None if self.lockin is None else round(self.lockin, 1),
                        "level": level_of(self.lockin)},
@@ -333,12 +346,57 @@ def reach_of(hits: Iterable[Any]) -> tuple[Reach, ...]:
     return tuple(Reach(h.law, str(h.trigger), h.verified) for h in hits if h.counts or h.residual)
 
 
-def application_records(result: ScanResult) -> list[dict[str, Any]]:
-    """``applications[]`` of the JSON result, most exposed first."""
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    """The headline counts: they can only rise when more sensitive data becomes reachable.
+
+    An application counts as reachable by control (or by location) when at least one of its
+    resources holding sensitive data is; "residual only" when its sensitive data is reachable
+    only through the provider group's presence (the contested tier, outside every other count).
+    """
+
+    applications: int = 0
+    sensitive_apps: int = 0
+    apps_reachable: int = 0  # sensitive applications reachable by control or location
+    apps_by_control: int = 0
+    apps_by_location: int = 0
+    apps_residual_only: int = 0
+    sensitive_resources: int = 0
+    resources_reachable: int = 0  # sensitive resources reachable by control or location
+    resources_by_control: int = 0
+    resources_by_location: int = 0
+    resources_residual_only: int = 0
+    reachable_gb: float = 0.0  # size of the sensitive resources reachable, where the exports show it
+    sized: int = 0  # how many of them have a known size
+    keys: dict[str, int] = field(default_factory=dict)  # key control of the sensitive resources reachable
+
+    @classmethod
+    def of(cls, accs: Iterable[AppAccumulator]) -> Indicators:
+        accs = list(accs)
+        keys: Counter[str] = Counter()
+        for acc in accs:
+            keys.update(acc.keys)
+        return cls(
+            applications=len(accs), sensitive_apps=sum(acc.sensitive for acc in accs),
+            apps_reachable=sum(acc.reachable_sensitive for acc in accs),
+            apps_by_control=sum(acc.by_control > 0 for acc in accs),
+            apps_by_location=sum(acc.by_location > 0 for acc in accs),
+            apps_residual_only=sum(acc.residual_only for acc in accs),
+            sensitive_resources=sum(acc.sensitive_resources for acc in accs),
+            resources_reachable=sum(acc.sensitive_reachable for acc in accs),
+            resources_by_control=sum(acc.by_control for acc in accs),
+            resources_by_location=sum(acc.by_location for acc in accs),
+            resources_residual_only=sum(acc.residual_resources for acc in accs),
+            reachable_gb=round(sum(acc.sensitive_gb for acc in accs), 3),
+            sized=sum(acc.sensitive_sized for acc in accs), keys=dict(sorted(keys.items())))
+
+
+def accumulate(result: ScanResult) -> dict[str, AppAccumulator]:
+    """Application id → what its resources hold and who can reach them."""
     apps = result.applications
-    if apps is None:
-        return []
     accs: dict[str, AppAccumulator] = defaultdict(AppAccumulator)
+    if apps is None:
+        return accs
     shared: dict[int, tuple[Reach, ...]] = {}
     for a in result.assessed:
         p = a.profile
@@ -349,6 +407,15 @@ def application_records(result: ScanResult) -> list[dict[str, Any]]:
             provider=a.res.provider, classes=p.classes, locations=p.locations, reach=reach, exposure=p.exposure,
             level=p.exposure_level, lockin=a.lockin, effort=p.effort, size_gb=a.res.size_gb,
             key_control=p.key_control)
+    return accs
+
+
+def application_records(result: ScanResult) -> list[dict[str, Any]]:
+    """``applications[]`` of the JSON result, most exposed first."""
+    apps = result.applications
+    if apps is None:
+        return []
+    accs = accumulate(result)
     rows = [(apps.apps[app_id], acc) for app_id, acc in accs.items() if app_id in apps.apps]
     rows.sort(key=lambda row: (-row[1].exposure, not row[1].sensitive, row[0].name.casefold(), row[0].id))
     return [acc.record(app, result.kb.w.level) for app, acc in rows]

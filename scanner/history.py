@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
+from scanner.applications import Indicators
 from scanner.errors import SovscanError
 from scanner.inventory import Inventory
 from scanner.kb.schema import SENSITIVE_CLASSES
@@ -43,7 +44,7 @@ from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Reso
 from scanner.pseudonym import Pseudonymizer
 from scanner.result import Assessed, ScanResult, Summary, summary_from_json
 from scanner.snapshot_details import STATEMENTS as _V3
-from scanner.snapshot_details import Details, details_of
+from scanner.snapshot_details import Details, details_of, indicators_of
 from scanner.snapshot_details import load as load_details
 from scanner.snapshot_details import store as store_details
 
@@ -552,6 +553,15 @@ def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
             "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
         snap.details = load_details(conn, snapshot_id)
     return snap
+
+
+def stored_indicators(snapshot_ids: Sequence[int], db: Path | None = None) -> dict[int, Indicators]:
+    """The headline indicators stored with these snapshots (those saved with details, schema step 3)."""
+    path = db or default_db()
+    if not snapshot_ids or not path.exists():
+        return {}
+    with closing(connect(path, create=False)) as conn:
+        return indicators_of(conn, list(snapshot_ids))
 
 
 def find(organization: str, as_of: str, db: Path | None = None) -> SnapshotInfo | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from scanner.applications import Application, Reach, reach_of
+from scanner.applications import Application, Indicators, Reach, accumulate, reach_of
 
 if TYPE_CHECKING:
     from scanner.pseudonym import Pseudonymizer
@@ -131,8 +131,10 @@ def facts_of(result: ScanResult) -> dict[str, Any]:
         countries = sorted(kb.region_countries(region)) if region is not None else []
         placements[key] = [p.operator, p.controller_country, countries]
     c = result.coverage
+    indicators = Indicators.of(accumulate(result).values())
     return {"kb_version": kb.version, "laws": laws, "placements": placements,
-            "unverified": dict(c.unverified_facts), "due": dict(c.due_for_review)}
+            "unverified": dict(c.unverified_facts), "due": dict(c.due_for_review),
+            "indicators": {name: getattr(indicators, name) for name in Indicators.__dataclass_fields__}}
 
 
 def _reach_json(reach: tuple[Reach, ...]) -> str:
@@ -157,6 +159,19 @@ def store(conn: sqlite3.Connection, snapshot_id: int, details: Details) -> None:
 
     conn.executemany("INSERT INTO resource_detail VALUES (?,?,?,?,?,?)", rows())
     conn.execute("INSERT INTO snapshot_facts VALUES (?,?)", (snapshot_id, orjson.dumps(details.facts).decode()))
+
+
+def indicators_of(conn: sqlite3.Connection, snapshot_ids: list[int]) -> dict[int, Indicators]:
+    """The headline indicators stored with each of these snapshots (those saved with details)."""
+    out: dict[int, Indicators] = {}
+    for sid, data in conn.execute(
+            f"SELECT snapshot_id, data FROM snapshot_facts WHERE snapshot_id IN ({','.join('?' * len(snapshot_ids))})",
+            snapshot_ids):
+        stored = orjson.loads(data).get("indicators")
+        if isinstance(stored, dict):
+            known = {k: v for k, v in stored.items() if k in Indicators.__dataclass_fields__}
+            out[int(sid)] = Indicators(**known)
+    return out
 
 
 def load(conn: sqlite3.Connection, snapshot_id: int) -> Details:
