@@ -231,7 +231,9 @@ class AppAccumulator:
     providers: Counter[str] = field(default_factory=Counter)
     classes: set[str] = field(default_factory=set)
     locations: set[str] = field(default_factory=set)
-    laws: dict[str, dict[str, bool]] = field(default_factory=lambda: {"control": {}, "location": {}, "presence": {}})
+    #: tier → law → verified; "scored" holds reaches of snapshots stored without their tier
+    laws: dict[str, dict[str, bool]] = field(
+        default_factory=lambda: {"control": {}, "location": {}, "presence": {}, "scored": {}})
     reachable: int = 0  # resources reachable by a foreign law by control or location
     sensitive_reachable: int = 0
     by_control: int = 0  # sensitive resources reachable by control
@@ -262,7 +264,7 @@ class AppAccumulator:
         self.locations.update(locations)
         tiers = set()
         for hit in reach:
-            known = self.laws[hit.tier]
+            known = self.laws.setdefault(hit.tier, {})
             known[hit.law] = known.get(hit.law, True) and hit.verified
             tiers.add(hit.tier)
             self.unverified |= not hit.verified
@@ -310,9 +312,12 @@ class AppAccumulator:
     def laws_by_tier(self) -> dict[str, dict[str, bool]]:
         """Laws per tier; a law that reaches some resource by control or location is not listed
         again under presence (it reaches the application directly)."""
-        direct = set(self.laws["control"]) | set(self.laws["location"])
-        return {"control": dict(self.laws["control"]), "location": dict(self.laws["location"]),
-                "presence": {law: ok for law, ok in self.laws["presence"].items() if law not in direct}}
+        direct = set(self.laws["control"]) | set(self.laws["location"]) | set(self.laws["scored"])
+        out = {"control": dict(self.laws["control"]), "location": dict(self.laws["location"]),
+               "presence": {law: ok for law, ok in self.laws["presence"].items() if law not in direct}}
+        if self.laws["scored"]:
+            out["scored"] = dict(self.laws["scored"])
+        return out
 
     def record(self, app: Application, level_of: Callable[[float | None], str]) -> dict[str, Any]:
         """The ``applications[]`` element of the JSON result."""

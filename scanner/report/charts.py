@@ -40,10 +40,10 @@ def _style(colours: Sequence[str], font: int = 15) -> Style:
 
 
 def _common(width: int, height: int, colours: Sequence[str], font: int = 15, **extra: object) -> dict[str, object]:
-    return {**extra, "width": width, "height": height, "style": _style(colours, font), "js": [],
+    return {"width": width, "height": height, "style": _style(colours, font), "js": [],
             "css": ["file://style.css", "file://graph.css"], "disable_xml_declaration": True,
             "show_legend": False, "truncate_label": -1, "truncate_legend": -1, "margin": 8, "explicit_size": False,
-            "print_values": True, "show_y_guides": False, "show_x_guides": False}
+            "print_values": True, "show_y_guides": False, "show_x_guides": False, **extra}
 
 
 def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
@@ -56,11 +56,12 @@ def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
 
 def bars(items: Sequence[tuple[str, float, str]], label: str, fmt: Callable[[float], str],
          width: int = 720) -> Markup:
-    """Horizontal bars, one per item ``(label, value, colour)``, largest first, values printed."""
+    """Horizontal bars, one per item ``(label, value, colour)``, largest first; each label already
+    carries its value ("United States: 16", formatted by the caller), so no value is printed over
+    a bar where it could be hidden."""
     top = list(items)
-    chart = pygal.HorizontalBar(**_common(width, 60 + 30 * max(len(top), 1), [BLUE], formatter=fmt,
-                                          value_formatter=fmt, show_y_labels=True, show_x_labels=False,
-                                          print_values_position="top"))
+    chart = pygal.HorizontalBar(**_common(width, 40 + 30 * max(len(top), 1), [BLUE], formatter=fmt,
+                                          value_formatter=fmt, show_x_labels=False, print_values=False))
     chart.x_labels = [name for name, _, _ in reversed(top)]
     chart.add(label, [{"value": value, "color": colour} for _, value, colour in reversed(top)])
     return _finish(chart, label)

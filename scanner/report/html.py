@@ -35,6 +35,7 @@ from scanner.report.i18n import (
     translations,
     typeset_html,
     typeset_markdown,
+    typeset_text,
     word_filters,
 )
 from scanner.report.markdown import md_code, md_escape
@@ -90,7 +91,8 @@ def environment(lang: str, markdown: bool = False, kb: KnowledgeBase | None = No
     env.globals.update({
         "_": gettext, "gettext": gettext, "ngettext": ngettext, "lang": lang, "w": w, "glossary": GLOSSARY,
         "sentence": lambda s: sentence(w, s), "event": lambda e: event(w, e),
-        "question": lambda q: render_question(w, q), "finding": lambda f: finding(w, f.template, f.resource), "step_label": lambda s: step_label(w, s),
+        "question": lambda q: render_question(w, q), "finding": lambda f: finding(w, f.template, f.resource),
+        "step_label": lambda s: step_label(w, s),
         "indicator": lambda key: w.own(w.label(INDICATORS, key)),
         "where": lambda v: _where(w, v),
         "unlisted_ids": lambda rep: [law.id for law in rep.laws if law.id.startswith("unlisted-law:")],
@@ -117,17 +119,21 @@ def _names(rep: QuarterlyReport, w: Words) -> Callable[[Sequence[str]], str]:
 def _charts(rep: QuarterlyReport, w: Words) -> dict[str, Any]:
     out: dict[str, Any] = {}
     sensitive = [c for c in rep.countries if c.sensitive][:15]
+    def labelled(name: str, value: str) -> str:
+        return typeset_text(f"{name}: {value}", w.lang)
+
     if sensitive:
-        out["countries"] = charts.bars([(w.country(c.code), c.sensitive, charts.GROUP_COLOURS[c.group])
-                                        for c in sensitive],
+        out["countries"] = charts.bars([(labelled(w.country(c.code), w.integer(c.sensitive)), c.sensitive,
+                                         charts.GROUP_COLOURS[c.group]) for c in sensitive],
                                        w._("Resources holding sensitive data with a copy in each country"),
                                        lambda v: w.integer(int(v)))
     if rep.providers:
-        out["providers"] = charts.bars([(w.provider(p.id), p.share_pct, charts.BLUE) for p in rep.providers],
+        out["providers"] = charts.bars([(labelled(w.provider(p.id), w.pct(p.share_pct)), p.share_pct, charts.BLUE)
+                                        for p in rep.providers],
                                        w._("Share of resources per provider"), lambda v: w.pct(v))
     trend = []
     if len(rep.trend) >= 2:
-        quarters = [w.quarter(p.quarter.year, p.quarter.number) for p in rep.trend]
+        quarters = [w.quarter_short(p.quarter.year, p.quarter.number) for p in rep.trend]
         known = all(p.indicators is not None for p in rep.trend)
         series: list[tuple[str, list[float | None], str, float | None]] = []
         if known:

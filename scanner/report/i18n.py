@@ -102,6 +102,11 @@ def _de_chunk(text: str) -> str:
     return _DE_STRAIGHT.sub("„\\1“", text)
 
 
+def typeset_text(text: str, lang: str) -> str:
+    """The language's typography applied to one plain text of the report's own (a chart label)."""
+    return _fr_chunk(text) if lang == "fr" else _de_chunk(text) if lang == "de" else text
+
+
 _TAG = re.compile(r"(<[^>]*>)")
 _SKIP = ("<bdi", "<code", "<style", "<svg", "<a ")
 _SKIP_END = {"<bdi": "</bdi>", "<code": "</code>", "<style": "</style>", "<svg": "</svg>", "<a ": "</a>"}
@@ -259,6 +264,14 @@ class Words:
             if match is not None:
                 return Markup("%s<sup>%s</sup>%s") % match.groups()
         return text
+
+    def quarter_text(self, year: int, number: int) -> str:
+        """The quarter's name as plain text (page headers)."""
+        return self._(QUARTERS[number], year=str(year))
+
+    def quarter_short(self, year: int, number: int) -> str:
+        """The quarter's short name for chart axes ("Q4 2026", "T4 2026")."""
+        return self._(N_("Q%(number)s %(year)s"), number=str(number), year=str(year))
 
     def join(self, items: Iterable[str]) -> str:
         texts = [str(i) for i in items]
