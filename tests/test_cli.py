@@ -211,7 +211,7 @@ def test_report_shows_the_exit_plan(tmp_path: Path) -> None:
                              "--format", "md", "--output", "-", "--plan", str(plan)])
     assert fr.exit_code == 0, fr.stderr
     assert "## Le plan de sortie" in fr.stdout and "Cadre européen de souveraineté du cloud" in fr.stdout
-    assert f"Effort : {summary['effort']} points" in fr.stdout
+    assert f"Effort\u202f: {summary['effort']} points" in fr.stdout  # French narrow no-break space
     bad = tmp_path / "not-a-plan.json"
     bad.write_text('{"schema_version": 1}')
     r = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--format", "md",

@@ -18,9 +18,9 @@ from types import ModuleType
 
 import pytest
 from PIL import Image
+from report_tools import tool, weasyprint
 from typer.testing import CliRunner
 
-from report_tools import tool, weasyprint
 from scanner.cli import app
 from scanner.config import Config
 from scanner.pipeline import scan

@@ -26,7 +26,6 @@ from types import ModuleType
 
 import pytest
 from PIL import Image
-
 from report_tools import tool, weasyprint
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -136,7 +135,7 @@ def test_every_page_renders_and_keeps_the_layout_rules(pdfs, lang: str, tmp_path
             assert fill >= 1 / 3, f"{where} is only {fill:.0%} full"
         # nothing runs off the page
         for w in page.words:
-            assert SIDE - 1 <= w.x0 and w.x1 <= page.width - SIDE + 1, f"{where}: {w.text!r} runs off ({w.x1:.0f})"
+            assert w.x0 >= SIDE - 1 and w.x1 <= page.width - SIDE + 1, f"{where}: {w.text!r} runs off ({w.x1:.0f})"
         # running headers: organisation, quarter, confidentiality
         assert T.ORG in page.header and quarter in page.header and marking in page.header, (where, page.header)
         # body text at least 9.5 pt (the superscript of a French ordinal aside)

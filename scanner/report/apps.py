@@ -17,6 +17,7 @@ from scanner.applications import AppAccumulator, Application, Reach
 from scanner.history import SnapResource, Snapshot
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import SENSITIVE_CLASSES
+from scanner.model import FlowKind
 from scanner.snapshot_details import ResourceDetail
 
 
@@ -107,8 +108,14 @@ def detail_of(snap: Snapshot, r: SnapResource) -> ResourceDetail:
                                                                              for law in r.laws))
 
 
-def _application(snap: Snapshot, app_id: str, r: SnapResource) -> Application:
+_COPY_KINDS = frozenset(str(k) for k in FlowKind if k.copies)
+
+
+def _application(snap: Snapshot, app_id: str, r: SnapResource, kb: KnowledgeBase) -> Application:
     found = snap.details.applications.get(app_id)
+    if found is not None and found.basis == "provider" and r.provider in kb.providers:
+        # resources with no account at all are grouped by provider: call it by the provider's name
+        return Application(found.id, kb.providers[r.provider].name, found.basis, found.key)
     if found is not None:
         return found
     basis = app_id.split(":", 1)[0]
@@ -124,7 +131,7 @@ def build_views(snap: Snapshot, kb: KnowledgeBase) -> dict[str, AppView]:
         app_id = d.application or f"provider:{r.provider}"
         view = views.get(app_id)
         if view is None:
-            view = views[app_id] = AppView(_application(snap, app_id, r))
+            view = views[app_id] = AppView(_application(snap, app_id, r, kb))
         app_of[r.id] = app_id
         view.resources.append(r.id)
         view.acc.add(provider=r.provider, classes=r.classes, locations=r.locations, reach=d.reach,
@@ -139,7 +146,8 @@ def build_views(snap: Snapshot, kb: KnowledgeBase) -> dict[str, AppView]:
     for f in snap.flows:
         outside = tuple(c for c in f.target_countries if not kb.in_eea(c))
         flow_app = app_of.get(f.source)
-        if not outside or flow_app is None:
+        # Only flows that put a copy somewhere: peering and trust are access paths (told apart).
+        if not outside or flow_app is None or f.kind not in _COPY_KINDS:
             continue
         src = by_id.get(f.source)
         views[flow_app].flows_out.append(FlowOut(f.source, f.target, f.kind, outside,

@@ -101,9 +101,16 @@ def environment(lang: str, markdown: bool = False, kb: KnowledgeBase | None = No
 
 
 def _where(w: Words, view: Any) -> str:
-    """Where an application's bytes are: the countries in the EU/EEA first, then the others."""
+    """Where an application's bytes are: the home country, then countries outside the EU/EEA (where
+    other laws apply), then the rest of the EU/EEA."""
     kb = w.kb
-    codes = sorted(view.acc.locations, key=lambda c: (not (kb is not None and kb.in_eea(c)), w.country(c)))
+    home = w.home
+
+    def rank(code: str) -> tuple[int, str]:
+        inside = kb is not None and kb.in_eea(code)
+        return (0 if code == home else 1 if not inside else 2, w.country(code))
+
+    codes = sorted(view.acc.locations, key=rank)
     if not codes:
         return w.own(w._("unknown"))
     return w.few([w.country(c) for c in codes], 4)
@@ -158,6 +165,7 @@ def _charts(rep: QuarterlyReport, w: Words) -> dict[str, Any]:
 def _context(rep: QuarterlyReport, kb: KnowledgeBase, env: Environment, markdown: bool) -> dict[str, Any]:
     w: Words = env.globals["w"]  # type: ignore[assignment]
     env.globals["names"] = _names(rep, w)
+    w.home = rep.home_country
     groups: dict[str, list[Any]] = {}
     for row in rep.resources:
         groups.setdefault(row.app, []).append(row)

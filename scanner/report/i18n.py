@@ -80,9 +80,11 @@ def _fr_chunk(text: str) -> str:
         sign = m.group(1)
         start = m.start()
         prev = text[start - 1] if start > 0 else ""
-        # "http://", "10:30", "a:b" (no space written before the sign and no word boundary to fix)
-        # and "!" or "?" right after another sign stay as they are.
-        if m.group(0) == sign and (prev.isalnum() or prev in "/:" or not prev) and sign in ":;!?":
+        after = text[m.end()] if m.end() < len(text) else ""
+        # "http://", "10:30", "a:b" stay as they are (no space before the sign, none after it either);
+        # "word: text" is English-style punctuation in French text and gets its narrow space.
+        if m.group(0) == sign and sign in ":;!?" and (not prev or prev.isspace() or prev in "/:;!?"
+                                                       or not (after.isspace() or after == "")):
             return sign
         if m.group(0) == sign and sign == "%" and not prev.isdigit():
             return sign
@@ -201,6 +203,7 @@ class Words:
         self.kb = kb
         self.locale = Locale.parse(lang)
         self.t = translations(lang)
+        self.home: str | None = None  # the organisation's country, when the report says it
 
     # -- catalogue
     def _(self, message: str, **params: Any) -> str:

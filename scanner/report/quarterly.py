@@ -443,7 +443,9 @@ def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
     for v in sorted(views.values(), key=AppView.rank):
         for rid in v.resources:
             r = by_id[rid]
-            tiers = tuple(sorted(detail_of(snap, r).tiers))
+            found = detail_of(snap, r).tiers
+            # a resource reached by control or location is said so; "through presence only" otherwise
+            tiers = tuple(sorted(found - {"presence"} if found & {"control", "location", "scored"} else found))
             rows.append(ResourceRow(r.id, r.name, v.name, r.provider, r.service_name or r.service or "–",
                                     r.category or "", r.classes, r.locations, tiers, r.key_control, r.exposure,
                                     r.level))
@@ -460,7 +462,9 @@ def _alternatives(views: dict[str, AppView], kb: KnowledgeBase) -> dict[str, Alt
             if alt is None:
                 out[alt_id] = AlternativeRow(alt_id, alt_id, None, "offer", (), "")
                 continue
-            schemes = tuple(kb.schemes[s].name if s in kb.schemes else s for s in kb.offer_schemes(alt.id))
+            # Schemes by their short names ("HDS", "SecNumCloud 3.2", "ISO/IEC 27001"): proper nouns.
+            schemes = tuple(re.split(r" \(|,", kb.schemes[s].name)[0] if s in kb.schemes else s
+                            for s in kb.offer_schemes(alt.id))
             out[alt_id] = AlternativeRow(alt.id, alt.name, alt.provider, alt.kind, schemes, alt.url)
     return out
 
