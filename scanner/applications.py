@@ -253,8 +253,13 @@ class AppAccumulator:
 
     def add(self, *, provider: str, classes: Iterable[str], locations: Iterable[str], reach: Iterable[Reach],
             exposure: float, level: str, lockin: float | None, effort: int | None, size_gb: float | None,
-            key_control: str, count: int = 1) -> None:
-        """Add ``count`` resources sharing these facts (resources of one profile add once)."""
+            key_control: str, count: int = 1, sized: int | None = None) -> None:
+        """Add ``count`` resources sharing these facts (resources of one profile add once).
+
+        ``size_gb`` is each resource's size; with ``sized``, it is instead the total size of the
+        ``sized`` resources among the ``count`` whose size the exports show."""
+        total_gb, with_size = (None, 0) if size_gb is None else \
+            ((size_gb * count, count) if sized is None else (size_gb, sized))
         classes = tuple(classes)
         sensitive = bool(SENSITIVE_CLASSES.intersection(classes))
         self.resources += count
@@ -278,9 +283,9 @@ class AppAccumulator:
             self.residual_resources += count if tiers == {"presence"} else 0
             if scored:
                 self.keys[key_control] += count
-                if size_gb is not None:
-                    self.sensitive_gb += size_gb * count
-                    self.sensitive_sized += count
+                if total_gb is not None:
+                    self.sensitive_gb += total_gb
+                    self.sensitive_sized += with_size
         if exposure > self.exposure:
             self.exposure = exposure
         if level in LEVELS and LEVELS.index(level) > LEVELS.index(self.level):
@@ -291,9 +296,9 @@ class AppAccumulator:
             self.effort_unknown += count
         else:
             self.effort += effort * count
-        if size_gb is not None:
-            self.data_gb += size_gb * count
-            self.sized += count
+        if total_gb is not None:
+            self.data_gb += total_gb
+            self.sized += with_size
 
     @property
     def sensitive(self) -> bool:
@@ -402,16 +407,27 @@ def accumulate(result: ScanResult) -> dict[str, AppAccumulator]:
     accs: dict[str, AppAccumulator] = defaultdict(AppAccumulator)
     if apps is None:
         return accs
-    shared: dict[int, tuple[Reach, ...]] = {}
+    # Resources of one application and one profile share everything but their lock-in and size:
+    # count them first, then add each group once (a million resources, a few thousand groups).
+    of = apps.of
+    groups: dict[tuple[str, int], list[Any]] = {}
     for a in result.assessed:
         p = a.profile
-        reach = shared.get(id(p))
-        if reach is None:
-            reach = shared[id(p)] = reach_of(p.hits)
-        accs[apps.of.get(a.res.id, "")].add(
-            provider=a.res.provider, classes=p.classes, locations=p.locations, reach=reach, exposure=p.exposure,
-            level=p.exposure_level, lockin=a.lockin, effort=p.effort, size_gb=a.res.size_gb,
-            key_control=p.key_control)
+        key = (of.get(a.res.id, ""), id(p))
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = [p, a.res.provider, 0, None, 0.0, 0]
+        g[2] += 1
+        lockin, size = a.lockin, a.res.size_gb
+        if lockin is not None and (g[3] is None or lockin > g[3]):
+            g[3] = lockin
+        if size is not None:
+            g[4] += size
+            g[5] += 1
+    for (app_id, _), (p, provider, count, lockin, size, sized) in groups.items():
+        accs[app_id].add(provider=provider, classes=p.classes, locations=p.locations, reach=reach_of(p.hits),
+                         exposure=p.exposure, level=p.exposure_level, lockin=lockin, effort=p.effort,
+                         size_gb=size if sized else None, key_control=p.key_control, count=count, sized=sized)
     return accs
 
 
