@@ -325,3 +325,34 @@ def test_history_saved_pseudonymised_compares_with_the_key(tmp_path: Path) -> No
     # application names are codes, except a provider's own name for resources in no account at all
     assert all(v.name.startswith("app-") for v in rep.apps if v.app.basis != "provider")
     assert {v.name for v in rep.apps if v.app.basis == "provider"} == {"OVHcloud", "Scaleway"}
+
+
+def test_knowledge_base_changes_are_told(two, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A fact the knowledge base changed between the two scans (a law's status, who runs a region)."""
+    import orjson
+
+    db, stored, _ = two
+    copy = tmp_path / "h.sqlite3"
+    copy.write_bytes(db.read_bytes())
+    q3_id = stored["2026-09-30"][1].id
+    kb = stored["2026-11-30"][0].kb
+    now_status = str(kb.laws["us-cloud-act"].status)
+    with sqlite3.connect(copy) as conn:  # as if Q3 had been scanned with an older knowledge base
+        facts = orjson.loads(conn.execute("SELECT data FROM snapshot_facts WHERE snapshot_id = ?",
+                                          (q3_id,)).fetchone()[0])
+        facts["laws"]["us-cloud-act"][0] = "proposed"
+        operator, controller, countries = facts["placements"]["aws:eu-west-3"]
+        facts["placements"]["aws:eu-west-3"] = ["entity:some-earlier-operator", controller, countries]
+        conn.execute("UPDATE snapshot_facts SET data = ? WHERE snapshot_id = ?", (orjson.dumps(facts).decode(), q3_id))
+    rep = report_from_history(kb, Quarter(2026, 4), ORG, copy, pseudonymize=False)
+    kb_events = [(e.kind, e.name, e.params.get("before"), e.params.get("after")) for e in rep.changes.events  # type: ignore[union-attr]
+                 if e.kind.startswith("kb-")]
+    assert kb_events == [("kb-law", "us-cloud-act", "proposed", now_status),
+                         ("kb-placement", "aws:eu-west-3", None, None)]
+    placement = next(e for e in rep.changes.events if e.kind == "kb-placement")  # type: ignore[union-attr]
+    assert placement.params["operator_before"] == "entity:some-earlier-operator"
+    assert placement.params["operator_after"] == operator
+    en = render_quarterly_markdown(rep, kb, "en")
+    assert "Knowledge base: Stored Communications Act as amended by the CLOUD Act is now in force (it was proposed)" in en
+    assert f"is now run by {kb.entities[operator].name} (it was entity:some-earlier-operator)" in en
+    assert all(r.adds_up for r in rep.changes.reconciliations.values())  # type: ignore[union-attr]

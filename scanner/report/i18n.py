@@ -314,6 +314,13 @@ class Words:
         """A law's name without the country in brackets (for lists where the country is said)."""
         return re.sub(r"\s*\((?:[^()]*)\)\s*$", "", self.law(law_id)) or self.law(law_id)
 
+    def entity(self, eid: str | None) -> str:
+        """A company of the knowledge base by its name (its id when unknown)."""
+        if not eid:
+            return "–"
+        rec = self.kb.entities.get(eid) if self.kb is not None else None
+        return str(rec.name) if rec is not None else eid
+
     def provider(self, pid: str) -> str:
         rec = self.kb.providers.get(pid) if self.kb is not None else None
         return str(rec.name) if rec is not None else pid

@@ -198,7 +198,7 @@ def event(w: Words, e: Event) -> str:
         return w.fill(w._("Knowledge base: the region %(region)s of %(provider)s is now run by %(after)s (it was "
                           "%(before)s)."), {
             "region": w.value(p["region"]), "provider": w.own(w.provider(p["provider"])),
-            "after": w.own(str(p["operator_after"] or "–")), "before": w.own(str(p["operator_before"] or "–"))})
+            "after": w.own(w.entity(p["operator_after"])), "before": w.own(w.entity(p["operator_before"]))})
     raise ValueError(f"unknown event kind {e.kind!r}")
 
 
