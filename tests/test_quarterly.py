@@ -353,6 +353,7 @@ def test_knowledge_base_changes_are_told(two, tmp_path: Path) -> None:  # type: 
     assert placement.params["operator_before"] == "entity:some-earlier-operator"
     assert placement.params["operator_after"] == operator
     en = render_quarterly_markdown(rep, kb, "en")
-    assert "Knowledge base: Stored Communications Act as amended by the CLOUD Act is now in force (it was proposed)" in en
+    assert ("Knowledge base: Stored Communications Act as amended by the CLOUD Act is now in force "
+            "(it was proposed)") in en
     assert f"is now run by {kb.entities[operator].name} (it was entity:some-earlier-operator)" in en
     assert all(r.adds_up for r in rep.changes.reconciliations.values())  # type: ignore[union-attr]
