@@ -55,7 +55,7 @@ bench: $(TSTAMP)
 	$(PY) benchmarks/live_parallel.py --repeat 3
 
 lint: $(TSTAMP)
-	$(VENV)/bin/ruff check scanner providers graphs tests benchmarks
+	$(VENV)/bin/ruff check scanner providers graphs tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -17,6 +17,9 @@ Everything here is optional. Example::
     [limits]                                   # what one input file may make sovscan read
     max_bytes = "32 GiB"                       # (docs/formats.md, "Limits"; bytes or KiB/MiB/GiB)
     max_value_bytes = "64 MiB"
+    [applications]                             # how resources are grouped into applications
+    tags = ["application", "app", "workload"]  # tag/label keys naming an application, in order
+    show_names = true                          # names of applications in pseudonymised reports
 
 A file that cannot be read or does not match is reported as one line naming the file and the key.
 Which file was loaded is said on standard error (a ``sovscan.toml`` in the current folder changes
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.base import DEFAULT_LIMITS, ReadLimits
+from scanner.applications import ApplicationSettings
 from scanner.errors import SovscanError
 from scanner.kb.loader import KnowledgeBase, KnowledgeBaseError, default_kb, load_kb
 
@@ -42,7 +46,7 @@ class ConfigError(SovscanError):
     """``sovscan.toml`` is unreadable or has an unknown or ill-typed key."""
 
 
-_KNOWN = {"organization", "home_country", "knowledge", "weights", "classification", "limits"}
+_KNOWN = {"organization", "home_country", "knowledge", "weights", "classification", "limits", "applications"}
 _UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
 
 
@@ -54,6 +58,7 @@ class Config:
     weights: dict[str, Any] = field(default_factory=dict)
     classification_rules: list[dict[str, Any]] | None = None
     limits: ReadLimits = DEFAULT_LIMITS
+    applications: ApplicationSettings = field(default_factory=ApplicationSettings)
 
     def knowledge_base(self) -> KnowledgeBase:
         """The knowledge base with this configuration's extra facts and overrides applied."""
@@ -118,7 +123,8 @@ def load_config(path: Path | None, note: Callable[[str], None] | None = None) ->
         raise ConfigError(f"{path}: knowledge file(s) not found: {', '.join(missing)} "
                           "(paths are relative to the sovscan.toml)")
     cfg = Config(organization=organization, home_country=home.upper(), knowledge=files, weights=weights,
-                 classification_rules=rules, limits=_limits(path, doc.get("limits", {})))
+                 classification_rules=rules, limits=_limits(path, doc.get("limits", {})),
+                 applications=_applications(path, doc.get("applications", {})))
     try:
         cfg.knowledge_base()
     except KnowledgeBaseError as exc:
@@ -155,3 +161,20 @@ def _size(value: Any) -> Any:
     if m is None:
         return None
     return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+def _applications(path: Path, table: object) -> ApplicationSettings:
+    """``[applications]``: ``tags`` (a non-empty list of keys) and ``show_names`` (a boolean)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: applications must be a table")
+    unknown = set(table) - {"tags", "show_names"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) applications.{', applications.'.join(sorted(unknown))} "
+                          "(known: applications.tags, applications.show_names)")
+    defaults = ApplicationSettings()
+    tags = table.get("tags", list(defaults.tag_keys))
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise ConfigError(f"{path}: applications.tags must be a non-empty list of tag keys, "
+                          'e.g. ["application", "app"]')
+    show = table.get("show_names", defaults.show_names)
+    if not isinstance(show, bool):
+        raise ConfigError(f"{path}: applications.show_names must be true or false")
+    return ApplicationSettings(tuple(t.strip() for t in tags), show)

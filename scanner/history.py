@@ -53,6 +53,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
+from scanner.applications import Indicators
 from scanner.errors import SovscanError
 from scanner.inventory import Inventory
 from scanner.kb.schema import SENSITIVE_CLASSES
@@ -60,6 +61,10 @@ from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Reso
 from scanner.pseudonym import Pseudonymizer, private_folder
 from scanner.redact import redact_tags
 from scanner.result import Assessed, ScanResult, Summary, summary_from_json
+from scanner.snapshot_details import STATEMENTS as _V3
+from scanner.snapshot_details import Details, details_of, indicators_of
+from scanner.snapshot_details import load as load_details
+from scanner.snapshot_details import store as store_details
 
 DB_NAME = "history.sqlite3"
 #: ``PRAGMA application_id`` of a sovscan history database: "SOVS" in ASCII.
@@ -172,6 +177,8 @@ class Snapshot:
     resources: list[SnapResource] = field(default_factory=list)
     findings: list[SnapFinding] = field(default_factory=list)
     flows: list[SnapFlow] = field(default_factory=list)
+    #: Applications, reach by tier, sizes and knowledge-base facts (:mod:`scanner.snapshot_details`).
+    details: Details = field(default_factory=Details)
 
 
 # --------------------------------------------------------------------------- schema
@@ -247,6 +254,7 @@ _V2 = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "snapshots with per-resource facts, findings and flows", _V1),
     Migration(2, "the normalised inventory of each snapshot, for re-assessment", _V2),
+    Migration(3, "applications, reach by tier, sizes and knowledge-base facts of each snapshot", _V3),
 )
 #: Version of the encoding of the ``inventory`` table's data (gzip of NDJSON lines).
 INVENTORY_FORMAT = 1
@@ -529,7 +537,7 @@ def snapshot_of(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) 
         info=_info_from_scan(result, pseudo, 0, sensitive_exposed), summary=result.summary,
         coverage=_coverage(result, pseudo), kb_meta=_kb_meta(result), sources=_sources(result, pseudo),
         resources=resources, findings=list(_findings(result, pseudonymizer)),
-        flows=_flows(result, pseudonymizer))
+        flows=_flows(result, pseudonymizer), details=details_of(result, pseudonymizer))
 
 
 # --------------------------------------------------------------------------- storing and reading
@@ -602,6 +610,7 @@ def _save(result: ScanResult, path: Path, pseudonymize: bool) -> SnapshotInfo:
                          ((sid, f.source, f.target, f.kind, f.target_region, _dumps(f.target_countries), f.evidence)
                           for f in _flows(result, pseudonymizer)))
         conn.execute("UPDATE snapshot SET sensitive_exposed = ? WHERE id = ?", (counter[0], sid))
+        store_details(conn, sid, details_of(result, pseudonymizer))
         if not pseudonymize:
             conn.execute("INSERT INTO inventory VALUES (?,?,?)", (sid, INVENTORY_FORMAT, _encode_inventory(result)))
     return SnapshotInfo(**{**_as_dict(info), "id": sid, "sensitive_exposed": counter[0], "replaced": old is not None})
@@ -679,7 +688,17 @@ def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
     snap.flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
         "SELECT source, target, kind, target_region, target_countries, evidence FROM flow "
         "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
+    snap.details = load_details(conn, snapshot_id)
     return snap
+
+
+def stored_indicators(snapshot_ids: Sequence[int], db: Path | None = None) -> dict[int, Indicators]:
+    """The headline indicators stored with these snapshots (those saved with details, schema step 3)."""
+    path = db or default_db()
+    if not snapshot_ids or not path.exists():
+        return {}
+    with closing(connect(path, create=False)) as conn:
+        return indicators_of(conn, list(snapshot_ids))
 
 
 def find(organization: str, as_of: str, db: Path | None = None) -> SnapshotInfo | None:

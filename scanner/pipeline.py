@@ -19,6 +19,7 @@ from pathlib import Path
 from graphs.build import Graph
 from graphs.estate import build_estate_graph, propagate_classes
 from providers.live import LiveOptions
+from scanner.applications import group_applications
 from scanner.billing import Billing
 from scanner.classify import Classifier
 from scanner.config import Config
@@ -101,7 +102,7 @@ def assess(inventory: Inventory, config: Config, as_of: str | None = None,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         inventory=inventory, assessed=assessed, flows=flows, findings=findings, coverage=coverage,
         summary=summarize(kb, assessed, findings, billing.spend_shares() if billing else None), graph=graph,
-        billing=billing)
+        billing=billing, applications=group_applications(inventory, config.applications))
 
 
 def _score(kb: KnowledgeBase, graph: Graph[str], home: str,

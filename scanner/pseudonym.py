@@ -107,6 +107,10 @@ class Pseudonymizer:
         """Pseudonym of a resource id; also used in place of the resource's name."""
         return "r-" + self._mac("resource", rid)
 
+    def application(self, app_id: str) -> str:
+        """Pseudonym of an application (its id: a tag value, resource group, project or account)."""
+        return "app-" + self._mac("application", app_id)
+
     def account(self, provider: str, account: str | None) -> str | None:
         """Pseudonym of an account, subscription or project id (``None`` stays ``None``)."""
         if account is None:

@@ -26,6 +26,7 @@ from scanner.model import Flow, Resource
 if TYPE_CHECKING:
     import networkx as nx
 
+    from scanner.applications import Applications
     from scanner.billing import Billing
     from scanner.inventory import Inventory
     from scanner.kb.loader import KnowledgeBase
@@ -345,6 +346,8 @@ class ScanResult:
     coverage: Coverage
     summary: Summary
     graph: nx.MultiDiGraph[str] | None = field(repr=False, default=None)
+    #: The application of every resource (:mod:`scanner.applications`).
+    applications: Applications | None = field(repr=False, default=None)
     _index: dict[str, Assessed] | None = field(repr=False, default=None)
     #: Finding ids of an earlier scan (``--baseline``): outputs and the ``--fail-on`` gate that honour
     #: it report only findings whose id is not in it. None when no baseline was given.

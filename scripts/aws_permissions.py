@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from providers.aws.guard import policy_actions, policy_document  # noqa: E402
+from providers.aws.guard import policy_actions, policy_document
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "permissions"
 

@@ -21,9 +21,9 @@ runner = CliRunner()
 
 RESOURCE_KEYS = {"id", "provider", "native_type", "service", "category", "name", "account", "region", "country",
                  "locations", "data_classes", "classification_source", "operator", "controller_country", "laws",
-                 "exposure", "lockin", "migration"}
+                 "exposure", "lockin", "migration", "application"}
 TOP_KEYS = {"schema_version", "generated_at", "as_of", "tool_version", "kb_version", "organization",
-            "home_country", "sources", "resources", "flows", "findings", "coverage", "summary"}
+            "home_country", "sources", "resources", "applications", "flows", "findings", "coverage", "summary"}
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +211,7 @@ def test_report_shows_the_exit_plan(tmp_path: Path) -> None:
                              "--format", "md", "--output", "-", "--plan", str(plan)])
     assert fr.exit_code == 0, fr.stderr
     assert "## Le plan de sortie" in fr.stdout and "Cadre européen de souveraineté du cloud" in fr.stdout
-    assert f"Effort : {summary['effort']} points" in fr.stdout
+    assert f"Effort\u202f: {summary['effort']} points" in fr.stdout  # French narrow no-break space
     bad = tmp_path / "not-a-plan.json"
     bad.write_text('{"schema_version": 1}')
     r = runner.invoke(app, ["report", "--quarter", "2026-Q4", "--org", "GHGE", "--db", str(db), "--format", "md",

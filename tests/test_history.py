@@ -112,7 +112,7 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path: Path, result, 
 def test_schema_is_versioned_and_migrated_step_by_step(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     conn = connect(db)
-    assert schema_version(conn) == SCHEMA_VERSION == len(history.MIGRATIONS) == 2
+    assert schema_version(conn) == SCHEMA_VERSION == len(history.MIGRATIONS) == 3
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"snapshot", "resource", "finding", "flow", "inventory"} <= tables
     later = SCHEMA_VERSION + 1

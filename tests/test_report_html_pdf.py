@@ -11,12 +11,14 @@ from __future__ import annotations
 import importlib.util
 import re
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from PIL import Image
+from report_tools import tool, weasyprint
 from typer.testing import CliRunner
 
 from scanner.cli import app
@@ -25,7 +27,6 @@ from scanner.pipeline import scan
 from scanner.report.html import render_html
 from scanner.report.pdf import html_to_pdf
 from scanner.report.quarterly import Quarter, report_from_history
-from tests.conftest import require_tool
 
 
 def _quarters() -> ModuleType:
@@ -45,7 +46,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 def _tool(name: str) -> str:
-    return require_tool(name)
+    return tool(name)
 
 
 def _chromium(page: Path, tmp: Path, *mode: str) -> subprocess.CompletedProcess[str]:
@@ -100,19 +101,24 @@ def stored(tmp_path_factory):  # type: ignore[no-untyped-def]
     return db, Q.store_quarters(db, "hopital-grand-est")
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
 def test_quarterly_html_in_chromium(stored, lang: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, quarters = stored
     q4 = quarters["2026-11-30"][0]
     rep = report_from_history(q4.kb, Quarter.parse("2026-Q4"), "Groupement Hospitalier Grand Est", db)
     html = render_html(rep, lang, q4.kb)
     assert "<link" not in html and "<script" not in html and "@import" not in html
-    assert not re.search(r"""(src|href)=["']?(https?:|//|file:)|url\(""", html)  # nothing loaded from elsewhere
+    assert not re.search(r"""src=["']?(https?:|//|file:)|url\(""", html)  # nothing loaded from elsewhere
+    hrefs = re.findall(r"""<(\w+)[^>]*\bhref=["']?(https?:|//|file:)""", html)
+    assert hrefs and {tag for tag, _ in hrefs} == {"a"}  # only links a reader may follow to a source
     dom = check_in_browser(html, tmp_path)
-    assert dom.count("<svg") == 4  # trend, providers, countries, data classes × laws
-    heading = "Ce qui a changé depuis le trimestre précédent" if lang == "fr" else "What changed since last quarter"
+    assert dom.count("<svg") == 7  # countries, providers, and one small chart per measure of the trend (5)
+    heading = {"fr": "Ce qui a changé ce trimestre", "de": "Was sich in diesem Quartal geändert hat",
+               "en": "What changed this quarter"}[lang]
     assert heading in dom and "Groupement Hospitalier Grand Est" in dom
-    assert all(p in dom for p in ("2026-Q2", "2026-Q3", "2026-Q4"))
+    quarters = {"fr": ("2<sup>e</sup> trimestre 2026", "4<sup>e</sup> trimestre 2026"),
+                "de": ("2. Quartal 2026", "4. Quartal 2026"), "en": ("Q2 2026", "Q4 2026")}[lang]
+    assert all(q in dom for q in quarters)
     assert f'lang="{lang}"' in dom
     assert not re.search(r"arn:aws|/subscriptions/|111122223333", dom)  # pseudonymised
 
@@ -124,6 +130,7 @@ def _pdf_text(pdf: Path) -> str:
 
 
 def test_pdf_from_the_command_line_has_the_key_numbers(stored, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    weasyprint()
     db, quarters = stored
     q4, info = quarters["2026-11-30"]
     q3 = quarters["2026-08-31"][0]
@@ -135,24 +142,22 @@ def test_pdf_from_the_command_line_has_the_key_numbers(stored, tmp_path: Path) -
     text = _pdf_text(out)
     flat = re.sub(r"\s+", " ", text)
     assert "Rapport trimestriel d'exposition" in flat and "Groupement Hospitalier Grand Est" in flat
-    assert "Questions à poser à la direction" in flat and "Glossaire" in flat
+    assert "L'essentiel du trimestre" in flat and "Questions à poser à la direction" in flat
+    assert re.search(r"Annexe D\s?: glossaire", flat)
     fr = lambda x: f"{x:g}".replace(".", ",")  # noqa: E731 - French decimal comma
-    assert f"{fr(info.exposure_score)} / 100" in flat
-    assert "ressources cloud inventoriées" in flat and re.search(rf"\b{info.resources}\b", flat)
+    assert f"exposition {fr(info.exposure_score)} / 100" in flat  # the index, kept as a secondary measure
     # the trend table's row of the quarter, read across as the PDF lays it out
-    row = next(line for line in text.splitlines() if line.lstrip().startswith("2026-Q4 ") and "novembre 2026" in line)
-    assert row.split()[-6:] == [str(info.resources), str(info.exposed_resources), str(info.sensitive_exposed),
-                                fr(info.exposure_score), fr(info.lockin_score), str(info.effort)], row
-    before, after = q3.summary.exposure.score, q4.summary.exposure.score
-    assert f"exposition {fr(before)} → {fr(after)}" in flat
-    assert all(q in flat for q in ("2026-Q2", "2026-Q3", "2026-Q4"))
+    # the trend table's row of the quarter: sensitive resources reachable, exposure and lock-in indices
+    assert f"{info.sensitive_exposed} {fr(info.exposure_score)} {fr(info.lockin_score)}" in flat
     law = q4.kb.laws["us-cloud-act"]
     assert " ".join(law.summary.fr.split()[:6]) in flat  # the plain-language explanation, in French
     pages = subprocess.run([_tool("pdfinfo"), str(out)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 6  # type: ignore[union-attr]
+    assert q3.as_of == "2026-08-31"
 
 
 def test_hostile_inventory_renders_safely(tmp_path: Path) -> None:
+    weasyprint()
     result = scan([Q.HOSTILE], Config(), as_of="2026-11-30", organization="<i>Org</i> \u202eevil")
     html = render_html(result, "en")  # 'run --format html': real names, nothing pseudonymised
     assert "<script>document" not in html and "&lt;script&gt;document" in html
@@ -169,6 +174,7 @@ def test_hostile_inventory_renders_safely(tmp_path: Path) -> None:
 
 
 def test_pdf_never_fetches_anything(tmp_path: Path) -> None:
+    weasyprint()
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET CONTENT")
     html = (f'<html><body><p>visible</p><img src="{secret.as_uri()}"><link rel="stylesheet" href="{secret.as_uri()}">'
@@ -181,9 +187,11 @@ def test_pdf_never_fetches_anything(tmp_path: Path) -> None:
 
 def test_run_html_summary_and_command_errors(tmp_path: Path) -> None:
     result = Q.scan_variant("hopital-grand-est", "2026-11-30", set())
-    html = render_html(result, "fr")
+    html = unescape(render_html(result, "fr"))
     assert "Rapport d'exposition" in html and "dossiers-patients" in html  # single scan: real names
     assert "Rien à comparer" in html
+    de = render_html(result, "de")
+    assert "Expositionsbericht" in de and "Das Wichtigste in diesem Quartal" in de
     runner = CliRunner()
     bad = runner.invoke(app, ["report", "--quarter", "2026-Q9", "--db", str(tmp_path / "h.sqlite3"),
                               "-i", str(Q.SAMPLES / "hopital-grand-est")])
@@ -195,4 +203,8 @@ def test_run_html_summary_and_command_errors(tmp_path: Path) -> None:
     assert outside.exit_code == 2 and "outside 2026-Q3" in outside.output
     md = runner.invoke(app, ["report", "-i", str(Q.SAMPLES / "hopital-grand-est"), "--as-of", "2026-11-30",
                              "--db", str(tmp_path / "h.sqlite3"), "--format", "md", "--lang", "fr", "-o", "-"])
-    assert md.exit_code == 0 and "## Synthèse" in md.output and "dossiers-patients" not in md.output
+    assert md.exit_code == 0 and "## L'essentiel du trimestre" in md.output
+    assert "ghge-dossiers-patients-par" not in md.output and "dossiers-patients" not in md.output  # pseudonymised
+    de = runner.invoke(app, ["report", "-i", str(Q.SAMPLES / "hopital-grand-est"), "--as-of", "2026-11-30",
+                             "--db", str(tmp_path / "h.sqlite3"), "--format", "md", "--lang", "de", "-o", "-"])
+    assert de.exit_code == 0 and "## Das Wichtigste in diesem Quartal" in de.output

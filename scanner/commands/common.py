@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 class Lang(StrEnum):
     en = "en"
     fr = "fr"
+    de = "de"
 
 
 class Level(StrEnum):

@@ -1,4 +1,4 @@
-"""``sovscan report``: the quarterly works-council report, compared with the previous quarter.
+"""``sovscan report``: the quarterly report for staff representatives, compared with the previous quarter.
 
 Output paths come from ``--output`` or from the quarter and language, never from inventory values.
 """
@@ -37,7 +37,7 @@ def report(
     save: Annotated[bool, typer.Option("--save", help="Store the scan given with --inventory in the history.")] = False,
     org: Annotated[str | None, typer.Option("--org", help="Organisation (as stored in the history).")] = None,
     db: DbOpt = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report.")] = Lang.en,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report: en, fr or de.")] = Lang.en,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="html, pdf or md.")] = ReportFormat.html,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="File to write; '-' = standard output (html, md). Default: "
@@ -50,7 +50,7 @@ def report(
     plan: Annotated[Path | None, typer.Option(
         "--plan", help="Add the summary of an exit plan (the JSON of 'sovscan plan --format json').")] = None,
 ) -> None:
-    """Quarterly exposure report for works councils: state, changes since last quarter, trends."""
+    """Quarterly exposure report for staff representatives: applications, the quarter's events, trends."""
     from scanner.history import default_db
     from scanner.pipeline import gc_paused
     from scanner.report.quarterly import report_from_history
@@ -59,10 +59,12 @@ def report(
         raise UsageError("--save stores a scan: give --inventory PATH too")
     path = db or default_db()
     with gc_paused():
+        settings = load_settings(config)
         result = _scan_now(inventory, config, as_of, org, save, path) if inventory else None
-        kb = result.kb if result is not None else load_settings(config).knowledge_base()
+        kb = result.kb if result is not None else settings.knowledge_base()
         chosen = _quarter(quarter, result, org, path)
-        rep = report_from_history(kb, chosen, org, path, pseudonymize, result)
+        rep = report_from_history(kb, chosen, org, path, pseudonymize, result,
+                                  show_names=settings.applications.show_names)
         if plan is not None:
             from scanner.report.quarterly import plan_section
 

@@ -1,16 +1,18 @@
 """Charts of the quarterly report as inline SVG, drawn with pygal (no browser, no script).
 
 pygal renders SVG on the server side; its interactive JavaScript is turned off (``js=[]``) so the
-report stays self-contained and prints the same everywhere, WeasyPrint included. Labels arrive
-already translated; they come from the knowledge base and the catalogues, and pygal writes them
-through ElementTree, which escapes them. Each chart is wrapped for assistive technologies
-(``role="img"`` and a label) and the report always shows the same numbers in a table next to it.
+report stays self-contained and prints the same everywhere, WeasyPrint included. Every chart
+prints its values next to its bars, formatted by Babel in the report's language (a decimal comma
+in French and German, the unit after the number), and has one measure only: one chart per index,
+small multiples rather than three lines on one 0–100 axis. Labels arrive already translated; pygal
+writes them through ElementTree, which escapes them. Each chart is wrapped for assistive
+technologies (``role="img"`` and a label) and the report always shows the same numbers in a table.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import pygal
 from markupsafe import Markup, escape
@@ -18,14 +20,9 @@ from pygal.style import Style
 
 #: Colours chosen to stay distinguishable in greyscale print and for common colour-vision deficiencies
 #: (Okabe–Ito palette, https://jfly.uni-koeln.de/color/).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-
-_STYLE = Style(
-    background="#ffffff", plot_background="#ffffff", foreground="#222222", foreground_strong="#111111",
-    foreground_subtle="#bbbbbb", colors=PALETTE, font_family="DejaVu Sans, Arial, sans-serif",
-    label_font_size=12, major_label_font_size=12, legend_font_size=12, title_font_size=15,
-    value_font_size=11, tooltip_font_size=11, opacity=".9", opacity_hover=".9", transition="none",
-)
+BLUE, VERMILION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
+#: Countries: in the EU/EEA, covered by an adequacy decision (fully or partly), other third countries.
+GROUP_COLOURS = {"eea": BLUE, "adequacy": ORANGE, "other": VERMILION}
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # pygal always writes a small configuration <script> (window.pygal.config), even with js=[]: the
@@ -34,11 +31,19 @@ _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.S)
 _ROOT = re.compile(r"^<svg ")
 
 
-def _common(title: str, width: int, height: int, **extra: object) -> dict[str, object]:
-    return {**extra, "title": title, "width": width, "height": height, "style": _STYLE, "js": [], "css": [
-        "file://style.css", "file://graph.css"], "disable_xml_declaration": True,
-        "show_y_guides": True, "show_x_guides": False, "legend_at_bottom": True, "legend_at_bottom_columns": 1,
-        "truncate_legend": -1, "truncate_label": 30, "margin": 12, "explicit_size": False}
+def _style(colours: Sequence[str], font: int = 15) -> Style:
+    # Font sizes in SVG pixels: a 720-pixel chart printed 170 mm wide shows 15 px as about 10 pt.
+    return Style(background="#ffffff", plot_background="#ffffff", foreground="#222222", foreground_strong="#111111",
+                 foreground_subtle="#cccccc", colors=tuple(colours), font_family="DejaVu Sans, Arial, sans-serif",
+                 label_font_size=font, major_label_font_size=font, legend_font_size=font, title_font_size=font + 1,
+                 value_font_size=font, tooltip_font_size=font, opacity="1", opacity_hover="1", transition="none")
+
+
+def _common(width: int, height: int, colours: Sequence[str], font: int = 15, **extra: object) -> dict[str, object]:
+    return {"width": width, "height": height, "style": _style(colours, font), "js": [],
+            "css": ["file://style.css", "file://graph.css"], "disable_xml_declaration": True,
+            "show_legend": False, "truncate_label": -1, "truncate_legend": -1, "margin": 8, "explicit_size": False,
+            "print_values": True, "show_y_guides": False, "show_x_guides": False, **extra}
 
 
 def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
@@ -49,33 +54,26 @@ def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
     return Markup(svg)
 
 
-def trend_chart(quarters: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str) -> Markup:
-    """Scores (0–100) per quarter, one line per series."""
-    chart = pygal.Line(**_common(title, 720, 340, range=(0, 100), dots_size=4, stroke_style={"width": 3},
-                               allow_interruptions=True))
+def bars(items: Sequence[tuple[str, float, str]], label: str, fmt: Callable[[float], str],
+         width: int = 720) -> Markup:
+    """Horizontal bars, one per item ``(label, value, colour)``, largest first; each label already
+    carries its value ("United States: 16", formatted by the caller), so no value is printed over
+    a bar where it could be hidden."""
+    top = list(items)
+    chart = pygal.HorizontalBar(**_common(width, 40 + 30 * max(len(top), 1), [BLUE], formatter=fmt,
+                                          value_formatter=fmt, show_x_labels=False, print_values=False))
+    chart.x_labels = [name for name, _, _ in reversed(top)]
+    chart.add(label, [{"value": value, "color": colour} for _, value, colour in reversed(top)])
+    return _finish(chart, label)
+
+
+def small_multiple(quarters: Sequence[str], values: Sequence[float | None], label: str,
+                   fmt: Callable[[float], str], colour: str = BLUE, maximum: float | None = None) -> Markup:
+    """One measure per quarter, as columns with their values printed (one chart per measure)."""
+    top = max([v for v in values if v is not None] or [0])
+    chart = pygal.Bar(**_common(340, 210, [colour], font=17, formatter=fmt, value_formatter=fmt, show_y_labels=False,
+                                range=(0, maximum if maximum is not None else max(top * 1.25, 1)),
+                                print_values_position="top", x_label_rotation=0))
     chart.x_labels = list(quarters)
-    for name, values in series.items():
-        chart.add(name, list(values))
-    return _finish(chart, title)
-
-
-def bar_chart(items: Sequence[tuple[str, float]], title: str, value_suffix: str = "") -> Markup:
-    """Horizontal bars, largest first (shares per provider, resources per country)."""
-    top = list(items)[:12]
-    chart = pygal.HorizontalBar(**_common(title, 720, 110 + 28 * max(len(top), 1), show_legend=False,
-                                        print_values=True, formatter=lambda v: f"{v:g}{value_suffix}"))
-    chart.x_labels = [label for label, _ in reversed(top)]
-    chart.add(title, [value for _, value in reversed(top)])
-    return _finish(chart, title)
-
-
-def matrix_chart(rows: Sequence[str], columns: Sequence[str], values: Mapping[str, Mapping[str, int]],
-                 title: str, row_labels: Mapping[str, str], column_labels: Mapping[str, str]) -> Markup:
-    """Data classes × laws: a dot per cell, its size the number of resources."""
-    chart = pygal.Dot(**_common(title, 720, 140 + 40 * max(len(rows), 1), show_legend=False,
-                              x_label_rotation=25))
-    chart.x_labels = [column_labels.get(c, c) for c in columns]
-    for row in rows:
-        cells = values.get(row, {})
-        chart.add(row_labels.get(row, row), [cells.get(c, 0) for c in columns])
-    return _finish(chart, title)
+    chart.add(label, [None if v is None else v for v in values])
+    return _finish(chart, label)

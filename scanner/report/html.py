@@ -1,165 +1,191 @@
-"""Self-contained HTML reports (and the shared Jinja2/gettext set-up of the quarterly report).
+"""Self-contained HTML reports, the Markdown edition, and the shared Jinja2/gettext set-up.
 
-One template, ``templates/quarterly.html.j2``, renders both the quarterly works-council report and
-the single-scan summary of ``sovscan run --format html`` (a report without history). The HTML
-needs nothing from outside: styles are inline, charts are inline SVG (:mod:`scanner.report.charts`),
-there is no script, and a Content-Security-Policy forbids any (defence in depth in case a value
-ever slipped through unescaped). Autoescaping is on; inventory values are also stripped of
-bidirectional-control characters and wrapped in ``<bdi>`` so a right-to-left name cannot reorder
-the text around it (Unicode TR9, "Trojan Source", CVE-2021-42574).
+One template, ``templates/quarterly.html.j2``, renders both the quarterly report for staff
+representatives and the single-scan summary of ``sovscan run --format html`` (a report without
+history). The HTML needs nothing from outside: styles are inline, charts are inline SVG
+(:mod:`scanner.report.charts`), there is no script, and a Content-Security-Policy forbids any
+(defence in depth in case a value ever slipped through unescaped). Autoescaping is on; inventory
+values are also stripped of bidirectional-control characters and wrapped in ``<bdi>`` so a
+right-to-left name cannot reorder the text around it (Unicode TR9, "Trojan Source",
+CVE-2021-42574).
 
-Words come from the gettext catalogues in ``scanner/locale`` (``sovscan`` domain), loaded with
-Babel; numbers and dates are formatted with Babel for the chosen language.
+Words come from the gettext catalogues in ``scanner/locale`` through :class:`scanner.report.i18n.Words`
+(English, French, German); numbers, dates and units are formatted with Babel for the chosen
+language, and the language's typography is applied last (:func:`scanner.report.i18n.typeset_html`).
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.lists import format_list
-from babel.numbers import format_decimal
-from babel.support import Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
-from scanner.errors import UsageError
 from scanner.kb.loader import KnowledgeBase
 from scanner.report import charts
+from scanner.report.i18n import (
+    DOMAIN,
+    LANGS,
+    LOCALE_DIR,
+    MAX_VALUE,
+    Words,
+    clean,
+    translations,
+    typeset_html,
+    typeset_markdown,
+    typeset_text,
+    word_filters,
+)
 from scanner.report.markdown import md_code, md_escape
+from scanner.report.phrases import INDICATORS, event, finding, sentence, step_label
 from scanner.report.quarterly import QuarterlyReport, report_from_result
+from scanner.report.questions import render as render_question
 from scanner.result import ScanResult
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "sovscan"
-LANGS = ("en", "fr")
+__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "MAX_VALUE", "clean", "environment", "render_html",
+           "render_quarterly_html", "render_quarterly_markdown", "translations"]
 
-# Bidirectional controls (embeddings, overrides, isolates, marks) and other invisible controls.
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\x00-\x08\x0b-\x1f\x7f]")
-MAX_VALUE = 120  # characters of an inventory value shown in a report
-
-
-def clean(value: object, limit: int = MAX_VALUE) -> str:
-    """An inventory value made safe to show: no bidi or control characters, at most ``limit`` chars."""
-    text = _BIDI.sub("", "" if value is None else str(value)).replace("\n", " ").replace("\r", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+#: Glossary entries shown in every report (their wording is in the catalogues).
+GLOSSARY = ("application", "foreign-law", "control", "location", "presence", "eea", "adequacy", "region",
+            "provider", "sensitive-data", "encryption-keys", "replication", "exposure", "lock-in",
+            "migration-effort", "verified", "pseudonym", "secnumcloud", "hds")
 
 
-@lru_cache(maxsize=8)
-def translations(lang: str) -> Translations:
-    """The compiled catalogue of ``lang`` (``scanner/locale/<lang>/LC_MESSAGES/sovscan.mo``)."""
-    if lang not in LANGS:
-        raise UsageError(f"language {lang!r}: choose one of {', '.join(LANGS)}")
-    found = Translations.load(str(LOCALE_DIR), [lang], domain=DOMAIN)
-    if not isinstance(found, Translations) and lang != "en":
-        raise FileNotFoundError(f"{LOCALE_DIR}/{lang}/LC_MESSAGES/{DOMAIN}.mo is missing: run 'make catalogs'")
-    return found  # type: ignore[return-value]
+def _gettext(w: Words) -> tuple[Callable[..., str], Callable[..., str]]:
+    """``_`` and ``ngettext`` for the templates: Babel-formatted ``num``, values escaped once in HTML."""
+
+    @pass_eval_context
+    def gettext(ctx: EvalContext, message: str, **params: Any) -> str:
+        text = w.t.gettext(message)
+        if ctx.autoescape:
+            return escape(text) % params if params else Markup(escape(text))
+        return text % params if params else text
+
+    @pass_eval_context
+    def ngettext(ctx: EvalContext, singular: str, plural: str, n: int, **params: Any) -> str:
+        text = w.t.ngettext(singular, plural, n)
+        values = {"num": w.integer(n), **params}
+        return escape(text) % values if ctx.autoescape else text % values
+
+    return gettext, ngettext
 
 
 def environment(lang: str, markdown: bool = False, kb: KnowledgeBase | None = None) -> Environment:
     """Jinja2 environment for the quarterly templates in ``lang`` (autoescaped unless ``markdown``)."""
+    w = Words(lang, "md" if markdown else "html", kb)
     env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False)
                       if not markdown else False,
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    locale = Locale.parse(lang)
-
-    def num(value: float | int | None, digits: int = 1) -> str:
-        if value is None:
-            return "–"
-        fmt = "#,##0" if digits == 0 or float(value).is_integer() else "#,##0." + "0" * digits
-        return format_decimal(value, format=fmt, locale=locale)
-
-    def signed(value: float | int | None) -> str:
-        if value is None:
-            return "–"
-        text = num(abs(value))
-        return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else text)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    gettext, ngettext = _gettext(w)
+    env.filters.update(word_filters(w))
+    def few(items: Any, limit: int = 4) -> str:
+        return w.few(list(items), limit)
 
     env.filters.update({
-        "num": num, "signed": signed,
-        "date": lambda iso: format_date(_date(iso), format="long", locale=locale) if iso else "–",
-        "join_list": lambda items: format_list([str(i) for i in items], locale=locale) if items else "",
-        "clean": clean,
-        "md": lambda v: md_escape(clean(v)),
-        "code": lambda v: md_code(clean(v)),
-        # country code → its name in the report's language (the code itself when unknown)
-        "country_name": lambda code: (getattr(kb.countries[code].name, lang)
-                                      if kb is not None and code in kb.countries else code),
+        "signed": w.signed, "few": few,
+        "clean": clean, "md": lambda v: md_escape(clean(v)), "code": lambda v: md_code(clean(v)),
     })
-    # a law's name (as stored in the report data, in English) → its name in the report's language
-    french = {law.name: law.name_fr for law in kb.laws.values() if law.name_fr} if kb is not None else {}
-    env.filters["law_label"] = (lambda name: french.get(name, name)) if lang == "fr" else (lambda name: name)
-    env.globals.update({"lang": lang})
+    env.globals.update({
+        "_": gettext, "gettext": gettext, "ngettext": ngettext, "lang": lang, "w": w, "glossary": GLOSSARY,
+        "sentence": lambda s: sentence(w, s), "event": lambda e: event(w, e),
+        "question": lambda q: render_question(w, q), "finding": lambda f: finding(w, f.template, f.resource),
+        "step_label": lambda s: step_label(w, s),
+        "indicator": lambda key: w.own(w.label(INDICATORS, key)),
+        "where": lambda v: _where(w, v),
+        "unlisted_ids": lambda rep: [law.id for law in rep.laws if law.id.startswith("unlisted-law:")],
+    })
     return env
 
 
-def _date(iso: str) -> Any:
-    import datetime as dt
+def _where(w: Words, view: Any) -> str:
+    """Where an application's bytes are: the home country, then countries outside the EU/EEA (where
+    other laws apply), then the rest of the EU/EEA."""
+    kb = w.kb
+    home = w.home
 
-    return dt.date.fromisoformat(iso[:10])
+    def rank(code: str) -> tuple[int, str]:
+        inside = kb is not None and kb.in_eea(code)
+        return (0 if code == home else 1 if not inside else 2, w.country(code))
+
+    codes = sorted(view.acc.locations, key=rank)
+    if not codes:
+        return w.own(w._("unknown"))
+    return w.few([w.country(c) for c in codes], 4)
 
 
-def _labels(env: Environment, names: str, ids: list[str]) -> dict[str, str]:
-    """Translated labels of ``ids`` from the template macro ``names`` (data classes, levels…)."""
-    macros = env.get_template("quarterly.labels.j2").module
-    macro = getattr(macros, names)
-    return {i: str(macro(i)).strip() for i in ids}
+def _names(rep: QuarterlyReport, w: Words) -> Callable[[Sequence[str]], str]:
+    names = {v.id: v.name for v in rep.apps}
+    if rep.changes is not None:
+        names.update({e.app: e.name for e in rep.changes.events if e.app is not None})
+    return lambda ids: w.few([w.quoted(names.get(i, i)) for i in ids], 4)
 
 
-def _charts(rep: QuarterlyReport, kb: KnowledgeBase, env: Environment, lang: str) -> dict[str, Markup]:
-    _ = translations(lang).gettext
+def _charts(rep: QuarterlyReport, w: Words) -> dict[str, Any]:
     # Every chart the template may show has a key: an empty or country-less result has none to draw.
-    out: dict[str, Markup] = dict.fromkeys(("trend", "providers", "countries", "matrix"), Markup(""))
-    if len(rep.trend) >= 2:
-        out["trend"] = charts.trend_chart(
-            [p.quarter for p in rep.trend],
-            {_("Overall exposure (0–100)"): [p.exposure_score for p in rep.trend],
-             _("Share of resources reachable by a foreign law (%)"):
-                 [round(100 * p.exposed / p.resources, 1) if p.resources else 0 for p in rep.trend],
-             _("Lock-in (0–100)"): [p.lockin_score for p in rep.trend]},
-            _("Exposure and lock-in, quarter by quarter"))
+    out: dict[str, Any] = dict.fromkeys(("trend", "providers", "countries"), "")
+    sensitive = [c for c in rep.countries if c.sensitive][:15]
+    def labelled(name: str, value: str) -> str:
+        return typeset_text(f"{name}: {value}", w.lang)
+
+    if sensitive:
+        out["countries"] = charts.bars([(labelled(w.country(c.code), w.integer(c.sensitive)), c.sensitive,
+                                         charts.GROUP_COLOURS[c.group]) for c in sensitive],
+                                       w._("Resources holding sensitive data with a copy in each country"),
+                                       lambda v: w.integer(int(v)))
     if rep.providers:
-        out["providers"] = charts.bar_chart([(p.name, p.share_pct) for p in rep.providers],
-                                            _("Share of resources per provider (%)"), " %")
-    if rep.countries:
-        out["countries"] = charts.bar_chart([(c.name.get(lang, c.code), c.resources) for c in rep.countries],
-                                            _("Resources with a copy in each country"))
-    laws = [row.id for row in rep.laws if row.id in {law for cells in rep.class_law.values() for law in cells}]
-    rows = [c.data_class for c in rep.classes if rep.class_law.get(c.data_class)]
-    if laws and rows:
-        out["matrix"] = charts.matrix_chart(
-            rows, laws, rep.class_law, _("Data classes reachable by each law (resources)"),
-            _labels(env, "data_class", rows), {row.id: _short_law(kb, row.id) for row in rep.laws})
+        out["providers"] = charts.bars([(labelled(w.provider(p.id), w.pct(p.share_pct)), p.share_pct, charts.BLUE)
+                                        for p in rep.providers],
+                                       w._("Share of resources per provider"), lambda v: w.pct(v))
+    trend = []
+    if len(rep.trend) >= 2:
+        quarters = [w.quarter_short(p.quarter.year, p.quarter.number) for p in rep.trend]
+        known = all(p.indicators is not None for p in rep.trend)
+        series: list[tuple[str, list[float | None], str, float | None]] = []
+        if known:
+            series += [
+                (w._("Applications with sensitive data reachable through the provider's control"),
+                 [p.indicators.apps_by_control if p.indicators else None for p in rep.trend], charts.VERMILION, None),
+                (w._("Applications with sensitive data reachable through a copy abroad"),
+                 [p.indicators.apps_by_location if p.indicators else None for p in rep.trend], charts.ORANGE, None)]
+        series += [
+            (w._("Resources with sensitive data reachable by a foreign law"),
+             [p.sensitive_exposed for p in rep.trend], charts.PURPLE, None),
+            (w._("Exposure index (0–100)"), [p.exposure_score for p in rep.trend], charts.BLUE, 100.0),
+            (w._("Lock-in index (0–100)"), [p.lockin_score for p in rep.trend], charts.GREEN, 100.0)]
+        for caption, values, colour, maximum in series:
+            fmt: Callable[[float], str] = (lambda v: w.num(v)) if maximum else (lambda v: w.integer(int(v)))
+            trend.append({"svg": charts.small_multiple(quarters, values, caption, fmt, colour, maximum),
+                          "caption": caption})
+    out["trend"] = trend
     return out
 
 
-def _short_law(kb: KnowledgeBase, law: str) -> str:
-    """A short chart label: the law id reads better on an axis than a full statute name."""
-    rec = kb.laws.get(law)
-    if rec is None:
-        return law
-    return f"{rec.jurisdiction} · {law.split('-', 1)[1].replace('-', ' ')}" if "-" in law else law
+def _context(rep: QuarterlyReport, kb: KnowledgeBase, env: Environment, markdown: bool) -> dict[str, Any]:
+    w: Words = env.globals["w"]  # type: ignore[assignment]
+    env.globals["names"] = _names(rep, w)
+    w.home = rep.home_country
+    groups: dict[str, list[Any]] = {}
+    for row in rep.resources:
+        groups.setdefault(row.app, []).append(row)
+    return {"rep": rep, "ch": rep.changes, "kb": kb, "charts": {} if markdown else _charts(rep, w),
+            "annex": list(groups.items())}
 
 
 def render_quarterly_html(rep: QuarterlyReport, kb: KnowledgeBase, lang: str = "en") -> str:
     """The quarterly report as one self-contained HTML document."""
     env = environment(lang, kb=kb)
-    return env.get_template("quarterly.html.j2").render(rep=rep, h=rep.headline, ch=rep.changes, kb=kb, lang=lang,
-                                                        charts=_charts(rep, kb, env, lang))
+    html = env.get_template("quarterly.html.j2").render(**_context(rep, kb, env, False))
+    return typeset_html(html, lang)
 
 
 def render_quarterly_markdown(rep: QuarterlyReport, kb: KnowledgeBase, lang: str = "en") -> str:
     """The quarterly report as Markdown (inventory values escaped, no charts: the tables carry the numbers)."""
     env = environment(lang, markdown=True, kb=kb)
-    return env.get_template("quarterly.md.j2").render(rep=rep, h=rep.headline, ch=rep.changes, kb=kb, lang=lang,
-                                                      charts={})
+    text = env.get_template("quarterly.md.j2").render(**_context(rep, kb, env, True))
+    return typeset_markdown(text, lang)
 
 
 def render_html(result_or_report: ScanResult | QuarterlyReport, lang: str = "en",

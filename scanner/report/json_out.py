@@ -8,6 +8,7 @@ from typing import IO, Any
 
 import orjson
 
+from scanner.applications import application_records
 from scanner.report.records import ResourceEncoder, finding_record, flow_records, header
 from scanner.result import ScanResult
 
@@ -29,7 +30,9 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     head = orjson.dumps(header(result), option=_OPTS)
     out.write(head[:-1] + b',"resources":')
     encoder = ResourceEncoder()
-    _array(out, (encoder.encode(a) for a in result.assessed))
+    of = result.applications.of if result.applications is not None else {}
+    _array(out, (encoder.encode(a, of.get(a.res.id)) for a in result.assessed))
+    out.write(b',"applications":' + orjson.dumps(application_records(result), option=_OPTS))
     out.write(b',"flows":' + orjson.dumps(flow_records(result), option=_OPTS))
     out.write(b',"findings":')
     _array(out, (orjson.dumps(finding_record(f), option=_OPTS) for f in result.findings))

@@ -1,18 +1,20 @@
-"""The quarterly works-council report's data: current state, change since last quarter, trends.
+"""The quarterly report's data: applications first, the quarter as events, trends and questions.
 
 Everything here is language-neutral: numbers, ids and knowledge-base records. The words come from
-the templates (``templates/quarterly.*.j2``) through the gettext catalogues in ``scanner/locale``,
-so the same :class:`QuarterlyReport` renders in English or French, as HTML, PDF or Markdown.
+the templates (``templates/quarterly.*.j2``) and :mod:`scanner.report.phrases` through the gettext
+catalogues, so one :class:`QuarterlyReport` renders in English, French or German, as HTML, PDF or
+Markdown.
 
 How the quarters are chosen: the *current* snapshot is the latest stored one whose as-of date
 falls in the requested quarter (or a scan made now); the *previous* one is the latest snapshot of
 the quarter before. The trend has one point per stored quarter (its latest snapshot), up to the
-current quarter. Comparisons are made resource by resource on ids, so both snapshots are brought
-to the same form first: when either is pseudonymised, both are (the pseudonyms are keyed and
-stable, so a resource keeps its pseudonym across quarters).
+current quarter. Comparisons are made on ids, so both snapshots are brought to the same form
+first: when either is pseudonymised, both are (the pseudonyms are keyed and stable, so a resource
+or an application keeps its pseudonym across quarters).
 
-Questions for management are rows (an id and its numbers) derived from the findings; their
-wording lives in the catalogues.
+The first page's indicators count applications and resources with sensitive data reachable by a
+foreign law by control, by location, and only through presence (apart): counts that can only rise
+when more becomes reachable. The 0–100 indices are kept as secondary measures.
 """
 
 from __future__ import annotations
@@ -26,25 +28,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.applications import Application, Indicators
 from scanner.errors import InputError, UsageError
 from scanner.history import (
     HistoryError,
-    SnapResource,
     Snapshot,
     SnapshotInfo,
     list_snapshots,
     load,
     snapshot_of,
+    stored_indicators,
 )
 from scanner.kb.loader import KnowledgeBase
-from scanner.kb.schema import SENSITIVE_CLASSES
-from scanner.kb.schema import SPECIAL_CLASSES as HEALTH
+from scanner.kb.schema import SENSITIVE_CLASSES, Localized
 from scanner.pseudonym import Pseudonymizer
-from scanner.result import UNLISTED, ScanResult
+from scanner.report.apps import AppView, build_views, detail_of
+from scanner.report.events import Changes, compare
+from scanner.report.phrases import Sentence
+from scanner.report.questions import LegalContext, Question, evaluate, facts, legal_contexts
+from scanner.result import UNLISTED, FindingTemplate, ScanResult
+from scanner.snapshot_details import Details, ResourceDetail
 
-#: Key controls under which the provider can decrypt when compelled (see the findings rules).
-PROVIDER_USABLE_KEYS = frozenset({"provider-managed", "customer-managed", "unknown"})
-LEVELS = ("none", "low", "medium", "high", "critical")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
 
 
@@ -53,7 +57,7 @@ _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
 
 @dataclass(frozen=True, order=True, slots=True)
 class Quarter:
-    """A calendar quarter, written ``2026-Q4``."""
+    """A calendar quarter, written ``2026-Q4`` on the command line."""
 
     year: int
     number: int
@@ -76,8 +80,7 @@ class Quarter:
 
     @property
     def end(self) -> dt.date:
-        nxt = self.next()
-        return nxt.start - dt.timedelta(days=1)
+        return self.next().start - dt.timedelta(days=1)
 
     def previous(self) -> Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
@@ -108,177 +111,112 @@ def latest_per_quarter(infos: Iterable[SnapshotInfo]) -> dict[Quarter, SnapshotI
 
 
 @dataclass(frozen=True, slots=True)
-class Headline:
-    """The few numbers on the first page."""
-
-    resources: int
-    exposed: int
-    exposed_pct: float
-    sensitive: int
-    sensitive_exposed: int
-    health_exposed: int
-    employee_exposed: int
-    exposure_score: float
-    exposure_level: str
-    lockin_score: float | None
-    lockin_level: str
-    top_provider: str | None
-    top_share_pct: float
-    effort: int
-    data_gb: float
-    foreign_laws: int
-    countries: int
-    countries_outside_eea: int
-    flows_outside_eea: int
-    provider_held_keys: int
-    findings: dict[str, int]
-
-
-@dataclass(frozen=True, slots=True)
 class LawRow:
+    """A foreign law reaching our data, by tier, with what the knowledge base says of it."""
+
     id: str
-    name: str
     jurisdiction: str
-    resources: int
-    sensitive: int
-    health: int
-    citation: str
-    summary: dict[str, str]  # lang → text
-    source: str
-    as_of: str
-    unlisted_countries: tuple[str, ...] = ()  # for the row grouping copies in countries with no law record
+    apps: dict[str, int]  # tier → applications with sensitive data it reaches that way
+    resources: dict[str, int]  # tier → resources it reaches that way
+    sensitive: dict[str, int]  # tier → sensitive resources it reaches that way
+    verified: bool
+    status: str = "in-force"
+    status_note: Localized | None = None
+    review_by: str = ""
+    due: bool = False
+    citation: str = ""
+    summary: Localized | None = None
+    presence_basis: Localized | None = None
+    source: str = ""
+    as_of: str = ""
+    unverified: str = ""
 
-
-@dataclass(frozen=True, slots=True)
-class ProviderRow:
-    id: str
-    name: str
-    kind: str
-    controller_country: str | None
-    resources: int
-    share_pct: float
-    exposed: int
-    sensitive_exposed: int
-    mean_exposure: float
-    mean_lockin: float | None
-    effort: int
+    @property
+    def direct(self) -> bool:
+        """It reaches some resource by control or location (else only through presence)."""
+        return bool(self.resources.get("control") or self.resources.get("location") or self.resources.get("scored"))
 
 
 @dataclass(frozen=True, slots=True)
 class CountryRow:
     code: str
-    name: dict[str, str]
+    group: str  # eea | adequacy | other
+    adequacy: str | None  # full | partial | None
+    resources: int  # resources with a copy there
+    sensitive: int  # of which holding sensitive data
+    apps: int  # applications with sensitive data having a copy there
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRow:
+    id: str
+    controller_country: str | None
     resources: int
-    sensitive: int
-    eea: bool
+    share_pct: float
+    apps: int
+    sensitive_reachable: int
+    mean_lockin: float | None
+    effort: int
 
 
 @dataclass(frozen=True, slots=True)
 class ClassRow:
     data_class: str
     resources: int
-    reachable: int
-    sensitive: bool
+    reachable: int  # by control or location
+    residual_only: int
+    apps: int
 
 
 @dataclass(frozen=True, slots=True)
-class FlowRow:
-    source: str  # name (or pseudonym) of the source resource
-    target: str
-    kind: str
-    target_region: str | None
-    countries: tuple[str, ...]  # target countries outside the EU/EEA
+class ResourceRow:
+    """One resource in the annex."""
+
+    id: str
+    name: str
+    app: str
+    provider: str
+    service: str
+    category: str
     classes: tuple[str, ...]
-    evidence: str
+    countries: tuple[str, ...]
+    tiers: tuple[str, ...]
+    key_control: str
+    exposure: float
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    quarter: Quarter
+    as_of: str
+    resources: int
+    sensitive_exposed: int
+    exposure_score: float
+    lockin_score: float | None
+    effort: int
+    indicators: Indicators | None  # None for snapshots stored without applications
 
 
 @dataclass(frozen=True, slots=True)
 class AlternativeRow:
     id: str
     name: str
-    provider: str | None  # provider name, None for software run by oneself
+    provider: str | None
     kind: str
-    certifications: tuple[str, ...]  # scheme names
+    certifications: tuple[str, ...]
     url: str
 
 
 @dataclass(frozen=True, slots=True)
-class WorkloadRow:
-    """One service in use that holds exposed data, and what could replace it."""
+class FindingRow:
+    """A finding of the scan behind the report (shown when the report is made from a scan)."""
 
-    provider: str
-    service: str
-    resources: int
-    sensitive: int
-    max_exposure: float
-    level: str
-    classes: tuple[str, ...]
-    laws: tuple[str, ...]
-    effort: int | None
-    alternatives: tuple[AlternativeRow, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceChange:
-    id: str
-    name: str
-    provider: str
-    service: str | None
-    classes: tuple[str, ...]
-    before: str | None  # exposure level before (None: did not exist)
-    after: str | None  # exposure level now (None: removed)
-    laws: tuple[str, ...] = ()  # laws gained (became reachable) or lost (stopped being)
-
-
-@dataclass(frozen=True, slots=True)
-class ShareChange:
-    provider: str
-    name: str
-    before_pct: float
-    after_pct: float
-    before: int
-    after: int
-
-    @property
-    def delta_pct(self) -> float:
-        return round(self.after_pct - self.before_pct, 1)
-
-
-@dataclass
-class Changes:
-    """What changed since the previous quarter's snapshot."""
-
-    previous: SnapshotInfo
-    new: list[ResourceChange]
-    removed: list[ResourceChange]
-    level_up: list[ResourceChange]
-    level_down: list[ResourceChange]
-    became_reachable: list[ResourceChange]
-    stopped_reachable: list[ResourceChange]
-    shares: list[ShareChange]
-    deltas: dict[str, tuple[float | None, float | None]]
-    kb_changed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    quarter: str
-    as_of: str
-    resources: int
-    exposed: int
-    sensitive_exposed: int
-    exposure_score: float
-    lockin_score: float | None
-    effort: int
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """A question for management: ``id`` selects the wording in the catalogues, ``params`` fill it."""
-
-    id: str
-    priority: int  # 1 = ask first
-    params: dict[str, Any]
+    severity: str
+    rule: str
+    resource: str  # the resource's name (or pseudonym)
+    app: str  # its application's name (or pseudonym)
+    template: FindingTemplate
 
 
 @dataclass
@@ -289,35 +227,83 @@ class QuarterlyReport:
     home_in_eea: bool
     current: SnapshotInfo
     pseudonymized: bool
-    headline: Headline
-    laws: list[LawRow]
-    providers: list[ProviderRow]
-    countries: list[CountryRow]
-    classes: list[ClassRow]
-    class_law: dict[str, dict[str, int]]  # data class → law id → resources (top laws only)
-    flows_out: list[FlowRow]
-    workloads: list[WorkloadRow]
+    names_shown: bool
+    apps: list[AppView]
+    indicators: Indicators
     changes: Changes | None
+    laws: list[LawRow]
+    countries: list[CountryRow]
+    providers: list[ProviderRow]
+    classes: list[ClassRow]
+    resources: list[ResourceRow]
+    resources_total: int
     trend: list[TrendPoint]
-    questions: list[Question]
-    glossary: list[str]
     coverage: dict[str, Any]
+    unverified: dict[str, str]
+    due: dict[str, str]
     methodology: dict[str, Any]
-    most_exposed: list[SnapResource] = field(default_factory=list)
-    #: The summary and Cloud Sovereignty Framework evidence of an exit plan (``sovscan plan`` JSON),
-    #: when one is given (``sovscan report --plan FILE``).
+    alternatives: dict[str, AlternativeRow]
+    legal: LegalContext | None
+    sentences: list[Sentence] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    #: The summary and Cloud Sovereignty Framework evidence of an exit plan (``sovscan plan`` JSON).
     plan: dict[str, Any] | None = None
+    #: The findings of the scan, when the report is made from one (``run --format html``, ``report -i``).
+    findings: list[FindingRow] = field(default_factory=list)
+    findings_total: int = 0
 
     @property
     def from_history(self) -> bool:
         return self.current.id != 0
 
+    @property
+    def sensitive_apps(self) -> list[AppView]:
+        return [v for v in self.apps if v.sensitive]
+
+    #: Rows of the main tables; the rest is summed up in one row (content-delivery networks alone can
+    #: place copies in fifty countries, and as many local laws, which would bury what matters).
+    MAIN_ROWS = 12
+
+    @property
+    def main_laws(self) -> list[LawRow]:
+        """Laws reaching by control, then the laws reaching the most sensitive data by location."""
+        direct = [law for law in self.laws if law.direct]
+        return direct[: max(self.MAIN_ROWS, sum(1 for law in direct if law.resources.get("control")))]
+
+    @property
+    def other_laws(self) -> list[LawRow]:
+        main = {law.id for law in self.main_laws}
+        return [law for law in self.laws if law.direct and law.id not in main]
+
+    @property
+    def residual_laws(self) -> list[LawRow]:
+        return [law for law in self.laws if not law.direct]
+
+    @property
+    def main_countries(self) -> list[CountryRow]:
+        return self.countries[: self.MAIN_ROWS]
+
+    @property
+    def other_countries(self) -> list[CountryRow]:
+        return self.countries[self.MAIN_ROWS:]
+
+    def alternative_name(self, alt_id: str) -> str:
+        row = self.alternatives.get(alt_id)
+        return row.name if row is not None else alt_id
+
+    def app_name(self, app_id: str) -> str:
+        return next((v.name for v in self.apps if v.id == app_id), app_id)
+
 
 # --------------------------------------------------------------------------- pseudonymising snapshots
 
 
-def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer) -> Snapshot:
-    """The same snapshot with keyed pseudonyms instead of ids, names and accounts (idempotent)."""
+def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = False) -> Snapshot:
+    """The same snapshot with keyed pseudonyms instead of ids, names and accounts (idempotent).
+
+    Applications get pseudonyms too; with ``show_names`` they keep their names (tag values,
+    resource groups, projects, account names), which the organisation chose to show.
+    """
     if snap.info.pseudonymized:
         return snap
     resources = [dataclasses.replace(r, id=p.resource(r.id), name=p.resource(r.id),
@@ -325,23 +311,23 @@ def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer) -> Snapshot:
     findings = [dataclasses.replace(f, resource=p.resource(f.resource)) for f in snap.findings]
     flows = [dataclasses.replace(f, source=p.resource(f.source), target=p.resource(f.target), evidence="")
              for f in snap.flows]
+    details = Details(facts=snap.details.facts, known=snap.details.known)
+    for app in snap.details.applications.values():
+        code = p.application(app.id)
+        details.applications[code] = Application(code, app.name if show_names else code, app.basis, app.key)
+    for r in snap.resources:
+        d = detail_of(snap, r)
+        app_id = p.application(d.application) if d.application else None
+        details.resources[p.resource(r.id)] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
+        if not snap.details.known and app_id is not None and app_id not in details.applications:
+            details.applications[app_id] = Application(app_id, app_id, d.joined)
     coverage = {**snap.coverage, "warnings": []}
     sources = [{**s, "path": None} for s in snap.sources]
     info = dataclasses.replace(snap.info, pseudonymized=True)
-    return Snapshot(info, snap.summary, coverage, snap.kb_meta, sources, resources, findings, flows)
+    return Snapshot(info, snap.summary, coverage, snap.kb_meta, sources, resources, findings, flows, details)
 
 
 # --------------------------------------------------------------------------- building
-
-
-def _law_name(kb: KnowledgeBase, law: str) -> str:
-    rec = kb.laws.get(law)
-    return rec.name if rec is not None else law
-
-
-def _provider_name(kb: KnowledgeBase, pid: str) -> str:
-    rec = kb.providers.get(pid)
-    return rec.name if rec is not None else pid
 
 
 def _controller_country(kb: KnowledgeBase, pid: str) -> str | None:
@@ -352,280 +338,198 @@ def _controller_country(kb: KnowledgeBase, pid: str) -> str | None:
     return (chain[-1].controlled_from or chain[-1].country) if chain else None
 
 
-def _country_name(kb: KnowledgeBase, code: str) -> dict[str, str]:
-    rec = kb.countries.get(code)
-    return {"en": rec.name.en, "fr": rec.name.fr} if rec is not None else {"en": code, "fr": code}
-
-
-def _listed(laws: Iterable[str]) -> list[str]:
-    return [law for law in laws if not law.startswith(UNLISTED)]
-
-
-def _headline(snap: Snapshot, kb: KnowledgeBase, flows_out: list[FlowRow], providers: list[ProviderRow]) -> Headline:
-    res = snap.resources
-    s = snap.summary
-    exposed = sum(1 for r in res if r.reachable)
-    sensitive = [r for r in res if r.sensitive]
-    laws = {law for r in res for law in _listed(r.laws)}
-    countries = {c for r in res for c in r.locations}
-    top = providers[0] if providers else None
-    return Headline(
-        resources=len(res), exposed=exposed, exposed_pct=round(100 * exposed / len(res), 1) if res else 0.0,
-        sensitive=len(sensitive), sensitive_exposed=sum(1 for r in sensitive if r.reachable),
-        health_exposed=sum(1 for r in sensitive if r.reachable and HEALTH.intersection(r.classes)),
-        employee_exposed=sum(1 for r in sensitive if r.reachable and "employee" in r.classes),
-        exposure_score=s.exposure.score, exposure_level=s.exposure.level,
-        lockin_score=s.lockin.score, lockin_level=s.lockin.level,
-        top_provider=top.name if top else None, top_share_pct=top.share_pct if top else 0.0,
-        effort=s.migration.effort, data_gb=s.migration.data_gb,
-        foreign_laws=len(laws), countries=len(countries),
-        countries_outside_eea=sum(1 for c in countries if not kb.in_eea(c)),
-        flows_outside_eea=len(flows_out),
-        provider_held_keys=sum(1 for r in sensitive if r.reachable and r.key_control in PROVIDER_USABLE_KEYS),
-        findings=dict(s.findings))
-
-
-def _laws(snap: Snapshot, kb: KnowledgeBase) -> list[LawRow]:
-    counts: Counter[str] = Counter()
-    sensitive: Counter[str] = Counter()
-    health: Counter[str] = Counter()
-    unlisted: set[str] = set()
-    unlisted_counts = [0, 0, 0]
+def _laws(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase, due: dict[str, str]) -> list[LawRow]:
+    resources: dict[str, Counter[str]] = {}
+    sensitive: dict[str, Counter[str]] = {}
+    verified: dict[str, bool] = {}
     for r in snap.resources:
-        is_sensitive, is_health = r.sensitive, bool(HEALTH.intersection(r.classes))
-        grouped = False
-        for law in r.laws:
-            if law.startswith(UNLISTED):
-                unlisted.add(law[len(UNLISTED):])
-                if not grouped:
-                    grouped = True
-                    unlisted_counts[0] += 1
-                    unlisted_counts[1] += is_sensitive
-                    unlisted_counts[2] += is_health
-                continue
-            counts[law] += 1
-            sensitive[law] += is_sensitive
-            health[law] += is_health
-    rows = []
-    for law, n in sorted(counts.items(), key=lambda kv: (-sensitive[kv[0]], -kv[1], kv[0])):
-        rec = kb.laws.get(law)
-        if rec is None:  # a law of an older knowledge base: named by id, explained nowhere
-            rows.append(LawRow(law, law, "", n, sensitive[law], health[law], "", {}, "", ""))
+        for hit in detail_of(snap, r).reach:
+            resources.setdefault(hit.law, Counter())[hit.tier] += 1
+            sensitive.setdefault(hit.law, Counter())[hit.tier] += r.sensitive
+            verified[hit.law] = verified.get(hit.law, True) and hit.verified
+    apps: dict[str, Counter[str]] = {}
+    for v in views.values():
+        if not v.sensitive:
             continue
-        rows.append(LawRow(law, rec.name, rec.jurisdiction, n, sensitive[law], health[law], rec.citation,
-                           {"en": rec.summary.en, "fr": rec.summary.fr}, rec.source, rec.as_of.isoformat()))
-    if unlisted:
-        rows.append(LawRow(UNLISTED, "", "", unlisted_counts[0], unlisted_counts[1], unlisted_counts[2], "", {},
-                           "", "", tuple(sorted(unlisted))))
-    return rows
-
-
-def _providers(snap: Snapshot, kb: KnowledgeBase) -> list[ProviderRow]:
-    per: dict[str, list[SnapResource]] = {}
-    for r in snap.resources:
-        per.setdefault(r.provider, []).append(r)
-    total = len(snap.resources) or 1
+        tiers = v.acc.laws_by_tier()
+        for tier, laws in tiers.items():
+            for law in laws:
+                apps.setdefault(law, Counter())[tier] += 1
     rows = []
-    for pid, items in per.items():
-        prov = kb.providers.get(pid)
-        lock = [r.lockin for r in items if r.lockin is not None]
-        rows.append(ProviderRow(
-            pid, _provider_name(kb, pid), prov.kind if prov else "other", _controller_country(kb, pid), len(items),
-            round(100 * len(items) / total, 1), sum(1 for r in items if r.reachable),
-            sum(1 for r in items if r.reachable and r.sensitive),
-            round(sum(r.exposure for r in items) / len(items), 1), round(sum(lock) / len(lock), 1) if lock else None,
-            sum(r.effort or 0 for r in items)))
-    rows.sort(key=lambda p: (-p.resources, p.id))
+    for law, counts in resources.items():
+        rec = kb.laws.get(law) if not law.startswith(UNLISTED) else None
+        jurisdiction = rec.jurisdiction if rec else law.split(":", 1)[-1]
+        ok = verified[law] and (rec.verified if rec else True)
+        if rec is None:
+            rows.append(LawRow(law, jurisdiction, dict(apps.get(law, {})), dict(counts), dict(sensitive[law]), ok))
+            continue
+        rows.append(LawRow(law, jurisdiction, dict(apps.get(law, {})), dict(counts), dict(sensitive[law]), ok,
+                           status=str(rec.status), status_note=rec.status_note, review_by=rec.review_by.isoformat(),
+                           due=f"law:{law}" in due, citation=rec.citation, summary=rec.summary,
+                           presence_basis=rec.presence_reach.basis if rec.presence_reach else None,
+                           source=rec.source, as_of=rec.as_of.isoformat(), unverified=rec.unverified))
+
+    def rank(row: LawRow) -> tuple[Any, ...]:
+        control = row.sensitive.get("control", 0)
+        location = row.sensitive.get("location", 0) + row.sensitive.get("scored", 0)
+        return (not row.direct, not control, -control, -location, row.id.startswith(UNLISTED), row.id)
+
+    rows.sort(key=rank)
     return rows
 
 
-def _countries(snap: Snapshot, kb: KnowledgeBase) -> list[CountryRow]:
+def _countries(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase) -> list[CountryRow]:
     counts: Counter[str] = Counter()
     sensitive: Counter[str] = Counter()
     for r in snap.resources:
         for c in r.locations:
             counts[c] += 1
             sensitive[c] += r.sensitive
-    return [CountryRow(c, _country_name(kb, c), n, sensitive[c], kb.in_eea(c))
-            for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _classes(snap: Snapshot, top_laws: Sequence[str]) -> tuple[list[ClassRow], dict[str, dict[str, int]]]:
-    counts: Counter[str] = Counter()
-    reach: Counter[str] = Counter()
-    matrix: dict[str, dict[str, int]] = {}
-    wanted = set(top_laws)
-    for r in snap.resources:
-        for cls in r.classes:
-            counts[cls] += 1
-            reach[cls] += r.reachable
-            if r.reachable:
-                row = matrix.setdefault(cls, {})
-                for law in r.laws:
-                    if law in wanted:
-                        row[law] = row.get(law, 0) + 1
-    order = sorted(counts, key=lambda c: (c not in SENSITIVE_CLASSES, -counts[c], c))
-    return ([ClassRow(c, counts[c], reach[c], c in SENSITIVE_CLASSES) for c in order],
-            {c: matrix.get(c, {}) for c in order})
-
-
-def _flows_out(snap: Snapshot, kb: KnowledgeBase) -> list[FlowRow]:
-    by_id = {r.id: r for r in snap.resources} if snap.flows else {}
+    apps: Counter[str] = Counter()
+    for v in views.values():
+        if v.sensitive:
+            apps.update(v.acc.locations)
     rows = []
-    for f in snap.flows:
-        outside = tuple(c for c in f.target_countries if not kb.in_eea(c))
-        if not outside:
-            continue
-        src = by_id.get(f.source)
-        tgt = by_id.get(f.target)
-        rows.append(FlowRow(src.name if src else f.source, tgt.name if tgt else f.target, f.kind, f.target_region,
-                            outside, src.classes if src else (), f.evidence))
-    rows.sort(key=lambda row: (not SENSITIVE_CLASSES.intersection(row.classes), row.kind, row.source))
+    for code, n in counts.items():
+        rec = kb.countries.get(code)
+        adequacy = rec.adequacy.scope if rec is not None and rec.adequacy is not None else None
+        group = "eea" if kb.in_eea(code) else ("adequacy" if adequacy else "other")
+        rows.append(CountryRow(code, group, adequacy, n, sensitive[code], apps[code]))
+    # Most sensitive copies first: the country that matters most is never cut from a list.
+    rows.sort(key=lambda c: (-c.sensitive, -c.resources, c.code))
     return rows
 
 
-def _alternative(kb: KnowledgeBase, alt_id: str) -> AlternativeRow:
-    alt = kb.alternatives.get(alt_id)
-    if alt is None:
-        return AlternativeRow(alt_id, alt_id, None, "offer", (), "")
-    schemes = tuple(kb.schemes[s].name if s in kb.schemes else s for s in kb.offer_schemes(alt.id))
-    return AlternativeRow(alt.id, alt.name, _provider_name(kb, alt.provider) if alt.provider else None, alt.kind,
-                          schemes, alt.url)
-
-
-def _workloads(snap: Snapshot, kb: KnowledgeBase, top: int = 8) -> list[WorkloadRow]:
-    groups: dict[tuple[str, str], list[SnapResource]] = {}
+def _providers(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase) -> list[ProviderRow]:
+    per: dict[str, list[Any]] = {}
     for r in snap.resources:
-        if r.reachable and r.data_bearing:
-            groups.setdefault((r.provider, r.service_name or r.service or "?"), []).append(r)
+        per.setdefault(r.provider, []).append(r)
+    total = len(snap.resources) or 1
     rows = []
-    for (pid, service), items in groups.items():
-        worst = max(items, key=lambda r: r.exposure)
-        alts = list(dict.fromkeys(a for r in items for a in r.alternatives))
-        rows.append(WorkloadRow(
-            _provider_name(kb, pid), service, len(items), sum(1 for r in items if r.sensitive), worst.exposure,
-            worst.level, tuple(sorted({c for r in items for c in r.classes})),
-            tuple(dict.fromkeys(law for r in items for law in _listed(r.laws)))[:4], worst.effort,
-            tuple(_alternative(kb, a) for a in alts[:5])))
-    rows.sort(key=lambda w: (-w.max_exposure, -w.sensitive, -w.resources, w.provider, w.service))
-    return rows[:top]
+    for pid, items in per.items():
+        lock = [r.lockin for r in items if r.lockin is not None]
+        apps = sum(1 for v in views.values() if pid in v.acc.providers)
+        reach = sum(1 for r in items if r.sensitive and detail_of(snap, r).tiers & {"control", "location", "scored"})
+        rows.append(ProviderRow(pid, _controller_country(kb, pid), len(items), round(100 * len(items) / total, 1),
+                                apps, reach, round(sum(lock) / len(lock), 1) if lock else None,
+                                sum(r.effort or 0 for r in items)))
+    rows.sort(key=lambda p: (-p.resources, p.id))
+    return rows
 
 
-def _change(r: SnapResource, before: str | None, after: str | None, laws: tuple[str, ...] = ()) -> ResourceChange:
-    return ResourceChange(r.id, r.name, r.provider, r.service_name or r.service, r.classes, before, after, laws)
+def _classes(snap: Snapshot, views: dict[str, AppView]) -> list[ClassRow]:
+    counts: Counter[str] = Counter()
+    reach: Counter[str] = Counter()
+    residual: Counter[str] = Counter()
+    for r in snap.resources:
+        tiers = detail_of(snap, r).tiers
+        direct = bool(tiers & {"control", "location", "scored"})
+        for cls in r.classes:
+            counts[cls] += 1
+            reach[cls] += direct
+            residual[cls] += (not direct) and "presence" in tiers
+    apps: Counter[str] = Counter()
+    for v in views.values():
+        apps.update(v.acc.classes)
+    order = sorted(counts, key=lambda c: (c not in SENSITIVE_CLASSES, -counts[c], c))
+    return [ClassRow(c, counts[c], reach[c], residual[c], apps[c]) for c in order]
 
 
-def _rank(r: ResourceChange) -> tuple[Any, ...]:
-    lvl = r.after if r.after is not None else r.before
-    return (-LEVELS.index(lvl) if lvl in LEVELS else 0, not SENSITIVE_CLASSES.intersection(r.classes), r.name)
+def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
+               limit: int) -> tuple[list[ResourceRow], int]:
+    """The annex: resources of the applications, those with sensitive data reachable first."""
+    by_id = {r.id: r for r in snap.resources}
+    rows = []
+    for v in sorted(views.values(), key=AppView.rank):
+        for rid in v.resources:
+            r = by_id[rid]
+            found = detail_of(snap, r).tiers
+            # a resource reached by control or location is said so; "through presence only" otherwise
+            tiers = tuple(sorted(found - {"presence"} if found & {"control", "location", "scored"} else found))
+            rows.append(ResourceRow(r.id, r.name, v.name, r.provider, r.service_name or r.service or "–",
+                                    r.category or "", r.classes, r.locations, tiers, r.key_control, r.exposure,
+                                    r.level))
+    return rows[:limit], len(rows)
 
 
-def compare(current: Snapshot, previous: Snapshot, kb: KnowledgeBase) -> Changes:
-    """Resource-by-resource comparison of two snapshots in the same id space."""
-    now = {r.id: r for r in current.resources}
-    before = {r.id: r for r in previous.resources}
-    new = [_change(r, None, r.level) for rid, r in now.items() if rid not in before]
-    removed = [_change(r, r.level, None) for rid, r in before.items() if rid not in now]
-    up: list[ResourceChange] = []
-    down: list[ResourceChange] = []
-    became: list[ResourceChange] = []
-    stopped: list[ResourceChange] = []
-    for rid, r in now.items():
-        old = before.get(rid)
-        if old is not None and old.level != r.level:
-            (up if LEVELS.index(r.level) > LEVELS.index(old.level) else down).append(_change(r, old.level, r.level))
-        if r.sensitive and r.reachable and (old is None or not old.reachable):
-            became.append(_change(r, old.level if old else None, r.level, tuple(_listed(r.laws))[:4]))
-    for rid, old in before.items():
-        r_now = now.get(rid)
-        if old.sensitive and old.reachable and (r_now is None or not r_now.reachable):
-            stopped.append(_change(old, old.level, r_now.level if r_now else None, tuple(_listed(old.laws))[:4]))
-    shares: list[ShareChange] = []
-    count_now = Counter(r.provider for r in current.resources)
-    count_before = Counter(r.provider for r in previous.resources)
-    tot_now, tot_before = len(current.resources) or 1, len(previous.resources) or 1
-    for pid in sorted(set(count_now) | set(count_before), key=lambda p: (-count_now[p], p)):
-        shares.append(ShareChange(pid, _provider_name(kb, pid), round(100 * count_before[pid] / tot_before, 1),
-                                  round(100 * count_now[pid] / tot_now, 1), count_before[pid], count_now[pid]))
-    ci, pi = current.info, previous.info
-    deltas: dict[str, tuple[float | None, float | None]] = {
-        "resources": (pi.resources, ci.resources),
-        "exposed": (pi.exposed_resources, ci.exposed_resources),
-        "sensitive_exposed": (sum(1 for r in previous.resources if r.sensitive and r.reachable),
-                              sum(1 for r in current.resources if r.sensitive and r.reachable)),
-        "exposure": (pi.exposure_score, ci.exposure_score),
-        "lockin": (pi.lockin_score, ci.lockin_score),
-        "effort": (pi.effort, ci.effort),
-    }
-    for items in (new, removed, up, down, became, stopped):
-        items.sort(key=_rank)
-    return Changes(pi, new, removed, up, down, became, stopped, shares, deltas, pi.kb_version != ci.kb_version)
+def _alternatives(views: dict[str, AppView], kb: KnowledgeBase) -> dict[str, AlternativeRow]:
+    out: dict[str, AlternativeRow] = {}
+    for v in views.values():
+        for alt_id in v.alternatives:
+            if alt_id in out:
+                continue
+            alt = kb.alternatives.get(alt_id)
+            if alt is None:
+                out[alt_id] = AlternativeRow(alt_id, alt_id, None, "offer", (), "")
+                continue
+            # Schemes by their short names ("HDS", "SecNumCloud 3.2", "ISO/IEC 27001"): proper nouns.
+            schemes = tuple(re.split(r" \(|,", kb.schemes[s].name)[0] if s in kb.schemes else s
+                            for s in kb.offer_schemes(alt.id))
+            out[alt_id] = AlternativeRow(alt.id, alt.name, alt.provider, alt.kind, schemes, alt.url)
+    return out
 
 
-def _questions(rep: QuarterlyReport, kb: KnowledgeBase) -> list[Question]:
-    h = rep.headline
-    qs: list[Question] = []
-    res = rep.most_exposed  # every reachable resource at this point (cut to the top 15 afterwards)
-
-    def laws_of(pred: Any) -> list[str]:
-        counted = Counter(law for r in res if pred(r) for law in _listed(r.laws))
-        return [_law_name(kb, law) for law, _ in counted.most_common(3)]
-
-    def providers_of(pred: Any) -> list[str]:
-        counted = Counter(r.provider for r in res if pred(r))
-        return [_provider_name(kb, p) for p, _ in counted.most_common(3)]
-
-    def health(r: SnapResource) -> bool:
-        return r.reachable and bool(HEALTH.intersection(r.classes))
-
-    def employee(r: SnapResource) -> bool:
-        return r.reachable and "employee" in r.classes
-
-    if h.health_exposed:
-        qs.append(Question("health-foreign-law", 1, {"count": h.health_exposed, "laws": laws_of(health),
-                                                     "providers": providers_of(health)}))
-    if h.employee_exposed:
-        qs.append(Question("employee-foreign-law", 1, {"count": h.employee_exposed, "laws": laws_of(employee),
-                                                       "providers": providers_of(employee)}))
-    if h.provider_held_keys:
-        qs.append(Question("keys", 2, {"count": h.provider_held_keys}))
-    if rep.flows_out or h.countries_outside_eea:
-        countries = sorted({c.code for c in rep.countries if not c.eea and c.sensitive})
-        if countries:
-            qs.append(Question("transfers", 2, {"count": len(countries), "countries": countries[:8],
-                                                "flows": len(rep.flows_out)}))
-    if rep.changes is not None and rep.changes.became_reachable:
-        qs.append(Question("newly-reachable", 1, {"count": len(rep.changes.became_reachable)}))
-    if rep.changes is not None:
-        before, after = rep.changes.deltas["exposure"]
-        if before is not None and after is not None and after - before >= 1:
-            qs.append(Question("exposure-rising", 2, {"before": before, "after": after}))
-    if rep.providers and h.exposed and (rep.providers[0].share_pct >= 40 or h.lockin_level in ("high", "critical")):
-        top = rep.providers[0]
-        qs.append(Question("exit-plan", 2, {"provider": top.name, "share": top.share_pct}))
-    if h.effort and h.exposed:
-        qs.append(Question("migration-budget", 3, {"effort": h.effort, "workloads": len(rep.workloads)}))
-    if rep.workloads and any(w.alternatives for w in rep.workloads):
-        first = next(w for w in rep.workloads if w.alternatives)
-        qs.append(Question("alternatives", 3, {"service": first.service, "alternative": first.alternatives[0].name}))
-    unknown = rep.coverage.get("unknown_location", 0)
-    if unknown:
-        qs.append(Question("unknown-location", 3, {"count": unknown}))
-    if rep.coverage.get("unmapped_resources") or rep.coverage.get("warnings_count"):
-        qs.append(Question("inventory-complete", 3, {"count": rep.coverage.get("unmapped_resources", 0)}))
-    qs.sort(key=lambda q: q.priority)
-    return qs
+def _trend(infos: Sequence[SnapshotInfo], current: Snapshot, current_views: dict[str, AppView], quarter: Quarter,
+           db: Path | None) -> list[TrendPoint]:
+    points = {q: i for q, i in latest_per_quarter([*infos, current.info]).items() if q <= quarter}
+    stored = stored_indicators([i.id for i in points.values() if i.id], db) if db is not None else {}
+    out = []
+    for q, i in points.items():
+        ind = Indicators.of(v.acc for v in current_views.values()) if i is current.info else stored.get(i.id)
+        if i is current.info and not current.details.known:
+            ind = None
+        out.append(TrendPoint(q, i.as_of, i.resources, i.sensitive_exposed, i.exposure_score, i.lockin_score,
+                              i.effort, ind))
+    return out
 
 
-#: Glossary entries shown in every report (their wording is in the catalogues).
-GLOSSARY = ("foreign-law", "extraterritorial", "cloud-act", "fisa-702", "eea", "adequacy", "region",
-            "provider", "exposure", "data-class", "sensitive-data", "encryption-keys", "lock-in",
-            "concentration", "migration-effort", "replication", "pseudonym", "secnumcloud", "hds")
+def _sentences(rep: QuarterlyReport) -> list[Sentence]:
+    """What matters, in three to five sentences: the quarter's worst news, then the state."""
+    out: list[Sentence] = []
+    ch = rep.changes
+    if ch is not None:
+        for e in ch.of_kind("copy-abroad-new"):
+            if e.params["classes"]:
+                out.append(Sentence("copy-abroad-new", {"app": e.name, "classes": e.params["classes"],
+                                                        "countries": e.params["countries"]}, True))
+        for e in ch.of_kind("reclassified"):
+            if e.params["became_sensitive"]:
+                out.append(Sentence("reclassified", {"app": e.name, "classes": [
+                    c for c in e.params["gained"] if c in SENSITIVE_CLASSES], "reachable": e.params["reachable"],
+                    "laws": e.params["laws"]}, e.params["reachable"] or None))
+        for e in ch.of_kind("app-new"):
+            if e.params["classes"]:
+                reachable = e.params["control"] or e.params["location"]
+                out.append(Sentence("app-new", {"app": e.name, "classes": e.params["classes"],
+                                                "reachable": reachable, "laws": e.params["laws"]}, reachable or None))
+        for e in ch.of_kind("app-removed"):
+            if e.params["classes"] and (e.params["control"] or e.params["location"]):
+                out.append(Sentence("app-removed", {"app": e.name, "classes": e.params["classes"]}, False))
+    out = out[:3]
+    ind = rep.indicators
+    out.append(Sentence("state", {"total": ind.sensitive_apps, "reachable": ind.apps_reachable,
+                                  "control": ind.apps_by_control, "location": ind.apps_by_location}))
+    if ch is None:
+        worst = next((v for v in rep.apps if v.reachable), None)
+        if worst is not None:
+            tiers = worst.acc.laws_by_tier()
+            laws = [law for law in dict.fromkeys([*tiers["control"], *tiers["location"]])
+                    if not law.startswith(UNLISTED)]
+            out.append(Sentence("worst", {"app": worst.name, "classes": worst.sensitive_classes, "laws": laws}))
+    if ind.apps_residual_only and len(out) < 5:
+        out.append(Sentence("residual", {"count": ind.apps_residual_only}))
+    if len(out) < 3 and ind.resources_reachable:
+        k = ind.keys
+        out.append(Sentence("keys", {"total": ind.resources_reachable, "unknown": k.get("unknown", 0),
+                                     "provider": k.get("provider-managed", 0), "managed": k.get("customer-managed", 0),
+                                     "external": k.get("customer-external", 0)}))
+    return out[:5]
 
 
 def build_report(current: Snapshot, kb: KnowledgeBase, previous: Snapshot | None = None,
                  history: Sequence[SnapshotInfo] = (), quarter: Quarter | None = None,
-                 pseudonymizer: Pseudonymizer | None = None) -> QuarterlyReport:
+                 pseudonymizer: Pseudonymizer | None = None, show_names: bool = False,
+                 db: Path | None = None, annex_limit: int = 400) -> QuarterlyReport:
     """Assemble the report from the current snapshot, the previous quarter's and the stored history.
 
     With a ``pseudonymizer`` (or when either snapshot was stored pseudonymised) identifiers are
@@ -636,44 +540,50 @@ def build_report(current: Snapshot, kb: KnowledgeBase, previous: Snapshot | None
         if pseudonymizer is None:
             raise HistoryError("one snapshot is stored pseudonymised: the key beside the database is needed to "
                                "compare it with the other")
-        current = pseudonymize_snapshot(current, pseudonymizer)
-        previous = pseudonymize_snapshot(previous, pseudonymizer) if previous is not None else None
+        current = pseudonymize_snapshot(current, pseudonymizer, show_names)
+        previous = pseudonymize_snapshot(previous, pseudonymizer, show_names) if previous is not None else None
         pseudo = True
     quarter = quarter or Quarter.of(current.info.as_of)
     home = current.info.home_country
-    flows_out = _flows_out(current, kb)
-    providers = _providers(current, kb)
-    laws = _laws(current, kb)
-    top_laws = [row.id for row in laws if row.id != UNLISTED][:6]
-    classes, class_law = _classes(current, top_laws)
+    views = build_views(current, kb)
+    before_views = build_views(previous, kb) if previous is not None else {}
+    if previous is not None:
+        # An application keeps the name it has now (a pseudonymised older snapshot has none).
+        for app_id, v in before_views.items():
+            if app_id in views:
+                v.app = views[app_id].app
+    facts_now = current.details.facts
+    unverified = dict(facts_now.get("unverified", {}))
+    due = dict(facts_now.get("due", {}))
     unmapped = sum(current.coverage.get("unmapped_types", {}).values())
     unknown_location = sum(1 for r in current.resources if r.data_bearing and not r.locations)
     coverage = {**current.coverage, "unmapped_resources": unmapped, "unknown_location": unknown_location}
-    points = latest_per_quarter([*history, current.info])
-    trend = [TrendPoint(str(q), i.as_of, i.resources, i.exposed_resources, i.sensitive_exposed, i.exposure_score,
-                        i.lockin_score, i.effort) for q, i in points.items() if q <= quarter]
-    used_laws = [row for row in laws if row.id != UNLISTED]
+    apps = sorted(views.values(), key=AppView.rank)
+    annex, total = _resources(current, views, kb, annex_limit)
+    used = {law for v in views.values() for tier in v.acc.laws.values() for law in tier}
     methodology = {
         "kb_version": current.kb_meta.get("version", current.info.kb_version),
         "kb_latest_as_of": current.kb_meta.get("latest_as_of", ""),
         "weights_as_of": current.kb_meta.get("weights_as_of", ""),
-        "laws": [(row.name, row.source, row.as_of) for row in used_laws],
-        "providers": [(p.name, (current.kb_meta.get("providers", {}).get(p.id) or {}).get("source", ""),
-                       (current.kb_meta.get("providers", {}).get(p.id) or {}).get("as_of", "")) for p in providers],
+        "providers": [(pid, (current.kb_meta.get("providers", {}).get(pid) or {}).get("source", ""),
+                       (current.kb_meta.get("providers", {}).get(pid) or {}).get("as_of", ""))
+                      for pid in sorted({r.provider for r in current.resources})],
         "snapshots": [(i.as_of, i.tool_version, i.kb_version) for i in ([previous.info] if previous else [])
                       + [current.info]],
-        "sources": current.sources,
+        "sources": current.sources, "laws_used": sorted(used),
     }
-    most = sorted((r for r in current.resources if r.reachable), key=lambda r: (-r.exposure, not r.sensitive, r.name))
     rep = QuarterlyReport(
         organization=current.info.organization, quarter=quarter, home_country=home, home_in_eea=kb.in_eea(home),
-        current=current.info, pseudonymized=pseudo, headline=_headline(current, kb, flows_out, providers),
-        laws=laws, providers=providers, countries=_countries(current, kb), classes=classes, class_law=class_law,
-        flows_out=flows_out, workloads=_workloads(current, kb),
-        changes=compare(current, previous, kb) if previous is not None else None, trend=trend, questions=[],
-        glossary=list(GLOSSARY), coverage=coverage, methodology=methodology, most_exposed=most)
-    rep.questions = _questions(rep, kb)
-    rep.most_exposed = most[:15]
+        current=current.info, pseudonymized=pseudo, names_shown=show_names or not pseudo, apps=apps,
+        indicators=Indicators.of(v.acc for v in views.values()),
+        changes=compare(current, previous, views, before_views, kb) if previous is not None else None,
+        laws=_laws(current, views, kb, due), countries=_countries(current, views, kb),
+        providers=_providers(current, views, kb), classes=_classes(current, views), resources=annex,
+        resources_total=total, trend=_trend(history, current, views, quarter, db), coverage=coverage,
+        unverified=unverified, due=due, methodology=methodology, alternatives=_alternatives(views, kb),
+        legal=legal_contexts().get(home))
+    rep.sentences = _sentences(rep)
+    rep.questions = evaluate(facts(rep))
     return rep
 
 
@@ -682,7 +592,7 @@ def build_report(current: Snapshot, kb: KnowledgeBase, previous: Snapshot | None
 
 def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str | None = None,
                         db: Path | None = None, pseudonymize: bool = True,
-                        current: ScanResult | None = None) -> QuarterlyReport:
+                        current: ScanResult | None = None, show_names: bool = False) -> QuarterlyReport:
     """The report of ``quarter`` from stored snapshots (and, when given, a scan made now as current).
 
     Without a scan, the current snapshot is the latest stored one in the quarter. The organisation
@@ -719,12 +629,39 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
         snap = load(chosen.id, path)
     prev_infos = [i for i in infos if i.as_of in quarter.previous()]
     previous = load(max(prev_infos, key=lambda i: (i.as_of, i.id)).id, path) if prev_infos else None
-    return build_report(snap, kb, previous, infos, quarter, pseudonymizer)
+    rep = build_report(snap, kb, previous, infos, quarter, pseudonymizer, show_names, path)
+    if current is not None:
+        with_findings(rep, current, pseudonymizer if rep.pseudonymized else None, show_names)
+    return rep
 
 
 def report_from_result(result: ScanResult, pseudonymizer: Pseudonymizer | None = None) -> QuarterlyReport:
     """A report of one scan alone: the current state, nothing to compare with."""
-    return build_report(snapshot_of(result), result.kb, pseudonymizer=pseudonymizer)
+    rep = build_report(snapshot_of(result), result.kb, pseudonymizer=pseudonymizer)
+    return with_findings(rep, result, pseudonymizer)
+
+
+#: Findings shown in a report (the most severe first; the JSON output has them all).
+FINDINGS_SHOWN = 40
+
+
+def with_findings(rep: QuarterlyReport, result: ScanResult, pseudonymizer: Pseudonymizer | None = None,
+                  show_names: bool = False) -> QuarterlyReport:
+    """The report with the scan's findings, named as the report names resources and applications."""
+    apps = result.applications
+    rows = []
+    for f in result.findings[:FINDINGS_SHOWN]:
+        app_id = apps.of.get(f.resource) if apps is not None else None
+        app = apps.apps[app_id] if apps is not None and app_id in apps.apps else None
+        if pseudonymizer is not None:
+            name = pseudonymizer.resource(f.resource)
+            app_name = (app.name if show_names else pseudonymizer.application(app.id)) if app else ""
+        else:
+            name, app_name = f.name or f.resource, app.name if app else ""
+        rows.append(FindingRow(f.severity, f.rule, name, app_name, f.template))
+    rep.findings = rows
+    rep.findings_total = len(result.findings)
+    return rep
 
 
 PLAN_KEYS = ("units", "waves", "effort", "data_gb", "egress_cost_eur", "transfer_hours",

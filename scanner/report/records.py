@@ -12,7 +12,7 @@ from scanner.result import Assessed, Finding, Profile, ScanResult
 SCHEMA_VERSION = 1
 
 
-def _own(a: Assessed) -> dict[str, Any]:
+def _own(a: Assessed, application: str | None = None) -> dict[str, Any]:
     """The fields that differ from one resource to the next."""
     res = a.res
     return {
@@ -32,6 +32,7 @@ def _own(a: Assessed) -> dict[str, Any]:
                                         "certifications": list(alt.certifications),
                                         "qualifications": list(alt.qualifications)} for alt in a.alternatives]},
         "sources": res.source.split(";") if res.source else [],
+        "application": application,
     }
 
 
@@ -55,9 +56,10 @@ def _shared(profile: Profile) -> dict[str, Any]:
     }
 
 
-def resource_record(a: Assessed) -> dict[str, Any]:
-    """One ``resources[]`` element, exactly as DESIGN.md's JSON contract lists it (plus additions)."""
-    return {**_own(a), **_shared(a.profile)}
+def resource_record(a: Assessed, application: str | None = None) -> dict[str, Any]:
+    """One ``resources[]`` element, exactly as DESIGN.md's JSON contract lists it (plus additions);
+    ``application`` is the id of the application the resource serves (:mod:`scanner.applications`)."""
+    return {**_own(a, application), **_shared(a.profile)}
 
 
 class ResourceEncoder:
@@ -71,7 +73,7 @@ class ResourceEncoder:
         self._cache: dict[int, bytes] = {}
         self._max = max_cached
 
-    def encode(self, a: Assessed) -> bytes:
+    def encode(self, a: Assessed, application: str | None = None) -> bytes:
         key = id(a.profile)
         shared = self._cache.get(key)
         if shared is None:
@@ -79,7 +81,7 @@ class ResourceEncoder:
             if len(self._cache) >= self._max:
                 self._cache.clear()
             self._cache[key] = shared
-        return orjson.dumps(_own(a), option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
+        return orjson.dumps(_own(a, application), option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
 
 
 def header(result: ScanResult) -> dict[str, Any]:
