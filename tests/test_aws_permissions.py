@@ -10,7 +10,6 @@ compared with the knowledge base's AWS service types, with the deliberate except
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,10 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from providers.aws import guard, live, services
 from scanner.config import load_config
+from scripts import aws_permissions
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _script() -> Any:
-    spec = importlib.util.spec_from_file_location("aws_permissions", ROOT / "scripts" / "aws_permissions.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the guard -------------------------------------------------------------------------------------
@@ -119,7 +112,7 @@ def test_every_spec_lists_its_clients_operations() -> None:
 # --- the permission files -----------------------------------------------------------------------------
 
 def test_permission_files_are_generated_from_the_allowlist() -> None:
-    for path, text in _script().files().items():
+    for path, text in aws_permissions.files().items():
         assert path.read_text() == text, f"{path.name} is stale: run python scripts/aws_permissions.py --write"
     policy = json.loads((ROOT / "docs" / "permissions" / "aws-readonly-policy.json").read_text())
     actions = policy["Statement"][0]["Action"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 import stat
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -28,18 +26,7 @@ from scanner.history import (
     schema_version,
 )
 from scanner.pseudonym import Pseudonymizer, PseudonymKeyError, key_path, load_or_create_key
-
-
-def _quarters() -> ModuleType:
-    path = Path(__file__).parent / "fixtures" / "report" / "quarters.py"
-    spec = importlib.util.spec_from_file_location("report_quarters", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-Q = _quarters()
+from tests.fixtures.report import quarters as Q
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import sqlite3
 import stat
 import time
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -20,20 +18,11 @@ from scanner.history import APPLICATION_ID, HistoryError, connect, forget, inven
 from scanner.inventory import Inventory
 from scanner.model import Resource
 from scanner.pseudonym import key_path
+from tests.fixtures.report import quarters as Q
 
 runner = CliRunner()
 
 
-def _quarters() -> ModuleType:
-    path = Path(__file__).parent / "fixtures" / "report" / "quarters.py"
-    spec = importlib.util.spec_from_file_location("report_quarters_storage", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-Q = _quarters()
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,15 @@ certification lists).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 
 from providers.aws.normalize import transform_explorer_resource, transform_tag_mapping
 from scanner.kb.loader import KnowledgeBase, load_kb
 from scanner.kb.provenance import CHECKED_TABLES, check_source, provenance_problems
+from scripts import sync_aws_global_services, sync_oci_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,15 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def kb() -> KnowledgeBase:
     return load_kb()
 
-
-def _script(name: str) -> ModuleType:
-    path = ROOT / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _ultimate_country(kb: KnowledgeBase, entity: str) -> str:
@@ -161,12 +151,12 @@ def test_global_placement_falls_back_to_the_service_placement(kb: KnowledgeBase)
 
 
 def test_global_services_file_is_in_sync_with_botocore() -> None:
-    sync = _script("sync_aws_global_services")
+    sync = sync_aws_global_services
     assert sync.main([]) == 0, "run scripts/sync_aws_global_services.py --write"
 
 
 def test_rule_set_walk_reads_partition_specific_signing_regions() -> None:
-    sync = _script("sync_aws_global_services")
+    sync = sync_aws_global_services
     name = {"fn": "getAttr", "argv": [{"ref": "PartitionResult"}, "name"]}
     rule_set = {"rules": [{"type": "tree", "conditions": [], "rules": [
         {"type": "endpoint", "conditions": [{"fn": "stringEquals", "argv": [name, "aws-eusc"]}],
@@ -209,7 +199,7 @@ def test_oci_regions_carry_their_realm(kb: KnowledgeBase) -> None:
 
 
 def test_oci_sync_places_checked_regions_and_reports_the_rest() -> None:
-    sync = _script("sync_oci_regions")
+    sync = sync_oci_regions
     definitions = SimpleNamespace(
         REGIONS=["eu-frankfurt-2", "us-thames-1", "xx-nowhere-1"],
         REGIONS_SHORT_NAMES={"str": "eu-frankfurt-2", "ebl": "us-thames-1"},

@@ -9,11 +9,8 @@ botocore. They also exercise ``scripts/sync_aws_regions.py`` on a scratch copy o
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import botocore  # type: ignore[import-untyped]  # no stubs shipped
@@ -23,6 +20,7 @@ from botocore.loaders import Loader  # type: ignore[import-untyped]
 from pydantic import TypeAdapter
 
 from scanner.kb.schema import Country, Region, RegionKind, Zone
+from scripts import sync_aws_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "scanner" / "kb" / "data"
@@ -65,15 +63,6 @@ def regions() -> list[Region]:
 def _by_provider(regions: list[Region], provider: str) -> dict[str, Region]:
     return {r.code: r for r in regions if r.provider == provider}
 
-
-def _sync_module() -> ModuleType:
-    path = ROOT / "scripts" / "sync_aws_regions.py"
-    spec = importlib.util.spec_from_file_location("sync_aws_regions", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # --------------------------------------------------------------------------- countries and zones
@@ -216,7 +205,7 @@ def test_every_botocore_region_is_in_aws_table(regions: list[Region]) -> None:
 
 
 def test_sync_script_reports_and_appends(tmp_path: Path) -> None:
-    sync = _sync_module()
+    sync = sync_aws_regions
     source = DATA / "regions" / "aws.yaml"
     header, records = sync.load_records(source)
     kept = [r for r in records if r["code"] not in {"eu-west-3", "sa-west-1"}]
@@ -239,7 +228,7 @@ def test_sync_script_reports_and_appends(tmp_path: Path) -> None:
 
 
 def test_sync_compare_flags_extra_and_renamed() -> None:
-    sync = _sync_module()
+    sync = sync_aws_regions
     boto = [sync.BotoRegion("eu-west-3", "aws", "Europe (Paris)")]
     records = [
         {"code": "eu-west-3", "name": "Paris", "kind": "region"},

@@ -4,11 +4,9 @@ headline counts that cannot fall when exposure worsens, questions as rows, pseud
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 import sqlite3
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -22,20 +20,11 @@ from scanner.report.html import render_quarterly_markdown
 from scanner.report.i18n import Words
 from scanner.report.quarterly import Quarter, report_from_history, report_from_result
 from scanner.report.questions import QuestionRule, evaluate
+from tests.fixtures.report import quarters as Q
+from tests.fixtures.report import two_quarters as T
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"report_{name}_q", FIXTURES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-Q = _load("quarters")
-T = _load("two_quarters")
 ORG = T.ORG
 
 

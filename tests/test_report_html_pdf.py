@@ -8,13 +8,11 @@ was taken for markup.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PIL import Image
@@ -27,18 +25,8 @@ from scanner.pipeline import scan
 from scanner.report.html import render_html
 from scanner.report.pdf import html_to_pdf
 from scanner.report.quarterly import Quarter, report_from_history
+from tests.fixtures.report import quarters as Q
 
-
-def _quarters() -> ModuleType:
-    path = Path(__file__).parent / "fixtures" / "report" / "quarters.py"
-    spec = importlib.util.spec_from_file_location("report_quarters_h", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-Q = _quarters()
 pytestmark = pytest.mark.browser
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",

@@ -17,16 +17,16 @@ high is set in ``h / 1.164`` points.
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PIL import Image
 from report_tools import tool, weasyprint
+
+from tests.fixtures.report import two_quarters as T
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,16 +36,6 @@ EM = 1.164  # DejaVu Sans: (ascender + descender) / units per em
 MIN_PT = 9.5
 
 
-def _fixture() -> ModuleType:
-    path = Path(__file__).parent / "fixtures" / "report" / "two_quarters.py"
-    spec = importlib.util.spec_from_file_location("report_two_quarters_layout", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-T = _fixture()
 
 
 @dataclass(frozen=True)
