@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
+from scanner.kb.loader import load_kb
 from scanner.pipeline import scan
+from scanner.scoring.basis import basis
 
 ROLES = {
     "aws": ("arn:aws:iam::111122223333:role/app", "us-east-1", "US", "us-cloud-act"),
@@ -57,3 +59,14 @@ def test_sovereign_cloud_keeps_its_german_operator_and_us_control(result) -> Non
     assert a.operator == "aws-european-sovereign-cloud" and a.controller_country == "US"
     control = {h.law for h in a.hits if h.counts and h.trigger == "control"}
     assert "us-cloud-act" in control
+
+
+def test_sovereign_cloud_basis_names_its_operator_not_an_unpublished_one(result) -> None:  # type: ignore[no-untyped-def]
+    a = result.by_id(ROLES["aws-eusc"][0])
+    kb = load_kb()
+    hit = next(h for h in a.hits if h.law == "us-cloud-act" and h.trigger == "control")
+    text = basis(kb, hit)
+    # The partition's operator is named in the knowledge base (unverified): the sentence must say
+    # so, not claim that AWS publishes no operator, as it does for the commercial regions.
+    assert "AWS European Sovereign Cloud GmbH, DE, is not verified" in text
+    assert "not published" not in text

@@ -17,6 +17,17 @@ def _entity(kb: KnowledgeBase, node: str) -> str:
     return f"{ent.name} ({ent.country})" if ent is not None else key
 
 
+def _which_company(kb: KnowledgeBase, region_node: str) -> str:
+    """Why the path goes to the group: the operator is either not published or named but unverified."""
+    _, provider, code = [*region_node.split(":", 2), "", ""][:3]
+    rule = kb.operator_rule(provider, kb.region(provider, code or None), code or None)
+    if rule is None or (not rule.regions and not rule.partition):
+        return "which one runs the region is not published"
+    ent = kb.entities.get(rule.entity)
+    name = f"{ent.name}, {ent.country}" if ent is not None else rule.entity
+    return f"its named operator, {name}, is not verified"
+
+
 def basis(kb: KnowledgeBase, hit: LawHit) -> str:
     """Why ``hit.law`` reaches the placement at the start of ``hit.via``."""
     law = hit.law
@@ -32,7 +43,7 @@ def basis(kb: KnowledgeBase, hit: LawHit) -> str:
     region = next((n for n in hit.via if n.startswith("region:")), "")
     provider = kb.providers.get(region.split(":")[1] if region else "")
     if provider is not None and provider.group is not None and chain[0] == f"entity:{provider.group.entity}":
-        links = f"a company of the {_entity(kb, chain[0])} group (which one runs the region is not published)"
+        links = f"a company of the {_entity(kb, chain[0])} group ({_which_company(kb, region)})"
     record = kb.laws.get(law)
     name = record.name if record is not None else law
     if hit.trigger is Tier.CONTROL:
