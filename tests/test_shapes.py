@@ -212,21 +212,31 @@ def _readable(path: Path) -> bool:
     return True
 
 
-@pytest.mark.parametrize("path", ALL_FIXTURES, ids=[str(p.relative_to(FIXTURES)) for p in ALL_FIXTURES])
-def test_every_output_format_renders_every_fixture(path: Path, tmp_path: Path) -> None:
+def _matrix() -> list[Any]:
+    """Every fixture × every output format. The default suite renders each fixture in one format,
+    the formats taken in turn so that each meets a fifth of the fixtures; the rest of the matrix is
+    marked slow (``make test`` runs it all)."""
+    cases = []
+    for i, path in enumerate(ALL_FIXTURES):
+        for j, fmt in enumerate(FORMATS):
+            marks = () if i % len(FORMATS) == j else (pytest.mark.slow,)
+            cases.append(pytest.param(path, fmt, marks=marks, id=f"{path.relative_to(FIXTURES)}-{fmt}"))
+    return cases
+
+
+@pytest.mark.parametrize(("path", "fmt"), _matrix())
+def test_every_output_format_renders_every_fixture(path: Path, fmt: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    readable = _readable(path)
-    for fmt in FORMATS:
-        out = tmp_path / f"out.{fmt}"
-        r = runner.invoke(app, ["run", "-i", str(path), "--allow-empty", "--format", fmt, "-o", str(out)])
-        assert "Traceback" not in r.output and r.exit_code != 70, (fmt, r.output)
-        if readable:
-            assert r.exit_code == 0, (fmt, r.output)
-            assert out.stat().st_size > 0, fmt
-        else:
-            # A file given by name that cannot be read: one line naming it, exit 2.
-            errors = [line for line in r.stderr.splitlines() if line.startswith("sovscan: error:")]
-            assert r.exit_code == 2 and len(errors) == 1 and path.name in errors[0], (fmt, r.stderr)
+    out = tmp_path / f"out.{fmt}"
+    r = runner.invoke(app, ["run", "-i", str(path), "--allow-empty", "--format", fmt, "-o", str(out)])
+    assert "Traceback" not in r.output and r.exit_code != 70, r.output
+    if _readable(path):
+        assert r.exit_code == 0, r.output
+        assert out.stat().st_size > 0
+    else:
+        # A file given by name that cannot be read: one line naming it, exit 2.
+        errors = [line for line in r.stderr.splitlines() if line.startswith("sovscan: error:")]
+        assert r.exit_code == 2 and len(errors) == 1 and path.name in errors[0], r.stderr
 
 
 def test_comment_lines_are_skipped_when_asked_and_refused_precisely_otherwise(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typer._click import Context, HelpFormatter  # typer's own (vendored) click,
 from typer.core import TyperCommand
 
 from providers.live import LiveOption, LiveOptions, scope_of
-from providers.registry import Provider, problems, registry
+from providers.registry import Provider, Registry, problems, registry
 from scanner.errors import UsageError
 
 LIVE = "Live collection (read-only)"
@@ -141,12 +141,18 @@ class LiveCommand:
         self.__qualname__ = fn.__qualname__
         self.__module__ = fn.__module__
         self.__doc__ = fn.__doc__
+        self._signature: tuple[Registry, inspect.Signature] | None = None
 
     @property
     def __signature__(self) -> inspect.Signature:
-        own = inspect.signature(self._fn, eval_str=True)
-        params = [p for p in own.parameters.values() if p.name != "live"]
-        return own.replace(parameters=[*params, *_common(), *_provider_params()])
+        # Kept for as long as the registry is the same object: typer reads this dozens of times
+        # while it assembles one command line; a reloaded registry (new plugins) builds it anew.
+        current = registry()
+        if self._signature is None or self._signature[0] is not current:
+            own = inspect.signature(self._fn, eval_str=True)
+            params = [p for p in own.parameters.values() if p.name != "live"]
+            self._signature = (current, own.replace(parameters=[*params, *_common(), *_provider_params()]))
+        return self._signature[1]
 
     @property
     def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]

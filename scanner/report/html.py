@@ -38,6 +38,7 @@ from scanner.report.i18n import (
     typeset_text,
     word_filters,
 )
+from scanner.report.jinja import BYTECODE
 from scanner.report.markdown import md_code, md_escape
 from scanner.report.phrases import INDICATORS, event, finding, sentence, step_label
 from scanner.report.quarterly import QuarterlyReport, report_from_result
@@ -76,6 +77,7 @@ def environment(lang: str, markdown: bool = False, kb: KnowledgeBase | None = No
     """Jinja2 environment for the quarterly templates in ``lang`` (autoescaped unless ``markdown``)."""
     w = Words(lang, "md" if markdown else "html", kb)
     env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
+                      bytecode_cache=BYTECODE,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False)
                       if not markdown else False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from providers.live import incomplete_summary
 from scanner.report.escape import md_code, md_text, visible
+from scanner.report.jinja import BYTECODE
 from scanner.report.records import finding_records
 from scanner.result import ScanResult
 
@@ -17,6 +18,7 @@ __all__ = ["context", "md_code", "md_escape", "render_markdown"]
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("scanner.report", "templates"), undefined=StrictUndefined,
+                      bytecode_cache=BYTECODE,
                       trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
                       finalize=lambda value: visible(str(value)))  # no control character reaches the output
     env.filters["md"] = md_escape
