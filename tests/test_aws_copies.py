@@ -153,3 +153,18 @@ def test_a_custom_key_stores_type_says_who_holds_its_keys(conf: dict[str, Any], 
                              {"CustomKeyStoreId": "cks-1234567890abcdef0", **conf}))
     assert res.id == f"aws:{ACCT}:eu-central-1:aws_kms_custom_key_store:cks-1234567890abcdef0"
     assert (res.attributes["key_control"], res.attributes["key_store_type"], flows) == (control, kind, set())
+
+
+@pytest.mark.parametrize(("conf", "control"), [
+    ({"keyManager": "CUSTOMER", "origin": "AWS_KMS"}, "customer-managed"),
+    # Imported key material: the customer made it, but KMS holds and uses it (BYOK, not HYOK).
+    ({"keyManager": "CUSTOMER", "origin": "EXTERNAL"}, "customer-managed"),
+    ({"keyManager": "CUSTOMER", "origin": "AWS_CLOUDHSM"}, "customer-managed"),
+    # Only a key in an external key store stays outside AWS.
+    ({"keyManager": "CUSTOMER", "origin": "EXTERNAL_KEY_STORE"}, "customer-external"),
+    ({"keyManager": "AWS", "origin": "AWS_KMS"}, "provider-managed"),
+])
+def test_a_kms_keys_origin_says_who_holds_it(conf: dict[str, Any], control: str) -> None:
+    key = f"arn:aws:kms:eu-central-1:{ACCT}:key/5e6f7a8b-1111-4222-8333-444455556666"
+    res, _ = _read(_item("AWS::KMS::Key", key, "eu-central-1", conf, key))
+    assert res.attributes["key_control"] == control

@@ -320,7 +320,10 @@ def _kms_key(ctx: Context, facts: Facts) -> None:
     origin = field(ctx.conf, "origin")
     # https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html: KeyManager
     # AWS|CUSTOMER; Origin AWS_KMS|EXTERNAL|AWS_CLOUDHSM|EXTERNAL_KEY_STORE (checked 2026-11-30).
-    if origin in ("EXTERNAL_KEY_STORE", "EXTERNAL"):
+    # Only a key in an external key store stays outside AWS. Imported key material (EXTERNAL) is
+    # made by the customer but held and used by KMS, like any customer key, so it is
+    # customer-managed, as Terraform's aws_kms_external_key is read.
+    if origin == "EXTERNAL_KEY_STORE":
         facts.attributes["key_control"] = KeyControl.EXTERNAL.value
     elif manager == "AWS":
         facts.attributes["key_control"] = KeyControl.PROVIDER.value
