@@ -99,14 +99,17 @@ def _add_flows(builder: GraphBuilder, inventory: Inventory, warnings: list[str])
 def propagate_classes(g: Graph[str], facts: dict[str, Facts]) -> None:
     """A copy holds what its source holds: each copy gains the classes of every resource it copies,
     transitively (the descendants of a resource along copy edges)."""
-    copy_view = nx.subgraph_view(g, filter_edge=lambda u, v, k: _copies(g, u, v, str(k)))
-    sources = [n for n in copy_view.nodes if copy_view.out_degree(n) and n in facts]
+    # The copy edges as a graph of their own: a filtered view of the whole graph would make every
+    # traversal count all of its nodes again (a quadratic walk over an estate of many copies).
+    copies: nx.DiGraph[str] = nx.DiGraph()
+    copies.add_edges_from((u, v) for u, v, k in g.edges(keys=True) if _copies(g, u, v, str(k)))
+    sources = [n for n in g.nodes if n in copies and copies.out_degree(n) and n in facts]  # graph order
     for source in sources:
         src = facts[source]
         own = {c for c in src.classes if c != "unknown"}
         if not own:
             continue
-        for target in nx.descendants(copy_view, source):
+        for target in nx.descendants(copies, source):
             tgt = facts.get(target)
             if tgt is None:
                 continue

@@ -183,6 +183,7 @@ class KnowledgeBase:
     _aliases: dict[tuple[str, str], Service] = field(default_factory=dict)
     _holders: dict[str, list[Qualification]] | None = None
     _partitions: dict[tuple[str, str], Region | None] = field(default_factory=dict)
+    _offer_holds: dict[tuple[str, frozenset[str], dt.date | None], bool] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ look-ups
     @property
@@ -466,14 +467,20 @@ class KnowledgeBase:
         A holder without region records qualifies only through records that do not restrict the
         region (no region list, no zone).
         """
-        wanted = set(schemes)
+        wanted = frozenset(schemes)
         if not wanted:
             return True
-        if self.offer_regions(alternative_id, wanted, on):
-            return True
-        unrestricted = {q.scheme for q in self.offer_qualifications(alternative_id)
-                        if q.holds(on) and not q.scope.regions and q.scope.zone is None}
-        return wanted <= unrestricted
+        key = (alternative_id, wanted, on)
+        held = self._offer_holds.get(key)
+        if held is None:  # the tables do not change once loaded: one answer per offer, schemes and day
+            if self.offer_regions(alternative_id, wanted, on):
+                held = True
+            else:
+                unrestricted = {q.scheme for q in self.offer_qualifications(alternative_id)
+                                if q.holds(on) and not q.scope.regions and q.scope.zone is None}
+                held = wanted <= unrestricted
+            self._offer_holds[key] = held
+        return held
 
     def _by_holder(self) -> dict[str, list[Qualification]]:
         if self._holders is None:
