@@ -501,17 +501,31 @@ def peek_shape(head: bytes) -> Shape:
     if text[:1] not in (b"{", b"["):
         return Shape("unknown")
     if text[:1] == b"{":
-        line, sep, rest = text.partition(b"\n")
-        rest = rest.lstrip(b" \t\r\n")
-        while rest[:1] == b"#":  # comment lines between records (reported by the reader)
-            rest = rest.partition(b"\n")[2].lstrip(b" \t\r\n")
-        if sep and rest[:1] == b"{":
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                obj = None
-            if isinstance(obj, dict):
-                return Shape("ndjson", frozenset(obj), {k: v for k, v in obj.items() if _scalar(v)})
+        lines = _ndjson_shape(text)
+        if lines is not None:
+            return lines
+    return _document_shape(text)
+
+
+def _ndjson_shape(text: bytes) -> Shape | None:
+    """The shape of one object per line, when the first line is a whole object and another follows."""
+    line, sep, rest = text.partition(b"\n")
+    rest = rest.lstrip(b" \t\r\n")
+    while rest[:1] == b"#":  # comment lines between records (reported by the reader)
+        rest = rest.partition(b"\n")[2].lstrip(b" \t\r\n")
+    if not (sep and rest[:1] == b"{"):
+        return None
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return Shape("ndjson", frozenset(obj), {k: v for k, v in obj.items() if _scalar(v)})
+
+
+def _document_shape(text: bytes) -> Shape:
+    """The shape of one JSON object or array, from the parser's events over the head."""
     container = "object" if text[:1] == b"{" else "array"
     base = "" if container == "object" else "item"
     keys: set[str] = set()

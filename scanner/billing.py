@@ -217,56 +217,93 @@ def read_focus(path: Path) -> Billing:
     """Read and summarise a FOCUS export (CSV, CSV.gz or Parquet)."""
     if not path.is_file():
         raise InputError(f"{path}: no such billing export")
-    spend: dict[str, float] = defaultdict(float)
-    by_service: dict[str, float] = defaultdict(float)
-    by_region: dict[str, float] = defaultdict(float)
-    by_account: dict[str, float] = defaultdict(float)
-    resources: dict[str, ResourceUsage] = defaultdict(ResourceUsage)
-    transfer_gb: dict[str, float] = defaultdict(float)
-    transfer_cost: dict[str, float] = defaultdict(float)
-    currencies: set[str] = set()
-    unknown_providers: set[str] = set()
-    unreadable = 0
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    n = 0
+    summary = _FocusSummary()
     for n, row in enumerate(_rows(path), start=1):
         if n == 1:
-            missing = [c for c in REQUIRED if c not in row]
-            if missing:
-                raise InputError(f"{path}: not a FOCUS export: column(s) {', '.join(missing)} missing "
-                                 "(FOCUS 1.x cost and usage data is expected)")
+            _check_columns(path, row)
+        summary.add(row)
+    if summary.rows == 0:
+        raise InputError(f"{path}: the billing export holds no row")
+    return summary.billing(path)
+
+
+def _check_columns(path: Path, row: Mapping[str, object]) -> None:
+    """Refuse an export whose first row lacks a column of :data:`REQUIRED`."""
+    missing = [c for c in REQUIRED if c not in row]
+    if missing:
+        raise InputError(f"{path}: not a FOCUS export: column(s) {', '.join(missing)} missing "
+                         "(FOCUS 1.x cost and usage data is expected)")
+
+
+def _provider_id(raw: str) -> tuple[str, bool]:
+    """The sovscan provider id for a ``ProviderName``, and whether it was mapped (else kept as written)."""
+    provider = PROVIDER_NAMES.get(raw.lower())
+    if provider is None:
+        return raw.lower() or "unknown", False
+    return provider, True
+
+
+def _rounded(values: Mapping[str, float]) -> dict[str, float]:
+    """Amounts rounded to cents, largest first."""
+    return {k: round(v, 2) for k, v in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+@dataclass
+class _FocusSummary:
+    """Running totals of a FOCUS export while its rows are read, turned into :class:`Billing` at the end."""
+
+    rows: int = 0
+    spend: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    by_service: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    by_region: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    by_account: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    resources: dict[str, ResourceUsage] = field(default_factory=lambda: defaultdict(ResourceUsage))
+    transfer_gb: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    transfer_cost: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    currencies: set[str] = field(default_factory=set)
+    unknown_providers: set[str] = field(default_factory=set)
+    unreadable: int = 0
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    def add(self, row: Mapping[str, object]) -> None:
+        """Count one row: its period, currency and provider always; spend and volumes for usage and purchases."""
+        self.rows += 1
         cost = _float(row.get("EffectiveCost"))
         if cost is None:
             cost = _float(row.get("BilledCost"))
         charge_start = _date(str(row.get("ChargePeriodStart") or ""))
         charge_end = _date(str(row.get("ChargePeriodEnd") or ""))
         if cost is None or charge_start is None or charge_end is None:
-            unreadable += 1
-            continue
-        start = charge_start if start is None else min(start, charge_start)
-        end = charge_end if end is None else max(end, charge_end)
-        currencies.add(str(row.get("BillingCurrency") or ""))
+            self.unreadable += 1
+            return
+        self.start = charge_start if self.start is None else min(self.start, charge_start)
+        self.end = charge_end if self.end is None else max(self.end, charge_end)
+        self.currencies.add(str(row.get("BillingCurrency") or ""))
         raw_provider = str(row.get("ProviderName") or "").strip()
-        provider = PROVIDER_NAMES.get(raw_provider.lower())
-        if provider is None:
-            unknown_providers.add(raw_provider or "(empty)")
-            provider = raw_provider.lower() or "unknown"
+        provider, mapped = _provider_id(raw_provider)
+        if not mapped:
+            self.unknown_providers.add(raw_provider or "(empty)")
         category = str(row.get("ChargeCategory") or "").strip().lower()
         if category not in _SPEND_CATEGORIES:
-            continue  # taxes, credits and adjustments are not the price of a service
-        spend[provider] += cost
-        by_service[f"{provider}:{row.get('ServiceName') or 'unknown'}"] += cost
-        by_region[f"{provider}:{row.get('RegionId') or 'global'}"] += cost
-        by_account[f"{provider}:{row.get('SubAccountId') or 'unknown'}"] += cost
+            return  # taxes, credits and adjustments are not the price of a service
+        self.spend[provider] += cost
+        self.by_service[f"{provider}:{row.get('ServiceName') or 'unknown'}"] += cost
+        self.by_region[f"{provider}:{row.get('RegionId') or 'global'}"] += cost
+        self.by_account[f"{provider}:{row.get('SubAccountId') or 'unknown'}"] += cost
         rid = str(row.get("ResourceId") or "").strip()
-        use = resources[normalise_id(rid)] if rid else None
+        use = self.resources[normalise_id(rid)] if rid else None
         if use is not None:
             use.cost += cost
+        self._add_volume(row, provider, cost, use, charge_start, charge_end)
+
+    def _add_volume(self, row: Mapping[str, object], provider: str, cost: float, use: ResourceUsage | None,
+                    charge_start: dt.datetime, charge_end: dt.datetime) -> None:
+        """Storage rows metered in size × time add to a resource's volume; networking rows in size, to transfer."""
         quantity = _float(row.get("ConsumedQuantity"))
         factor = _size_factor(str(row.get("ConsumedUnit") or ""))
         if quantity is None or factor is None:
-            continue
+            return
         per_unit, hours, timed = factor
         service_category = str(row.get("ServiceCategory") or "").strip().lower()
         period = str(row.get("BillingPeriodStart") or charge_start.date().isoformat())[:10]
@@ -283,36 +320,43 @@ def read_focus(path: Path) -> Billing:
                 held[2] = max(held[2], charge_end.timestamp())
         elif not timed and service_category == _NETWORK:
             gb = quantity * per_unit
-            transfer_gb[provider] += gb
-            transfer_cost[provider] += cost
+            self.transfer_gb[provider] += gb
+            self.transfer_cost[provider] += cost
             if use is not None:
                 use._transfer[period] = use._transfer.get(period, 0.0) + gb
-    if n == 0:
-        raise InputError(f"{path}: the billing export holds no row")
-    for use in resources.values():
-        if use._storage:
-            gb_hours, first, last = use._storage[max(use._storage)]
-            use.storage_gb = gb_hours / max((last - first) / 3600.0, 1.0)
-        if use._transfer:
-            use.transfer_gb_per_month = sum(use._transfer.values()) / len(use._transfer)
-    currencies.discard("")
-    if len(currencies) > 1:
-        raise InputError(f"{path}: several billing currencies ({', '.join(sorted(currencies))}); "
-                         "export one currency per file")
-    notes: list[str] = []
-    if unreadable:
-        notes.append(f"billing {path}: {unreadable} row(s) without a readable cost or charge period were skipped")
-    if unknown_providers:
-        notes.append(f"billing {path}: ProviderName not mapped to a sovscan provider id, kept as written: "
-                     f"{', '.join(sorted(unknown_providers))}")
 
-    def rounded(values: Mapping[str, float]) -> dict[str, float]:
-        return {k: round(v, 2) for k, v in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))}
+    def _settle_resources(self) -> None:
+        """Each resource's volume (latest billing period) and monthly transfer, from the rows added."""
+        for use in self.resources.values():
+            if use._storage:
+                gb_hours, first, last = use._storage[max(use._storage)]
+                use.storage_gb = gb_hours / max((last - first) / 3600.0, 1.0)
+            if use._transfer:
+                use.transfer_gb_per_month = sum(use._transfer.values()) / len(use._transfer)
 
-    return Billing(
-        path=str(path), currency=next(iter(currencies), ""),
-        period_start=start.date() if start else None, period_end=end.date() if end else None, rows=n,
-        spend_by_provider=rounded(spend), spend_by_service=rounded(by_service), spend_by_region=rounded(by_region),
-        spend_by_account=rounded(by_account), resources=dict(resources),
-        transfer_gb_by_provider={k: round(v, 3) for k, v in transfer_gb.items()},
-        transfer_cost_by_provider={k: round(v, 2) for k, v in transfer_cost.items()}, notes=notes)
+    def _notes(self, path: Path) -> list[str]:
+        notes: list[str] = []
+        if self.unreadable:
+            notes.append(f"billing {path}: {self.unreadable} row(s) without a readable cost or charge period "
+                         "were skipped")
+        if self.unknown_providers:
+            notes.append(f"billing {path}: ProviderName not mapped to a sovscan provider id, kept as written: "
+                         f"{', '.join(sorted(self.unknown_providers))}")
+        return notes
+
+    def billing(self, path: Path) -> Billing:
+        """The summary of the export; several billing currencies are refused."""
+        self._settle_resources()
+        currencies = self.currencies - {""}
+        if len(currencies) > 1:
+            raise InputError(f"{path}: several billing currencies ({', '.join(sorted(currencies))}); "
+                             "export one currency per file")
+        return Billing(
+            path=str(path), currency=next(iter(currencies), ""),
+            period_start=self.start.date() if self.start else None,
+            period_end=self.end.date() if self.end else None, rows=self.rows,
+            spend_by_provider=_rounded(self.spend), spend_by_service=_rounded(self.by_service),
+            spend_by_region=_rounded(self.by_region), spend_by_account=_rounded(self.by_account),
+            resources=dict(self.resources),
+            transfer_gb_by_provider={k: round(v, 3) for k, v in self.transfer_gb.items()},
+            transfer_cost_by_provider={k: round(v, 2) for k, v in self.transfer_cost.items()}, notes=self._notes(path))

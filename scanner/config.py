@@ -78,17 +78,7 @@ def load_config(path: Path | None, note: Callable[[str], None] | None = None) ->
         if not candidate.is_file():
             return Config()
         path = candidate
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file (give an existing sovscan.toml to --config)") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    doc = _read_toml(path)
     if note is not None:
         note(f"using the configuration in {path.resolve()}"
              + (" (found in the current folder; give --config to choose another)" if implicit else ""))
@@ -105,7 +95,37 @@ def load_config(path: Path | None, note: Callable[[str], None] | None = None) ->
     knowledge = doc.get("knowledge", [])
     if not isinstance(knowledge, list) or not all(isinstance(k, str) for k in knowledge):
         raise ConfigError(f"{path}: knowledge must be a list of YAML file paths")
-    classification = doc.get("classification", {})
+    rules = _classification_rules(path, doc.get("classification", {}))
+    weights = doc.get("weights", {})
+    if not isinstance(weights, dict):
+        raise ConfigError(f"{path}: weights must be a table")
+    cfg = Config(organization=organization, home_country=home.upper(), knowledge=_knowledge_files(path, knowledge),
+                 weights=weights, classification_rules=rules, limits=_limits(path, doc.get("limits", {})),
+                 applications=_applications(path, doc.get("applications", {})))
+    try:
+        cfg.knowledge_base()
+    except KnowledgeBaseError as exc:
+        raise ConfigError(str(exc)) from None
+    return cfg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The parsed file; a missing, unreadable or malformed file is one :class:`ConfigError` line."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (give an existing sovscan.toml to --config)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def _classification_rules(path: Path, classification: object) -> list[dict[str, Any]] | None:
+    """``[classification]``: only ``rules``, an array of tables (None keeps the shipped rules)."""
     if not isinstance(classification, dict):
         raise ConfigError(f"{path}: classification must be a table (with a 'rules' array of tables)")
     if set(classification) - {"rules"}:
@@ -114,22 +134,17 @@ def load_config(path: Path | None, note: Callable[[str], None] | None = None) ->
     rules = classification.get("rules")
     if rules is not None and not (isinstance(rules, list) and all(isinstance(r, dict) for r in rules)):
         raise ConfigError(f"{path}: classification.rules must be an array of tables")
-    weights = doc.get("weights", {})
-    if not isinstance(weights, dict):
-        raise ConfigError(f"{path}: weights must be a table")
+    return rules
+
+
+def _knowledge_files(path: Path, knowledge: list[str]) -> tuple[Path, ...]:
+    """The extra knowledge files, relative to the configuration file; each must exist."""
     files = tuple(path.parent / k for k in knowledge)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise ConfigError(f"{path}: knowledge file(s) not found: {', '.join(missing)} "
                           "(paths are relative to the sovscan.toml)")
-    cfg = Config(organization=organization, home_country=home.upper(), knowledge=files, weights=weights,
-                 classification_rules=rules, limits=_limits(path, doc.get("limits", {})),
-                 applications=_applications(path, doc.get("applications", {})))
-    try:
-        cfg.knowledge_base()
-    except KnowledgeBaseError as exc:
-        raise ConfigError(str(exc)) from None
-    return cfg
+    return files
 
 
 def _limits(path: Path, table: Any) -> ReadLimits:

@@ -643,6 +643,39 @@ def test_language_version_2_templates_and_nested_children() -> None:
     }
 
 
+def test_template_locations_that_stay_unknown_and_untyped_resources() -> None:
+    doc = {
+        "parameters": {"loc": {"type": "string"}},
+        "resources": [
+            {"name": "no-type"},
+            "not a resource",
+            {"type": "Microsoft.Storage/storageAccounts", "name": "stexpr", "location": "[parameters('loc')]"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "stnone"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "stnum", "location": 7},
+        ],
+    }
+    items = list(template.template_items(doc, "t.json"))
+    base = f"{TPL}/microsoft.storage/storageaccounts"
+    assert {(r.id, r.region, r.raw_region) for r in _resources(items).values()} == {
+        (f"{base}/stexpr", None, "[parameters('loc')]"),
+        (f"{base}/stnone", None, None),
+        (f"{base}/stnum", None, None),
+    }
+    assert [(g.reason, g.message) for g in items if isinstance(g, Gap)] == [
+        ("partial", "ARM templates do not name their subscription or resource group: resource ids use 'unknown' "
+                    "there and will not merge with other exports (use 'az graph query' for a complete inventory)"),
+        ("unknown-region", "2 resource(s) take their location from an expression without a default value: region "
+                           "unknown (give a Resource Graph export, or set the location parameters)"),
+        ("skipped", "2 record(s) skipped: template resource without a type"),
+    ]
+
+
+def test_a_template_without_resources_has_no_partial_gap() -> None:
+    assert list(template.template_items({"resources": [{"type": "Microsoft.Resources/deployments",
+                                                        "name": "inner"}]}, "t.json")) == [
+        Gap("t.json", "1 record(s) skipped: nested deployment (its inner template is not expanded)", "skipped")]
+
+
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [

@@ -4,6 +4,7 @@ information out (xBRL-CSV report package checked with eba-xbridge, readable CSV,
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from scanner.billing import read_focus
 from scanner.cli import app
+from scanner.errors import InputError
 from scanner.kb.loader import default_kb
 from scanner.kb.provenance import check_source
 
@@ -190,3 +192,91 @@ def test_legal_identifiers_have_provenance() -> None:
         assert entity in default_kb().entities
         assert check_source(rec.source) == []
         assert rec.verified or rec.unverified
+
+
+# --------------------------------------------------------------------------- FOCUS rows, one rule each
+
+_FOCUS_HEADER = ("BilledCost,EffectiveCost,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,"
+                 "ChargeCategory,ProviderName,ServiceName,ServiceCategory,RegionId,SubAccountId,ResourceId,"
+                 "ConsumedQuantity,ConsumedUnit")
+_FOCUS_ROWS = (
+    # BilledCost stands in for a missing EffectiveCost; 240 GB-hours over the first day.
+    "10,,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,AWS,S3,Storage,eu-west-3,111,"
+    "arn:aws:s3:::b,240,GB-Hours",
+    # Same bucket, id in another case, next day, metered in GB-days: 240 GB-hours more, 48 hours spanned.
+    "5,4,EUR,2026-11-01,2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,Usage,Amazon Web Services,S3,Storage,eu-west-3,"
+    "111,ARN:aws:s3:::B,10,GB-Days",
+    # Transfer out of the bucket: 20 GB for 2.
+    "2,2,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,AWS,S3,Networking,,111,arn:aws:s3:::b,20,GB",
+    # Unreadable cost, then unreadable charge period: counted and skipped.
+    "x,,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,AWS,S3,Storage,eu-west-3,111,,,",
+    "1,1,EUR,2026-11-01,yesterday,2026-11-02T00:00:00Z,Usage,AWS,S3,Storage,eu-west-3,111,,,",
+    # A tax row widens the period but is not spend.
+    "7,7,EUR,2026-11-01,2026-10-31T00:00:00Z,2026-11-01T00:00:00Z,Tax,AWS,,,,,,,",
+    # An unknown provider is kept as written; an empty one becomes "unknown".
+    "3,3,,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,Hetzner,Cloud,Compute,fsn1,h1,,,",
+    "1,1,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,,,,,,,,,",
+    # Google storage in GB-months, two billing periods: the latest one gives the volume.
+    "6,6,EUR,,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Usage,Google Cloud,GCS,Storage,europe-west9,p1,"
+    "//storage.googleapis.com/projects/_/buckets/g,3,GB-Months",
+    "6,6,EUR,,2026-11-01T00:00:00Z,2026-11-11T00:00:00Z,Usage,Google Cloud,GCS,Storage,europe-west9,p1,"
+    "//storage.googleapis.com/projects/_/buckets/g,1,GB-Months",
+    # Units that are not data sizes, and data size × time outside storage: cost only.
+    "4,4,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,Microsoft,VM,Compute,francecentral,s1,"
+    "/subscriptions/s1/vm,24,Hours",
+    "4,4,EUR,2026-11-01,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,Usage,Microsoft,VM,Compute,francecentral,s1,"
+    "/subscriptions/s1/vm,24,GB-Hours",
+)
+
+
+def test_focus_rows_are_summarised_rule_by_rule(tmp_path: Path) -> None:
+    path = tmp_path / "focus.csv"
+    path.write_text("\n".join((_FOCUS_HEADER, *_FOCUS_ROWS)) + "\n", encoding="utf-8")
+    bill = read_focus(path)
+    assert (bill.path, bill.currency, bill.rows) == (str(path), "EUR", len(_FOCUS_ROWS))
+    assert (bill.period_start, bill.period_end, bill.days) == (dt.date(2026, 10, 1), dt.date(2026, 11, 11), 41)
+    assert bill.spend_by_provider == {"aws": 16.0, "gcp": 12.0, "azure": 8.0, "hetzner": 3.0, "unknown": 1.0}
+    assert bill.spend_by_service == {"aws:S3": 16.0, "gcp:GCS": 12.0, "azure:VM": 8.0, "hetzner:Cloud": 3.0,
+                                     "unknown:unknown": 1.0}
+    assert bill.spend_by_region == {"aws:eu-west-3": 14.0, "gcp:europe-west9": 12.0, "azure:francecentral": 8.0,
+                                    "hetzner:fsn1": 3.0, "aws:global": 2.0, "unknown:global": 1.0}
+    assert bill.spend_by_account == {"aws:111": 16.0, "gcp:p1": 12.0, "azure:s1": 8.0, "hetzner:h1": 3.0,
+                                     "unknown:unknown": 1.0}
+    assert list(bill.spend_by_provider) == ["aws", "gcp", "azure", "hetzner", "unknown"]  # largest first
+    assert bill.transfer_gb_by_provider == {"aws": 20.0}
+    assert bill.transfer_cost_by_provider == {"aws": 2.0}
+    assert bill.notes == [
+        f"billing {path}: 2 row(s) without a readable cost or charge period were skipped",
+        f"billing {path}: ProviderName not mapped to a sovscan provider id, kept as written: (empty), Hetzner",
+    ]
+    assert set(bill.resources) == {"arn:aws:s3:::b", "//storage.googleapis.com/projects/_/buckets/g",
+                                   "/subscriptions/s1/vm"}
+    bucket = bill.resources["arn:aws:s3:::b"]
+    assert (bucket.cost, bucket.storage_gb, bucket.transfer_gb_per_month) == (16.0, 10.0, 20.0)
+    gcs = bill.resources["//storage.googleapis.com/projects/_/buckets/g"]
+    # 1 GB-month = 730 GB-hours, held over the 240 hours of the 2026-11 rows.
+    assert (gcs.cost, gcs.storage_gb, gcs.transfer_gb_per_month) == (12.0, pytest.approx(730 / 240), None)
+    vm = bill.resources["/subscriptions/s1/vm"]
+    assert (vm.cost, vm.storage_gb, vm.transfer_gb_per_month) == (8.0, None, None)
+
+
+def test_focus_export_without_rows_or_with_two_currencies_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text(_FOCUS_HEADER + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^.*empty\.csv: the billing export holds no row$"):
+        read_focus(empty)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("\n".join((_FOCUS_HEADER, _FOCUS_ROWS[0], _FOCUS_ROWS[0].replace(",EUR,", ",USD,"))) + "\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_focus(mixed)
+    assert str(info.value) == f"{mixed}: several billing currencies (EUR, USD); export one currency per file"
+    with pytest.raises(InputError) as info:
+        read_focus(tmp_path / "missing.csv")
+    assert str(info.value) == f"{tmp_path / 'missing.csv'}: no such billing export"
+    partial = tmp_path / "partial.csv"
+    partial.write_text("BilledCost,ProviderName\n1,AWS\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_focus(partial)
+    assert str(info.value) == (f"{partial}: not a FOCUS export: column(s) BillingCurrency, ChargePeriodStart, "
+                               "ChargePeriodEnd missing (FOCUS 1.x cost and usage data is expected)")

@@ -775,6 +775,53 @@ def test_asset_without_name_or_type_is_skipped() -> None:
         asset_items({"name": "//x.googleapis.com/a"}, "f", ProjectIds())
 
 
+_BUCKET, _PROJECT = "storage.googleapis.com/Bucket", "cloudresourcemanager.googleapis.com/Project"
+_CRM = "//cloudresourcemanager.googleapis.com/projects/"
+
+
+@pytest.mark.parametrize(("record", "reason"), [
+    ({"window": {"start_time": "2026-11-01T00:00:00Z"}, "deleted": True,
+      "asset": {"name": "//storage.googleapis.com/b", "asset_type": _BUCKET}}, "deleted asset"),
+    ({"name": "//storage.googleapis.com/b", "asset_type": _BUCKET, "deleted": True}, "deleted asset"),
+    ({"name": "//storage.googleapis.com/b", "asset_type": _BUCKET, "iam_policy": {}},
+     "policy content, not resource content (export with --content-type=resource)"),
+])
+def test_assets_that_hold_no_resource_are_skipped(record: dict[str, Any], reason: str) -> None:
+    with pytest.raises(SkipRecord) as info:
+        asset_items(record, "f", ProjectIds())
+    assert str(info.value) == reason
+
+
+def test_asset_projects_and_accounts_from_each_place_they_are_written() -> None:
+    projects = ProjectIds()
+    provider_key = KeyRef(KeyControl.PROVIDER)
+    # A history record (TemporalAsset) wraps the asset; its project id comes from the resource's parent.
+    history = {"window": {"startTime": "2026-11-01T00:00:00Z"}, "asset": {
+        "name": "//storage.googleapis.com/b1", "assetType": _BUCKET,
+        "resource": {"parent": _CRM + "acme-prod", "location": "EU", "data": {"name": "b1", "labels": {"app": "x"}}}}}
+    assert asset_items(history, "f", projects) == [Resource(
+        "//storage.googleapis.com/projects/_/buckets/b1", "gcp", _BUCKET, "b1", "acme-prod", "eu", "EU",
+        {"app": "x"}, provider_key, source="f")]
+    # Without ancestors, a parent given by number is the project number.
+    numbered = {"name": "//storage.googleapis.com/b2", "asset_type": _BUCKET,
+                "resource": {"parent": _CRM + "555", "location": "europe-west9", "data": {"name": "b2"}}}
+    assert asset_items(numbered, "f", projects) == [Resource(
+        "//storage.googleapis.com/projects/_/buckets/b2", "gcp", _BUCKET, "b2", "projects/555", "europe-west9",
+        "europe-west9", {}, provider_key, source="f")]
+    # A project without a project id keeps its full name; a project number that is not a number is ignored.
+    anonymous = {"name": _CRM + "123", "asset_type": _PROJECT, "resource": {"data": {"projectNumber": "n/a"}}}
+    assert asset_items(anonymous, "f", projects) == [Resource(
+        _CRM + "123", "gcp", _PROJECT, "123", None, "global", "global", {}, None, source="f")]
+    named = {"name": _CRM + "777", "asset_type": _PROJECT, "ancestors": ["projects/777", "folders/9"],
+             "resource": {"data": {"projectId": "acme-x", "projectNumber": "777", "displayName": "Acme X",
+                                   "lifecycleState": "ACTIVE"}}}
+    assert asset_items(named, "f", projects) == [
+        Account("acme-x", "gcp", "Acme X", "folders/9", "f"),
+        Resource(_CRM + "acme-x", "gcp", _PROJECT, "Acme X", "acme-x", "global", "global", {}, None, source="f",
+                 attributes={"status": "ACTIVE"})]
+    assert projects.by_number == {"777": "acme-x"}
+
+
 def test_settle_accounts_releases_held_resources_when_the_project_is_learnt() -> None:
     projects = ProjectIds()
     early = _res("r1", "t", "r1", None, None, "f", account="projects/42")

@@ -110,76 +110,81 @@ def _project(ref: str) -> dict[str, Any] | None:
     return None
 
 
-def _handler(estate: Estate) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+class _Handler(BaseHTTPRequestHandler):
+    """Resource Manager and Cloud Asset answers from the estate the test set up (``estate``)."""
 
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    estate: Estate
 
-        def _write(self) -> None:
-            url = urlsplit(self.path)
-            estate.log(self.command, url.path, parse_qs(url.query))
-            self._send(400, _error(400, "INVALID_ARGUMENT", "this test server only reads"))
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
-        do_POST = do_PUT = do_PATCH = do_DELETE = _write
+    def _send(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            path, query = url.path, parse_qs(url.query)
-            estate.log("GET", path, query)
-            if estate.unauthenticated:
-                return self._send(401, UNAUTHENTICATED)
-            parent = query.get("parent", [""])[0]
-            if parent in estate.hidden_parents:
-                return self._send(403, _error(403, "PERMISSION_DENIED", f"Permission denied on {parent}"))
-            if path == "/v3/folders":
-                return self._send(200, _page([f for f in ESTATE["folders"] if f["parent"] == parent], query,
-                                             "folders"))
-            if path == "/v3/projects":
-                return self._send(200, _page([p for p in ESTATE["projects"] if p["parent"] == parent], query,
-                                             "projects"))
-            if path == "/v3/projects:search":
-                return self._send(200, _page(ESTATE["projects"], query, "projects"))
-            parts = path.split("/")
-            if len(parts) == 4 and parts[1:3] == ["v3", "projects"]:
-                found = _project(parts[3])
-                return self._send(200, found) if found else self._send(
-                    403, _error(403, "PERMISSION_DENIED", f"Permission denied on resource project {parts[3]}"))
-            if len(parts) == 5 and parts[1:3] == ["v1", "projects"] and parts[4] == "assets":
-                return self._assets(parts[3], query)
-            return self._send(404, _error(404, "NOT_FOUND", f"no route {path}"))
+    def _write(self) -> None:
+        url = urlsplit(self.path)
+        self.estate.log(self.command, url.path, parse_qs(url.query))
+        self._send(400, _error(400, "INVALID_ARGUMENT", "this test server only reads"))
 
-        def _assets(self, project: str, query: dict[str, list[str]]) -> None:
-            token = query.get("pageToken", [""])[0]
-            if query.get("contentType") not in (["RESOURCE"], ["1"]):
-                return self._send(400, _error(400, "INVALID_ARGUMENT", f"contentType {query.get('contentType')}"))
-            if project in estate.dropped:
-                self.close_connection = True
-                self.connection.shutdown(2)  # the connection ends with no answer: a network failure
-                return None
-            if project in estate.denied:
-                return self._send(403, DENIED)
-            if project in estate.disabled:
-                return self._send(403, DISABLED)
-            if project in estate.throttle_always:
+    do_POST = do_PUT = do_PATCH = do_DELETE = _write
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        self.estate.log("GET", path, query)
+        if self.estate.unauthenticated:
+            return self._send(401, UNAUTHENTICATED)
+        parent = query.get("parent", [""])[0]
+        if parent in self.estate.hidden_parents:
+            return self._send(403, _error(403, "PERMISSION_DENIED", f"Permission denied on {parent}"))
+        if path == "/v3/folders":
+            return self._send(200, _page([f for f in ESTATE["folders"] if f["parent"] == parent], query,
+                                         "folders"))
+        if path == "/v3/projects":
+            return self._send(200, _page([p for p in ESTATE["projects"] if p["parent"] == parent], query,
+                                         "projects"))
+        if path == "/v3/projects:search":
+            return self._send(200, _page(ESTATE["projects"], query, "projects"))
+        parts = path.split("/")
+        if len(parts) == 4 and parts[1:3] == ["v3", "projects"]:
+            found = _project(parts[3])
+            return self._send(200, found) if found else self._send(
+                403, _error(403, "PERMISSION_DENIED", f"Permission denied on resource project {parts[3]}"))
+        if len(parts) == 5 and parts[1:3] == ["v1", "projects"] and parts[4] == "assets":
+            return self._assets(parts[3], query)
+        return self._send(404, _error(404, "NOT_FOUND", f"no route {path}"))
+
+    def _assets(self, project: str, query: dict[str, list[str]]) -> None:
+        token = query.get("pageToken", [""])[0]
+        if query.get("contentType") not in (["RESOURCE"], ["1"]):
+            return self._send(400, _error(400, "INVALID_ARGUMENT", f"contentType {query.get('contentType')}"))
+        if project in self.estate.dropped:
+            self.close_connection = True
+            self.connection.shutdown(2)  # the connection ends with no answer: a network failure
+            return None
+        if project in self.estate.denied:
+            return self._send(403, DENIED)
+        if project in self.estate.disabled:
+            return self._send(403, DISABLED)
+        if project in self.estate.throttle_always:
+            return self._send(429, THROTTLED)
+        with self.estate.lock:
+            if (project, token) in self.estate.throttle_once:
+                self.estate.throttle_once.discard((project, token))
                 return self._send(429, THROTTLED)
-            with estate.lock:
-                if (project, token) in estate.throttle_once:
-                    estate.throttle_once.discard((project, token))
-                    return self._send(429, THROTTLED)
-            assets = ESTATE["assets"].get(project)
-            if assets is None:
-                return self._send(404, _error(404, "NOT_FOUND", f"project {project} not found"))
-            return self._send(200, _page(assets, query, "assets", {"readTime": "2026-11-30T08:00:00Z"}))
+        assets = ESTATE["assets"].get(project)
+        if assets is None:
+            return self._send(404, _error(404, "NOT_FOUND", f"project {project} not found"))
+        return self._send(200, _page(assets, query, "assets", {"readTime": "2026-11-30T08:00:00Z"}))
 
-    return Handler
+
+def _handler(estate: Estate) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"estate": estate})
 
 
 @pytest.fixture

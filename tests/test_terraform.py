@@ -450,3 +450,46 @@ def test_plan_modules_use_their_callers_provider_region(tmp_path: Path) -> None:
                     "provider_config_key": "db:aws"}]}}}}}}
     (res,) = [r for r in _read(PLAN, _inp("plan.json", tmp_path, orjson.dumps(doc))) if isinstance(r, Resource)]
     assert (res.name, res.region, res.tf_address) == ("paie-1", "eu-west-3", "module.db.aws_db_snapshot.s")
+
+
+def test_aws_keys_replicas_and_ids_without_an_arn(tmp_path: Path) -> None:
+    aws = 'provider["registry.terraform.io/hashicorp/aws"]'
+    kms = "arn:aws:kms:eu-west-3:111122223333:key/"
+    rds = "arn:aws:rds:{}:111122223333:cluster:{}"
+
+    def instance(typ: str, name: str, attributes: dict[str, object]) -> dict[str, object]:
+        return {"mode": "managed", "type": typ, "name": name, "provider": aws,
+                "instances": [{"schema_version": 0, "attributes": attributes, "sensitive_attributes": []}]}
+
+    doc = {"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "l", "outputs": {}, "resources": [
+        # An XKS key is external even when it names a custom key store; imported key material is the customer's.
+        instance("aws_kms_key", "xks", {"arn": kms + "xks", "id": "xks", "xks_key_id": "ext-1",
+                                        "custom_key_store_id": "cks-1", "kms_key_id": kms + "other"}),
+        instance("aws_kms_external_key", "byok", {"arn": kms + "byok", "id": "byok", "kms_key_id": kms + "other"}),
+        instance("aws_rds_cluster", "dr", {"arn": rds.format("eu-central-1", "dr"), "id": "dr",
+                                           "kms_key_id": kms + "dr",
+                                           "replication_source_identifier": rds.format("eu-west-3", "main")}),
+        instance("aws_rds_cluster", "main", {"arn": rds.format("eu-west-3", "main"), "id": "main",
+                                             "replication_source_identifier": ""}),
+        # Without an ARN: an id built from the account, the availability zone's region and the native id.
+        instance("aws_db_snapshot", "snap", {"id": "snap-1", "availability_zone": "eu-west-3a",
+                                             "owner_id": "111122223333"}),
+        instance("aws_instance", "anon", {}),
+        # An ARN without a region names a global service.
+        instance("aws_iam_policy", "p", {"arn": "arn:aws:iam::111122223333:policy/p", "id": "p"}),
+    ]}
+    items = _read(STATE, _inp("aws.tfstate", tmp_path, orjson.dumps(doc)))
+    found = {(r.id, r.region, r.account, r.key, tuple(sorted(r.attributes.items())))
+             for r in items if isinstance(r, Resource)}
+    assert found == {
+        (kms + "xks", "eu-west-3", "111122223333", None, (("key_control", "customer-external"), ("partition", "aws"))),
+        (kms + "byok", "eu-west-3", "111122223333", None, (("key_control", "customer-managed"), ("partition", "aws"))),
+        (rds.format("eu-central-1", "dr"), "eu-central-1", "111122223333", KeyRef(KeyControl.CUSTOMER, kms + "dr"),
+         (("partition", "aws"),)),
+        (rds.format("eu-west-3", "main"), "eu-west-3", "111122223333", None, (("partition", "aws"),)),
+        ("aws:111122223333:eu-west-3:aws_db_snapshot:snap-1", "eu-west-3", "111122223333", None, ()),
+        ("tf:aws_instance.anon", None, None, None, ()),
+        ("arn:aws:iam::111122223333:policy/p", "global", "111122223333", None, (("partition", "aws"),)),
+    }
+    assert _flows(items) == {(rds.format("eu-west-3", "main"), rds.format("eu-central-1", "dr"), FlowKind.REPLICA,
+                              "eu-central-1")}

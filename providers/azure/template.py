@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from providers.azure.normalize import RowShapeError, RowTally, canonical_id, resource_items
@@ -229,46 +229,75 @@ def _flatten(resources: Any, parent_type: str | None = None,
             yield from _flatten(children, rtype, name)
 
 
+_Row = tuple[dict[str, Any], str | None, str | None]  # (resource row, region, location as written)
+
+
 def template_items(template: Mapping[str, Any], source: str) -> Iterator[Item]:
     """All items of one ARM template: resources, flows and the gaps the template leaves open."""
     ev = Evaluator(template)
     tally = RowTally()
     unknown_location: Counter[str] = Counter()
-    rows: list[tuple[dict[str, Any], str | None, str | None]] = []
+    rows: list[_Row] = []
     for res, rtype, name_expr in _flatten(template.get("resources") or []):
-        if not rtype:
-            tally.skipped["template resource without a type"] += 1
-            continue
-        if res.get("existing") is True:
-            tally.skipped["reference to an existing resource, not part of this template"] += 1
-            continue
-        if rtype.lower() == "microsoft.resources/deployments":
-            tally.skipped["nested deployment (its inner template is not expanded)"] += 1
-            continue
-        name = _name(ev, name_expr)
-        rid = build_id(rtype, name) if name else None
-        if rid is None:
-            tally.skipped["name is an expression that cannot be resolved without deploying"] += 1
-            continue
-        raw_location = res.get("location")
-        location = ev.value(raw_location)
-        if location is RG_LOCATION:
-            unknown_location["resourceGroup().location"] += 1
-            region = None
-        elif isinstance(location, str):
-            region = azure_region_of(location)
-        else:
-            if raw_location is not None:
-                unknown_location["an expression without a default value"] += 1
-            region = None
-        raw_region = location if isinstance(location, str) else (  # keep the expression for reports
-            raw_location if isinstance(raw_location, str) else None)
-        row = {"id": rid, "name": name, "type": rtype, "sku": ev.tree(res.get("sku")),
-               "kind": ev.tree(res.get("kind")), "tags": ev.tree(res.get("tags")),
-               "properties": ev.tree(res.get("properties"))}
-        rows.append((row, region, raw_region))
+        row = _template_row(ev, res, rtype, name_expr, tally)
+        if row is not None:
+            rows.append((row, *_location(ev, res.get("location"), unknown_location)))
     _apply_backup_storage_config(rows)
     rows = _inherit_parent_region(rows)
+    yield from _row_items(rows, source, tally)
+    if rows:
+        yield Gap(source, "ARM templates do not name their subscription or resource group: resource "
+                  "ids use 'unknown' there and will not merge with other exports (use "
+                  "'az graph query' for a complete inventory)", "partial")
+    for why, count in sorted(unknown_location.items()):
+        yield Gap(source, f"{count} resource(s) take their location from {why}: region unknown "
+                  "(give a Resource Graph export, or set the location parameters)", "unknown-region")
+    yield from tally.gaps(source)
+
+
+#: Resources a template declares but does not deploy itself: (test, reason they are skipped).
+_NOT_DEPLOYED: tuple[tuple[Callable[[Mapping[str, Any], str], bool], str], ...] = (
+    (lambda res, rtype: not rtype, "template resource without a type"),
+    (lambda res, rtype: res.get("existing") is True, "reference to an existing resource, not part of this template"),
+    (lambda res, rtype: rtype.lower() == "microsoft.resources/deployments",
+     "nested deployment (its inner template is not expanded)"),
+)
+
+
+def _template_row(ev: Evaluator, res: Mapping[str, Any], rtype: str, name_expr: Any,
+                  tally: RowTally) -> dict[str, Any] | None:
+    """The export-shaped row of one template resource, or None (counted in ``tally``) when it is skipped."""
+    for skipped, why in _NOT_DEPLOYED:
+        if skipped(res, rtype):
+            tally.skipped[why] += 1
+            return None
+    name = _name(ev, name_expr)
+    rid = build_id(rtype, name) if name else None
+    if rid is None:
+        tally.skipped["name is an expression that cannot be resolved without deploying"] += 1
+        return None
+    return {"id": rid, "name": name, "type": rtype, "sku": ev.tree(res.get("sku")),
+            "kind": ev.tree(res.get("kind")), "tags": ev.tree(res.get("tags")),
+            "properties": ev.tree(res.get("properties"))}
+
+
+def _location(ev: Evaluator, raw_location: Any, unknown: Counter[str]) -> tuple[str | None, str | None]:
+    """(region, location as written) of a resource; locations that stay unknown are counted by cause."""
+    location = ev.value(raw_location)
+    region = None
+    if location is RG_LOCATION:
+        unknown["resourceGroup().location"] += 1
+    elif isinstance(location, str):
+        region = azure_region_of(location)
+    elif raw_location is not None:
+        unknown["an expression without a default value"] += 1
+    raw_region = location if isinstance(location, str) else (  # keep the expression for reports
+        raw_location if isinstance(raw_location, str) else None)
+    return region, raw_region
+
+
+def _row_items(rows: list[_Row], source: str, tally: RowTally) -> Iterator[Item]:
+    """Resources and flows of the rows, through the transform shared with exports; each flow once."""
     seen: set[tuple[str, str, str]] = set()
     for row, region, raw_region in rows:
         try:
@@ -285,14 +314,6 @@ def template_items(template: Mapping[str, Any], source: str) -> Iterator[Item]:
                     continue
                 seen.add(key)
             yield item
-    if rows:
-        yield Gap(source, "ARM templates do not name their subscription or resource group: resource "
-                  "ids use 'unknown' there and will not merge with other exports (use "
-                  "'az graph query' for a complete inventory)", "partial")
-    for why, count in sorted(unknown_location.items()):
-        yield Gap(source, f"{count} resource(s) take their location from {why}: region unknown "
-                  "(give a Resource Graph export, or set the location parameters)", "unknown-region")
-    yield from tally.gaps(source)
 
 
 def _name(ev: Evaluator, expr: Any) -> str | None:
@@ -303,7 +324,7 @@ def _name(ev: Evaluator, expr: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _apply_backup_storage_config(rows: list[tuple[dict[str, Any], str | None, str | None]]) -> None:
+def _apply_backup_storage_config(rows: list[_Row]) -> None:
     """Fold ``vaults/backupstorageconfig`` children into their vault's ``redundancySettings``.
 
     Export templates set a Recovery Services vault's storage redundancy on that child resource
@@ -325,8 +346,7 @@ def _apply_backup_storage_config(rows: list[tuple[dict[str, Any], str | None, st
             vault["properties"] = vault_props
 
 
-def _inherit_parent_region(rows: list[tuple[dict[str, Any], str | None, str | None]],
-                           ) -> list[tuple[dict[str, Any], str | None, str | None]]:
+def _inherit_parent_region(rows: list[_Row]) -> list[_Row]:
     """Child resources declared without ``location`` (databases' firewall rules, failover groups,
     peerings) live where their parent lives; give them the parent's region when it is known."""
     regions = {row["id"]: region for row, region, _ in rows}

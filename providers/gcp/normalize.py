@@ -543,21 +543,12 @@ def asset_items(asset: Mapping[str, Any], source: str, projects: ProjectIds) -> 
 
     Raises :class:`SkipRecord` when the record holds no resource.
     """
-    if "window" in asset and isinstance(asset.get("asset"), dict):  # TemporalAsset (history)
-        if asset.get("deleted"):
-            raise SkipRecord("deleted asset")
-        asset = asset["asset"]
-    if asset.get("deleted") is True:
-        raise SkipRecord("deleted asset")
+    asset = _live_asset(asset)
     name = asset.get("name")
     asset_type = _get2(asset, "asset_type", "assetType")
     if not isinstance(name, str) or not name.startswith("//") or not isinstance(asset_type, str):
         raise SkipRecord("not a Cloud Asset record (no full name or asset type)")
-    resource = asset.get("resource")
-    if not isinstance(resource, dict):
-        if any(key in asset for key in _POLICY_KEYS):
-            raise SkipRecord("policy content, not resource content (export with --content-type=resource)")
-        resource = {}
+    resource = _resource_content(asset)
     data = _dict(maybe_json(resource.get("data")))
     ancestors = asset.get("ancestors")
     number = _number_of(ancestors[0]) if isinstance(ancestors, list) and ancestors else None
@@ -567,29 +558,60 @@ def asset_items(asset: Mapping[str, Any], source: str, projects: ProjectIds) -> 
 
     items: list[Item] = []
     if asset_type == PROJECT_TYPE:
-        project_id = _str(data.get("projectId")) or _project_id_in(name)
-        own = str(data.get("projectNumber") or _segment_after(name, "/projects/") or "")
-        if own.isdigit():
-            number = own
-        projects.learn(number, project_id)
+        rid, project_id, number = _project_identity(name, data, number)
         if project_id:
-            rid = _CRM_PROJECTS + project_id
             items.append(Account(project_id, PROVIDER, _project_display_name(data),
                                  _project_parent(data, ancestors), source))
-        else:
-            rid = name
     else:
         rid = canonical_name(name)
         project_id = _project_id_in(rid)
         if project_id is None and parent_project and not parent_project.isdigit():
             project_id = parent_project
-        projects.learn(number, project_id)
-
+    projects.learn(number, project_id)
     facts = _Facts()
     detail = _DETAILS.get(asset_type)
     if detail is not None:
         detail(rid, data, facts)
-    region, raw = _region(facts.location, _str(resource.get("location")), name, asset_type)
+    items.append(_asset_resource(rid, asset_type, data, facts, _str(resource.get("location")), name, source,
+                                 projects.account(project_id, number)))
+    items.extend(facts.flows)
+    return items
+
+
+def _live_asset(asset: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The asset itself, out of a history record (TemporalAsset); deleted assets are skipped."""
+    if "window" in asset and isinstance(asset.get("asset"), dict):  # TemporalAsset (history)
+        if asset.get("deleted"):
+            raise SkipRecord("deleted asset")
+        asset = asset["asset"]
+    if asset.get("deleted") is True:
+        raise SkipRecord("deleted asset")
+    return asset
+
+
+def _resource_content(asset: Mapping[str, Any]) -> dict[str, Any]:
+    """The asset's ``resource``; an export of policies instead of resources is skipped."""
+    resource = asset.get("resource")
+    if isinstance(resource, dict):
+        return resource
+    if any(key in asset for key in _POLICY_KEYS):
+        raise SkipRecord("policy content, not resource content (export with --content-type=resource)")
+    return {}
+
+
+def _project_identity(name: str, data: dict[str, Any], number: str | None) -> tuple[str, str | None, str | None]:
+    """(resource id, project id, project number) of a project asset; its own number wins over the ancestors'."""
+    project_id = _str(data.get("projectId")) or _project_id_in(name)
+    own = str(data.get("projectNumber") or _segment_after(name, "/projects/") or "")
+    if own.isdigit():
+        number = own
+    return (_CRM_PROJECTS + project_id if project_id else name), project_id, number
+
+
+def _asset_resource(rid: str, asset_type: str, data: dict[str, Any], facts: _Facts, location: str | None,
+                    name: str, source: str, account: str | None) -> Resource:
+    """The resource of an asset, from its service data and what the type's detail rule found in it."""
+    region, raw = _region(facts.location, location, name, asset_type)
     key = facts.key
     if key is None and data and asset_type in _DEFAULT_ENCRYPTED:
         key = KeyRef(KeyControl.PROVIDER)
@@ -601,16 +623,14 @@ def asset_items(asset: Mapping[str, Any], source: str, projects: ProjectIds) -> 
     tags = normalize_tags(facts.tags if facts.tags is not None else data.get("labels"))
     display = _project_display_name(data) if asset_type == PROJECT_TYPE else _str(data.get("displayName"))
     region = intern(region)
-    items.append(Resource(
+    return Resource(
         id=rid, provider=PROVIDER, native_type=sys.intern(asset_type),
         name=display or _short_name(rid),
-        account=intern(projects.account(project_id, number)),
+        account=intern(account),
         region=region, raw_region=region if raw == region else intern(raw), tags=tags, key=key,
         size_gb=facts.size_gb,
         source=source, attributes=attributes,
-    ))
-    items.extend(facts.flows)
-    return items
+    )
 
 
 # --------------------------------------------------------------------------- search results

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from providers.common import aws_region_of, maybe_json, normalize_tags, parse_arn
@@ -91,89 +91,173 @@ def _sse_key(rule_holder: Mapping[str, Any]) -> KeyRef | None:
     return None
 
 
+@dataclass
+class _Placed:
+    """An AWS resource instance as its common attributes give it; type-specific rules amend ``key`` and ``extra``."""
+
+    rid: str
+    region: str | None
+    raw_region: str | None
+    account: str | None
+    tags: dict[str, str]
+    key: KeyRef | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def resource(self, inst: TfInstance) -> Resource:
+        return make_resource(inst, self.rid, region=self.region, raw_region=self.raw_region, account=self.account,
+                             key=self.key, tags=self.tags, extra=self.extra)
+
+
 def transform(inst: TfInstance, ctx: Context) -> Iterator[Item]:
     """Resource and flows of one AWS resource instance."""
     v = inst.values
     arn = text(v.get("arn")) or next((text(v.get(a)) for a in _OWN_ARN_ATTRIBUTES if text(v.get(a))), None)
     parsed = parse_arn(arn) if arn else None
-    raw_region = (text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
-                  or text(v.get("availability_zone")))
-    if raw_region is None and parsed is not None and inst.type != "aws_s3_bucket":
-        raw_region = "global"  # an ARN without a region names a global service (IAM, CloudFront)
-    if raw_region is None:
-        raw_region = inst.provider_region
+    raw_region = _raw_region(inst, parsed)
     region = aws_region_of(raw_region)
     account = (parsed["account"] if parsed and parsed["account"] else None) or text(v.get("owner_id"))
     tags = normalize_tags(v.get("tags_all") or v.get("tags"))
-    key = _generic_key(v)
+    if inst.type == "aws_s3_bucket":
+        key = _sse_key(block(v, "server_side_encryption_configuration"))
+        yield from _bucket(inst, ctx, _Placed(_bucket_id(inst, arn, region), region, raw_region, account, tags, key))
+        return
+    placed = _Placed(_resource_id(inst, arn, account, region), region, raw_region, account, tags, _generic_key(v),
+                     _common_extra(inst, parsed, region))
+    if inst.type == "aws_kms_key" and not text(v.get("xks_key_id")) and text(v.get("custom_key_store_id")):
+        # The store's type (CloudHSM or external) may come later in the file: decide once every record is read.
+        store = str(v["custom_key_store_id"])
+        base = make_resource(inst, placed.rid, region=region, raw_region=raw_region, account=account, tags=tags)
+        ctx.later(lambda c: _resolve_key_store(c, base, store))
+        return
+    specific = _TYPE_SPECIFIC.get(inst.type)
+    if specific is not None:
+        yield from specific(inst, ctx, placed)
+    yield placed.resource(inst)
+
+
+def _raw_region(inst: TfInstance, parsed: Mapping[str, str] | None) -> str | None:
+    """The region as written: the ``region`` attribute, the ARN's, the availability zone, else the provider's."""
+    v = inst.values
+    raw_region = (text(v.get("region")) or (parsed["region"] if parsed and parsed["region"] else None)
+                  or text(v.get("availability_zone")))
+    if raw_region is None and parsed is not None and inst.type != "aws_s3_bucket":
+        return "global"  # an ARN without a region names a global service (IAM, CloudFront)
+    if raw_region is None:
+        return inst.provider_region
+    return raw_region
+
+
+def _resource_id(inst: TfInstance, arn: str | None, account: str | None, region: str | None) -> str:
+    """The ARN, else ``aws:ACCOUNT:REGION:TYPE:ID``, else the Terraform address."""
+    native_id = text(inst.values.get("id"))
+    if arn:
+        return arn
+    if native_id:
+        return f"aws:{account or ''}:{region or ''}:{inst.type}:{native_id}"
+    return f"tf:{inst.address}"
+
+
+def _common_extra(inst: TfInstance, parsed: Mapping[str, str] | None, region: str | None) -> dict[str, Any]:
+    """Attributes every type may carry: the ARN's partition, and the bucket of an S3 bucket's sub-resource."""
     # The ARN partition places global resources (IAM, Route 53) of aws-cn, aws-eusc, aws-us-gov.
     extra: dict[str, Any] = {"partition": parsed["partition"]} if parsed and parsed["partition"] else {}
-    bucket_of = text(v.get("bucket")) if inst.type.startswith("aws_s3_bucket_") else None
+    bucket_of = text(inst.values.get("bucket")) if inst.type.startswith("aws_s3_bucket_") else None
     if bucket_of:
         # A bucket's sub-resource (inventory, metrics, analytics configuration…): its parent is the
         # bucket, which the knowledge base folds it into or places it with.
         extra["parent"] = s3_arn(bucket_of, region)
+    return extra
 
-    if inst.type == "aws_s3_bucket":
-        bucket = text(v.get("bucket"))
-        rid = arn or (s3_arn(bucket, region) if bucket else f"tf:{inst.address}")
-        key = _sse_key(block(v, "server_side_encryption_configuration"))
-        ctx.facts[("s3-region", rid)] = region
-        yield from _legacy_replication(rid, v, ctx)
-        ctx.hold(make_resource(inst, rid, region=region, raw_region=raw_region, account=account,
-                               key=key, tags=tags))
-        return
 
-    native_id = text(v.get("id"))
-    if arn:
-        rid = arn
-    elif native_id:
-        rid = f"aws:{account or ''}:{region or ''}:{inst.type}:{native_id}"
-    else:
-        rid = f"tf:{inst.address}"
+def _bucket_id(inst: TfInstance, arn: str | None, region: str | None) -> str:
+    """A bucket's ARN, built from its name when the state has none yet (a plan before apply)."""
+    bucket = text(inst.values.get("bucket"))
+    return arn or (s3_arn(bucket, region) if bucket else f"tf:{inst.address}")
 
-    if inst.type == "aws_kms_key":
-        if text(v.get("xks_key_id")):
-            extra["key_control"] = KeyControl.EXTERNAL.value
-        elif text(v.get("custom_key_store_id")):
-            store = str(v["custom_key_store_id"])
-            base = make_resource(inst, rid, region=region, raw_region=raw_region, account=account,
-                                 tags=tags)
-            ctx.later(lambda c: _resolve_key_store(c, base, store))
-            return
-        else:
-            extra["key_control"] = KeyControl.CUSTOMER.value
-        key = None
-    elif inst.type == "aws_kms_external_key":
-        # Imported key material: the customer made the key but AWS holds it (BYOK).
-        extra["key_control"] = KeyControl.CUSTOMER.value
-        key = None
-    elif inst.type == "aws_kms_custom_key_store":
-        # Stores created before the XKS option have no type attribute: they are CloudHSM stores.
-        ctx.facts[("key-store", native_id or "")] = text(v.get("custom_key_store_type")) or "AWS_CLOUDHSM"
-    elif inst.type == "aws_vpc" and native_id:
-        ctx.facts[("vpc", native_id)] = rid
-    elif inst.type == "aws_dynamodb_table":
-        sse = block(v, "server_side_encryption")
-        # DynamoDB always encrypts; without a customer key it uses an AWS-owned key.
-        key = key_from_id(sse.get("kms_key_arn")) if sse.get("enabled") else KeyRef(KeyControl.PROVIDER)
-        yield from _dynamodb_replicas(rid, v, account)
-    elif inst.type == "aws_db_instance":
-        yield from _rds_replica(rid, v, region, account)
-    elif inst.type == "aws_rds_cluster":
-        source = text(v.get("replication_source_identifier"))
-        if source:
-            yield flow(source, rid, FlowKind.REPLICA, "aws_rds_cluster.replication_source_identifier",
-                       "aws", region)
-    elif inst.type == "aws_cloudfront_distribution":
-        yield from _cloudfront_origins(rid, v)
-    elif inst.type == "aws_iam_role":
-        yield from _trust(rid, v, account)
-    elif inst.type == "aws_vpc_peering_connection":
-        ctx.later(lambda c: _peering(c, v, region, account))
 
-    yield make_resource(inst, rid, region=region, raw_region=raw_region, account=account, key=key,
-                        tags=tags, extra=extra)
+def _bucket(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    """An S3 bucket, held until its separate configuration resources (encryption, replication) are read."""
+    ctx.facts[("s3-region", placed.rid)] = placed.region
+    yield from _legacy_replication(placed.rid, inst.values, ctx)
+    ctx.hold(make_resource(inst, placed.rid, region=placed.region, raw_region=placed.raw_region,
+                           account=placed.account, key=placed.key, tags=placed.tags))
+
+
+def _kms_key(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    """A KMS key is not encrypted by a key; it says who controls it (XKS keys are held outside AWS)."""
+    external = text(inst.values.get("xks_key_id"))
+    placed.extra["key_control"] = (KeyControl.EXTERNAL if external else KeyControl.CUSTOMER).value
+    placed.key = None
+    return iter(())
+
+
+def _kms_external_key(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    # Imported key material: the customer made the key but AWS holds it (BYOK).
+    placed.extra["key_control"] = KeyControl.CUSTOMER.value
+    placed.key = None
+    return iter(())
+
+
+def _kms_custom_key_store(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    v = inst.values
+    # Stores created before the XKS option have no type attribute: they are CloudHSM stores.
+    ctx.facts[("key-store", text(v.get("id")) or "")] = text(v.get("custom_key_store_type")) or "AWS_CLOUDHSM"
+    return iter(())
+
+
+def _vpc(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    native_id = text(inst.values.get("id"))
+    if native_id:
+        ctx.facts[("vpc", native_id)] = placed.rid
+    return iter(())
+
+
+def _dynamodb_table(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    v = inst.values
+    sse = block(v, "server_side_encryption")
+    # DynamoDB always encrypts; without a customer key it uses an AWS-owned key.
+    placed.key = key_from_id(sse.get("kms_key_arn")) if sse.get("enabled") else KeyRef(KeyControl.PROVIDER)
+    return _dynamodb_replicas(placed.rid, v, placed.account)
+
+
+def _db_instance(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    return _rds_replica(placed.rid, inst.values, placed.region, placed.account)
+
+
+def _rds_cluster(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    source = text(inst.values.get("replication_source_identifier"))
+    if source:
+        yield flow(source, placed.rid, FlowKind.REPLICA, "aws_rds_cluster.replication_source_identifier",
+                   "aws", placed.region)
+
+
+def _cloudfront_distribution(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    return _cloudfront_origins(placed.rid, inst.values)
+
+
+def _iam_role(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    return _trust(placed.rid, inst.values, placed.account)
+
+
+def _vpc_peering_connection(inst: TfInstance, ctx: Context, placed: _Placed) -> Iterator[Item]:
+    v, region, account = inst.values, placed.region, placed.account
+    ctx.later(lambda c: _peering(c, v, region, account))
+    return iter(())
+
+
+#: Resource type → what it adds to the common attributes: its key, its key control, flows, facts for later records.
+_TYPE_SPECIFIC: dict[str, Callable[[TfInstance, Context, _Placed], Iterator[Item]]] = {
+    "aws_kms_key": _kms_key,
+    "aws_kms_external_key": _kms_external_key,
+    "aws_kms_custom_key_store": _kms_custom_key_store,
+    "aws_vpc": _vpc,
+    "aws_dynamodb_table": _dynamodb_table,
+    "aws_db_instance": _db_instance,
+    "aws_rds_cluster": _rds_cluster,
+    "aws_cloudfront_distribution": _cloudfront_distribution,
+    "aws_iam_role": _iam_role,
+    "aws_vpc_peering_connection": _vpc_peering_connection,
+}
 
 
 def _resolve_key_store(ctx: Context, base: Resource, store: str) -> Iterator[Item]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -524,85 +524,136 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ validation
     def validate(self) -> list[str]:
         """Cross-reference checks over every table; returns one message per problem."""
-        problems = list(self.duplicates)
-        known_countries = set(self.countries)
+        return [
+            *self.duplicates,
+            *self._zone_problems(),
+            *self._region_problems(),
+            *self._entity_problems(),
+            *self._provider_problems(),
+            *self._law_problems(),
+            *self._service_problems(),
+            *self._global_service_problems(),
+            *self._alternative_problems(),
+            *self._qualification_problems(),
+            *self._egress_problems(),
+            *provenance_problems(self, CHECKED_TABLES),
+            *self._weight_problems(),
+        ]
 
-        def country_ok(code: str | None, where: str) -> None:
-            if code and code not in known_countries:
-                problems.append(f"{where}: unknown country {code}")
+    def _unknown_countries(self, codes: Iterable[str | None], where: str) -> list[str]:
+        """One message per code that is set but names no country of the ``countries`` table."""
+        return [f"{where}: unknown country {code}" for code in codes if code and code not in self.countries]
 
+    def _zone_problems(self) -> list[str]:
+        problems: list[str] = []
         for zone in self.zones.values():
-            for c in zone.countries:
-                country_ok(c, f"zone {zone.id}")
+            problems.extend(self._unknown_countries(zone.countries, f"zone {zone.id}"))
+        return problems
+
+    def _region_problems(self) -> list[str]:
+        problems: list[str] = []
         for (prov, code), region in self.regions.items():
             where = f"region {prov}/{code}"
-            country_ok(region.country, where)
-            for c in region.countries:
-                country_ok(c, where)
+            problems.extend(self._unknown_countries([region.country, *region.countries], where))
             if region.zone and region.zone not in self.zones:
                 problems.append(f"{where}: unknown zone {region.zone}")
             if region.paired and (prov, region.paired) not in self.regions:
                 problems.append(f"{where}: unknown paired region {region.paired}")
-            for sub in region.regions:
-                if (prov, sub) not in self.regions:
-                    problems.append(f"{where}: unknown component region {sub}")
+            problems.extend(f"{where}: unknown component region {sub}"
+                            for sub in region.regions if (prov, sub) not in self.regions)
             if region.kind != RegionKind.GLOBAL and not self.region_countries(region):
                 problems.append(f"{where}: no country")
+        return problems
+
+    def _entity_problems(self) -> list[str]:
+        problems: list[str] = []
         for ent in self.entities.values():
-            country_ok(ent.country, f"entity {ent.id}")
-            country_ok(ent.controlled_from, f"entity {ent.id} controlled_from")
-            for pres in ent.presence:
-                country_ok(pres.country, f"entity {ent.id} presence")
-            if ent.presence and ent.parent:
-                problems.append(f"entity {ent.id}: presence belongs on the group's ultimate controller")
-            if len({p.country for p in ent.presence}) != len(ent.presence):
-                problems.append(f"entity {ent.id}: presence lists a country twice")
-            if ent.parent and ent.parent not in self.entities:
-                problems.append(f"entity {ent.id}: unknown parent {ent.parent}")
-            if len(self.entity_chain(ent.id)) > 30:
-                problems.append(f"entity {ent.id}: parent chain too long (cycle?)")
+            where = f"entity {ent.id}"
+            problems.extend(self._unknown_countries([ent.country], where))
+            problems.extend(self._unknown_countries([ent.controlled_from], f"{where} controlled_from"))
+            problems.extend(self._unknown_countries([p.country for p in ent.presence], f"{where} presence"))
+            checks = (
+                (bool(ent.presence and ent.parent), "presence belongs on the group's ultimate controller"),
+                (len({p.country for p in ent.presence}) != len(ent.presence), "presence lists a country twice"),
+                (bool(ent.parent and ent.parent not in self.entities), f"unknown parent {ent.parent}"),
+                (len(self.entity_chain(ent.id)) > 30, "parent chain too long (cycle?)"),
+            )
+            problems.extend(f"{where}: {message}" for failed, message in checks if failed)
+        return problems
+
+    def _provider_problems(self) -> list[str]:
+        problems: list[str] = []
         for provider in self.providers.values():
-            for ent_id in [provider.default_operator, *(r.entity for r in provider.operators),
-                           *(r.entity for r in provider.contracting)]:
-                if ent_id not in self.entities:
-                    problems.append(f"provider {provider.id}: unknown entity {ent_id}")
-            if provider.group is not None:
-                if provider.group.entity not in self.entities:
-                    problems.append(f"provider {provider.id}: unknown group entity {provider.group.entity}")
-                elif provider.group.entity not in {e.id for e in self.entity_chain(provider.default_operator)}:
-                    problems.append(f"provider {provider.id}: default operator {provider.default_operator} is not "
-                                    f"in the group of {provider.group.entity}")
-            catch_alls = [r for r in provider.operators if not r.partition and not r.regions]
-            if len(catch_alls) > 1:
-                problems.append(f"provider {provider.id}: more than one catch-all operator rule")
-            if catch_alls and catch_alls[0].entity != provider.default_operator:
-                problems.append(f"provider {provider.id}: catch-all operator rule names {catch_alls[0].entity}, "
-                                f"default_operator {provider.default_operator}")
-            for rule in provider.contracting:
-                if rule.customer_zone and rule.customer_zone not in self.zones:
-                    problems.append(f"provider {provider.id}: contracting rule names unknown zone {rule.customer_zone}")
-                for c in [*rule.customer_countries, *rule.except_countries]:
-                    country_ok(c, f"provider {provider.id} contracting")
-            if len([r for r in provider.contracting if not r.customer_countries and not r.customer_zone]) > 1:
-                problems.append(f"provider {provider.id}: more than one catch-all contracting rule")
+            where = f"provider {provider.id}"
+            entity_ids = [provider.default_operator, *(r.entity for r in provider.operators),
+                          *(r.entity for r in provider.contracting)]
+            problems.extend(f"{where}: unknown entity {ent_id}" for ent_id in entity_ids
+                            if ent_id not in self.entities)
+            problems.extend(self._group_problems(provider))
+            problems.extend(self._operator_rule_problems(provider))
+            problems.extend(self._contracting_rule_problems(provider))
+        return problems
+
+    def _group_problems(self, provider: Provider) -> list[str]:
+        """The group a provider names exists and holds its default operator."""
+        if provider.group is None:
+            return []
+        group = provider.group.entity
+        if group not in self.entities:
+            return [f"provider {provider.id}: unknown group entity {group}"]
+        if group not in {e.id for e in self.entity_chain(provider.default_operator)}:
+            return [f"provider {provider.id}: default operator {provider.default_operator} is not "
+                    f"in the group of {group}"]
+        return []
+
+    def _operator_rule_problems(self, provider: Provider) -> list[str]:
+        """At most one catch-all operator rule, and it names the default operator."""
+        problems: list[str] = []
+        catch_alls = [r for r in provider.operators if not r.partition and not r.regions]
+        if len(catch_alls) > 1:
+            problems.append(f"provider {provider.id}: more than one catch-all operator rule")
+        if catch_alls and catch_alls[0].entity != provider.default_operator:
+            problems.append(f"provider {provider.id}: catch-all operator rule names {catch_alls[0].entity}, "
+                            f"default_operator {provider.default_operator}")
+        return problems
+
+    def _contracting_rule_problems(self, provider: Provider) -> list[str]:
+        """Contracting rules name known zones and countries; at most one of them is a catch-all."""
+        problems: list[str] = []
+        for rule in provider.contracting:
+            if rule.customer_zone and rule.customer_zone not in self.zones:
+                problems.append(f"provider {provider.id}: contracting rule names unknown zone {rule.customer_zone}")
+            problems.extend(self._unknown_countries([*rule.customer_countries, *rule.except_countries],
+                                                    f"provider {provider.id} contracting"))
+        if len([r for r in provider.contracting if not r.customer_countries and not r.customer_zone]) > 1:
+            problems.append(f"provider {provider.id}: more than one catch-all contracting rule")
+        return problems
+
+    def _law_problems(self) -> list[str]:
+        problems: list[str] = []
         for law in self.laws.values():
-            if law.jurisdiction != "EU":
-                country_ok(law.jurisdiction, f"law {law.id}")
-            for c in law.applies_in:
-                country_ok(c, f"law {law.id}")
+            jurisdiction = law.jurisdiction if law.jurisdiction != "EU" else None
+            problems.extend(self._unknown_countries([jurisdiction, *law.applies_in], f"law {law.id}"))
+        return problems
+
+    def _service_problems(self) -> list[str]:
+        problems: list[str] = []
         for (prov, typ), svc in self.services.items():
             where = f"service {prov}/{typ}"
             if prov not in self.providers:
                 problems.append(f"{where}: unknown provider {prov}")
-            for alt in svc.alternatives:
-                if alt not in self.alternatives:
-                    problems.append(f"{where}: unknown alternative {alt}")
+            problems.extend(f"{where}: unknown alternative {alt}"
+                            for alt in svc.alternatives if alt not in self.alternatives)
             if svc.placement and self.region(prov, svc.placement) is None:
                 problems.append(f"{where}: unknown placement {svc.placement}")
             if svc.parent and self.service(prov, svc.parent) is None:
                 problems.append(f"{where}: unknown parent type {svc.parent}")
             if svc.effort not in EFFORT_SCALE:
                 problems.append(f"{where}: effort {svc.effort} not on the scale")
+        return problems
+
+    def _global_service_problems(self) -> list[str]:
+        problems: list[str] = []
         for (prov, name), gs in self.global_services.items():
             for part, code in gs.placements.items():
                 placed = self.regions.get((prov, code))
@@ -610,34 +661,37 @@ class KnowledgeBase:
                     problems.append(f"global service {prov}/{name}: unknown region {code} ({part})")
                 elif placed.partition != part:
                     problems.append(f"global service {prov}/{name}: {code} is not in partition {part}")
-        for alternative in self.alternatives.values():
-            if alternative.provider and alternative.provider not in self.providers:
-                problems.append(f"alternative {alternative.id}: unknown provider {alternative.provider}")
-        problems.extend(self._qualification_problems())
-        problems.extend(f"egress price {p}: unknown provider" for p in self.egress_prices if p not in self.providers)
-        problems.extend(f"egress price {p.provider}: no exchange rate for {p.currency}"
-                        for p in self.egress_prices.values()
-                        if p.currency != "EUR" and p.currency not in self.exchange_rates)
-        problems.extend(provenance_problems(self, CHECKED_TABLES))
-        if self.weights is None:
-            problems.append("weights.yaml: missing")
-        else:
-            problems.extend(f"weights: no sensitivity for data class {dc}"
-                            for dc in DataClass if dc not in self.weights.sensitivity)
-            for name, value in self.weights.sensitivity.items():
-                if not 0 <= value <= 1:
-                    problems.append(f"weights: sensitivity {name}={value} outside 0..1")
-            for name, value in self.weights.mitigation.items():
-                if not 0 <= value < 1:
-                    problems.append(f"weights: mitigation {name}={value} outside 0..1")
-            for effort in EFFORT_SCALE:
-                if effort not in self.weights.migration_levels:
-                    problems.append(f"weights: no migration level for effort {effort}")
-            for cls_reqs in self.weights.required_certifications.values():
-                for schemes in cls_reqs.values():
-                    problems.extend(f"weights: unknown certification scheme {s}"
-                                    for s in schemes if s not in self.schemes)
         return problems
+
+    def _alternative_problems(self) -> list[str]:
+        return [f"alternative {alternative.id}: unknown provider {alternative.provider}"
+                for alternative in self.alternatives.values()
+                if alternative.provider and alternative.provider not in self.providers]
+
+    def _egress_problems(self) -> list[str]:
+        return [
+            *(f"egress price {p}: unknown provider" for p in self.egress_prices if p not in self.providers),
+            *(f"egress price {p.provider}: no exchange rate for {p.currency}"
+              for p in self.egress_prices.values() if p.currency != "EUR" and p.currency not in self.exchange_rates),
+        ]
+
+    def _weight_problems(self) -> list[str]:
+        """The weights cover every data class and effort, stay in range and name known schemes."""
+        if self.weights is None:
+            return ["weights.yaml: missing"]
+        weights = self.weights
+        return [
+            *(f"weights: no sensitivity for data class {dc}" for dc in DataClass if dc not in weights.sensitivity),
+            *(f"weights: sensitivity {name}={value} outside 0..1"
+              for name, value in weights.sensitivity.items() if not 0 <= value <= 1),
+            *(f"weights: mitigation {name}={value} outside 0..1"
+              for name, value in weights.mitigation.items() if not 0 <= value < 1),
+            *(f"weights: no migration level for effort {effort}"
+              for effort in EFFORT_SCALE if effort not in weights.migration_levels),
+            *(f"weights: unknown certification scheme {s}"
+              for cls_reqs in weights.required_certifications.values()
+              for schemes in cls_reqs.values() for s in schemes if s not in self.schemes),
+        ]
 
     def counts(self) -> dict[str, int]:
         return {"countries": len(self.countries), "zones": len(self.zones), "regions": len(self.regions),
@@ -734,50 +788,49 @@ def _deep_update(base: dict[str, Any], upd: dict[str, Any]) -> None:
             base[key] = value
 
 
+#: Tables whose records are kept by key: table → (attribute of :class:`KnowledgeBase`, the record's key).
+_KEYED_TABLES: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "countries": ("countries", lambda rec: rec.code),
+    "zones": ("zones", lambda rec: rec.id),
+    "regions": ("regions", lambda rec: (rec.provider, rec.code)),
+    "entities": ("entities", lambda rec: rec.id),
+    "providers": ("providers", lambda rec: rec.id),
+    "schemes": ("schemes", lambda rec: rec.id),
+    "qualifications": ("qualifications", lambda rec: rec.id),
+    "laws": ("laws", lambda rec: rec.id),
+    "alternatives": ("alternatives", lambda rec: rec.id),
+    "egress_prices": ("egress_prices", lambda rec: rec.provider),
+    "exchange_rates": ("exchange_rates", lambda rec: rec.currency),
+    "csf_objectives": ("csf_objectives", lambda rec: rec.id),
+    "global_services": ("global_services", lambda rec: (rec.provider, rec.service)),
+    "legal_identifiers": ("legal_identifiers", lambda rec: rec.entity),
+    "services": ("services", lambda rec: (rec.provider, rec.type)),
+}
+#: Tables whose records are kept in file order, without a key: table → attribute of :class:`KnowledgeBase`.
+_LISTED_TABLES = {"rules": "rules", "findings": "finding_rules"}
+
+
 def _index(kb: KnowledgeBase, table: str, records: list[Any], path: Path) -> None:
-    def put(store: dict[Any, Any], key: Any, rec: Any) -> None:
+    """Add a file's validated records to their table; a key seen before is reported as a duplicate."""
+    if table in _LISTED_TABLES:
+        getattr(kb, _LISTED_TABLES[table]).extend(records)
+        return
+    attribute, key_of = _KEYED_TABLES[table]
+    store: dict[Any, Any] = getattr(kb, attribute)
+    for rec in records:
+        key = key_of(rec)
         if key in store:
             kb.duplicates.append(f"{path}: duplicate {table} id {key}")
         store[key] = rec
+        if table == "services":
+            _index_aliases(kb, rec, path)
 
-    for rec in records:
-        if table == "countries":
-            put(kb.countries, rec.code, rec)
-        elif table == "zones":
-            put(kb.zones, rec.id, rec)
-        elif table == "regions":
-            put(kb.regions, (rec.provider, rec.code), rec)
-        elif table == "entities":
-            put(kb.entities, rec.id, rec)
-        elif table == "providers":
-            put(kb.providers, rec.id, rec)
-        elif table == "schemes":
-            put(kb.schemes, rec.id, rec)
-        elif table == "qualifications":
-            put(kb.qualifications, rec.id, rec)
-        elif table == "laws":
-            put(kb.laws, rec.id, rec)
-        elif table == "alternatives":
-            put(kb.alternatives, rec.id, rec)
-        elif table == "rules":
-            kb.rules.append(rec)
-        elif table == "egress_prices":
-            put(kb.egress_prices, rec.provider, rec)
-        elif table == "exchange_rates":
-            put(kb.exchange_rates, rec.currency, rec)
-        elif table == "findings":
-            kb.finding_rules.append(rec)
-        elif table == "csf_objectives":
-            put(kb.csf_objectives, rec.id, rec)
-        elif table == "global_services":
-            put(kb.global_services, (rec.provider, rec.service), rec)
-        elif table == "legal_identifiers":
-            put(kb.legal_identifiers, rec.entity, rec)
-        elif table == "services":
-            put(kb.services, (rec.provider, rec.type), rec)
-            for name in (rec.type, *rec.aliases):
-                key = (rec.provider, name.lower())
-                other = kb._aliases.get(key)
-                if other is not None and other is not rec:
-                    kb.duplicates.append(f"{path}: type alias {name} maps to {other.type} and {rec.type}")
-                kb._aliases[key] = rec
+
+def _index_aliases(kb: KnowledgeBase, rec: Service, path: Path) -> None:
+    """Make a service findable by its type and each alias, case-insensitive; report clashing aliases."""
+    for name in (rec.type, *rec.aliases):
+        key = (rec.provider, name.lower())
+        other = kb._aliases.get(key)
+        if other is not None and other is not rec:
+            kb.duplicates.append(f"{path}: type alias {name} maps to {other.type} and {rec.type}")
+        kb._aliases[key] = rec

@@ -9,6 +9,7 @@ brackets, never after a preposition that would need an article or a case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,77 +130,113 @@ def _resources(w: Words, n: int) -> str:
 
 
 def event(w: Words, e: Event) -> str:
-    p = e.params
+    """One change of the quarter as a sentence (or two) in the reader's language."""
+    wording = _EVENTS.get(e.kind)
+    if wording is None:
+        raise ValueError(f"unknown event kind {e.kind!r}")
     app = w.quoted(e.name) if e.app is not None else ""
-    if e.kind == "app-new":
-        return w.fill(w._("New application %(app)s (%(resources)s): %(classes)s, %(reach)s."), {
-            "app": app, "resources": w.own(_resources(w, p["resources"])), "classes": _classes(w, p["classes"]),
-            "reach": reach_phrase(w, p["control"], p["location"], p["residual"])}) + _law_list(w, p["laws"])
-    if e.kind == "app-removed":
-        return w.fill(w._("The application %(app)s (%(resources)s: %(classes)s) is no longer in the inventory."), {
-            "app": app, "resources": w.own(_resources(w, p["resources"])), "classes": _classes(w, p["classes"])})
-    if e.kind == "copy-abroad-new":
-        text = w.fill(w._("%(app)s is now copied outside the EU/EEA (%(countries)s)."), {
-            "app": app, "countries": _countries(w, p["countries"], 6)})
-        if p["kinds"]:
-            kinds = w.own(w.join([w.flow_kind(k) for k in p["kinds"]]))
-            text += w.own(" ") + w.fill(w._("How: %(kinds)s."), {"kinds": kinds})
-        if p["laws"]:
-            text += w.own(" ") + w.fill(w._("Laws reaching it there: %(laws)s."), {"laws": _laws(w, p["laws"], 4)})
-        return text
-    if e.kind == "copy-abroad-ended":
-        return w.fill(w._("%(app)s is no longer copied outside the EU/EEA (%(countries)s)."), {
-            "app": app, "countries": _countries(w, p["countries"], 6)})
-    if e.kind == "reclassified":
-        parts = [w.fill(w.ngettext("%(app)s: %(num)s resource holds other data than last quarter",
-                                   "%(app)s: %(num)s resources hold other data than last quarter", p["resources"]),
-                        {"app": app}, p["resources"])]
-        if p["gained"]:
-            parts.append(w.fill(w._("now %(classes)s"), {"classes": w.own(w.classes(p["gained"]))}))
-        if p["lost"]:
-            parts.append(w.fill(w._("no longer %(classes)s"), {"classes": w.own(w.classes(p["lost"]))}))
-        text = w.join_sep(parts, "; ") + w.own(".")
-        if p["became_sensitive"]:
-            text += w.own(" ") + w.fill(w._("The application now holds sensitive data, %(reach)s."), {
-                "reach": reach_phrase(w, p["control"], p["location"])}) + _law_list(w, p["laws"])
-        elif p["no_longer_sensitive"]:
-            text += w.own(" ") + w.own(w._("The application no longer holds sensitive data."))
-        return text
-    if e.kind == "provider-moved":
-        parts = []
-        if p["gained"]:
-            parts.append(w.fill(w._("now also with %(providers)s"), {
-                "providers": w.own(w.join([w.provider(x) for x in p["gained"]]))}))
-        if p["lost"]:
-            parts.append(w.fill(w._("no longer with %(providers)s"), {
-                "providers": w.own(w.join([w.provider(x) for x in p["lost"]]))}))
-        return w.fill(w._("%(app)s: %(change)s."), {"app": app, "change": w.join_sep(parts, "; ")})
-    if e.kind == "keys-changed":
-        changes = [w.fill(w._("%(before)s → %(after)s (%(num)s)"), {
-            "before": w.own(w.key_control(b)), "after": w.own(w.key_control(a)), "num": w.integer(n)})
-            for b, a, n in p["changes"]]
-        return w.fill(w.ngettext("%(app)s: who holds the keys changed for %(num)s resource: %(changes)s.",
-                                 "%(app)s: who holds the keys changed for %(num)s resources: %(changes)s.",
-                                 p["resources"]), {"app": app, "changes": w.join_sep(changes, "; ")}, p["resources"])
-    if e.kind == "kb-law":
-        name = w.own(w.law(p["law"]))
-        if p.get("before") is None or p.get("after") is None:
-            msg = w._("Knowledge base: %(law)s was added.") if p.get("before") is None else \
-                w._("Knowledge base: %(law)s was removed.")
-            return w.fill(msg, {"law": name})
-        if p["before"] != p["after"]:
-            return w.fill(w._("Knowledge base: %(law)s is now %(after)s (it was %(before)s)."), {
-                "law": name, "after": w.own(w.status(p["after"])), "before": w.own(w.status(p["before"]))})
-        msg = w._("Knowledge base: the facts about %(law)s are now checked at a primary source.") \
-            if p["verified_after"] else w._("Knowledge base: the facts about %(law)s could no longer be checked at "
-                                            "a primary source.")
+    return wording(w, e.params, app)
+
+
+def _app_new(w: Words, p: dict[str, Any], app: str) -> str:
+    return w.fill(w._("New application %(app)s (%(resources)s): %(classes)s, %(reach)s."), {
+        "app": app, "resources": w.own(_resources(w, p["resources"])), "classes": _classes(w, p["classes"]),
+        "reach": reach_phrase(w, p["control"], p["location"], p["residual"])}) + _law_list(w, p["laws"])
+
+
+def _app_removed(w: Words, p: dict[str, Any], app: str) -> str:
+    return w.fill(w._("The application %(app)s (%(resources)s: %(classes)s) is no longer in the inventory."), {
+        "app": app, "resources": w.own(_resources(w, p["resources"])), "classes": _classes(w, p["classes"])})
+
+
+def _copy_abroad_new(w: Words, p: dict[str, Any], app: str) -> str:
+    text = w.fill(w._("%(app)s is now copied outside the EU/EEA (%(countries)s)."), {
+        "app": app, "countries": _countries(w, p["countries"], 6)})
+    if p["kinds"]:
+        kinds = w.own(w.join([w.flow_kind(k) for k in p["kinds"]]))
+        text += w.own(" ") + w.fill(w._("How: %(kinds)s."), {"kinds": kinds})
+    if p["laws"]:
+        text += w.own(" ") + w.fill(w._("Laws reaching it there: %(laws)s."), {"laws": _laws(w, p["laws"], 4)})
+    return text
+
+
+def _copy_abroad_ended(w: Words, p: dict[str, Any], app: str) -> str:
+    return w.fill(w._("%(app)s is no longer copied outside the EU/EEA (%(countries)s)."), {
+        "app": app, "countries": _countries(w, p["countries"], 6)})
+
+
+def _reclassified(w: Words, p: dict[str, Any], app: str) -> str:
+    parts = [w.fill(w.ngettext("%(app)s: %(num)s resource holds other data than last quarter",
+                               "%(app)s: %(num)s resources hold other data than last quarter", p["resources"]),
+                    {"app": app}, p["resources"])]
+    if p["gained"]:
+        parts.append(w.fill(w._("now %(classes)s"), {"classes": w.own(w.classes(p["gained"]))}))
+    if p["lost"]:
+        parts.append(w.fill(w._("no longer %(classes)s"), {"classes": w.own(w.classes(p["lost"]))}))
+    text = w.join_sep(parts, "; ") + w.own(".")
+    if p["became_sensitive"]:
+        text += w.own(" ") + w.fill(w._("The application now holds sensitive data, %(reach)s."), {
+            "reach": reach_phrase(w, p["control"], p["location"])}) + _law_list(w, p["laws"])
+    elif p["no_longer_sensitive"]:
+        text += w.own(" ") + w.own(w._("The application no longer holds sensitive data."))
+    return text
+
+
+def _provider_moved(w: Words, p: dict[str, Any], app: str) -> str:
+    parts = []
+    if p["gained"]:
+        parts.append(w.fill(w._("now also with %(providers)s"), {
+            "providers": w.own(w.join([w.provider(x) for x in p["gained"]]))}))
+    if p["lost"]:
+        parts.append(w.fill(w._("no longer with %(providers)s"), {
+            "providers": w.own(w.join([w.provider(x) for x in p["lost"]]))}))
+    return w.fill(w._("%(app)s: %(change)s."), {"app": app, "change": w.join_sep(parts, "; ")})
+
+
+def _keys_changed(w: Words, p: dict[str, Any], app: str) -> str:
+    changes = [w.fill(w._("%(before)s → %(after)s (%(num)s)"), {
+        "before": w.own(w.key_control(b)), "after": w.own(w.key_control(a)), "num": w.integer(n)})
+        for b, a, n in p["changes"]]
+    return w.fill(w.ngettext("%(app)s: who holds the keys changed for %(num)s resource: %(changes)s.",
+                             "%(app)s: who holds the keys changed for %(num)s resources: %(changes)s.",
+                             p["resources"]), {"app": app, "changes": w.join_sep(changes, "; ")}, p["resources"])
+
+
+def _kb_law(w: Words, p: dict[str, Any], app: str) -> str:
+    """A law added to or removed from the knowledge base, its status changed, or its facts (un)verified."""
+    name = w.own(w.law(p["law"]))
+    if p.get("before") is None or p.get("after") is None:
+        msg = w._("Knowledge base: %(law)s was added.") if p.get("before") is None else \
+            w._("Knowledge base: %(law)s was removed.")
         return w.fill(msg, {"law": name})
-    if e.kind == "kb-placement":
-        return w.fill(w._("Knowledge base: the region %(region)s of %(provider)s is now run by %(after)s (it was "
-                          "%(before)s)."), {
-            "region": w.value(p["region"]), "provider": w.own(w.provider(p["provider"])),
-            "after": w.own(w.entity(p["operator_after"])), "before": w.own(w.entity(p["operator_before"]))})
-    raise ValueError(f"unknown event kind {e.kind!r}")
+    if p["before"] != p["after"]:
+        return w.fill(w._("Knowledge base: %(law)s is now %(after)s (it was %(before)s)."), {
+            "law": name, "after": w.own(w.status(p["after"])), "before": w.own(w.status(p["before"]))})
+    msg = w._("Knowledge base: the facts about %(law)s are now checked at a primary source.") \
+        if p["verified_after"] else w._("Knowledge base: the facts about %(law)s could no longer be checked at "
+                                        "a primary source.")
+    return w.fill(msg, {"law": name})
+
+
+def _kb_placement(w: Words, p: dict[str, Any], app: str) -> str:
+    return w.fill(w._("Knowledge base: the region %(region)s of %(provider)s is now run by %(after)s (it was "
+                      "%(before)s)."), {
+        "region": w.value(p["region"]), "provider": w.own(w.provider(p["provider"])),
+        "after": w.own(w.entity(p["operator_after"])), "before": w.own(w.entity(p["operator_before"]))})
+
+
+#: Event kind → its wording, given the words, the event's parameters and the application's quoted name.
+_EVENTS: dict[str, Callable[[Words, dict[str, Any], str], str]] = {
+    "app-new": _app_new,
+    "app-removed": _app_removed,
+    "copy-abroad-new": _copy_abroad_new,
+    "copy-abroad-ended": _copy_abroad_ended,
+    "reclassified": _reclassified,
+    "provider-moved": _provider_moved,
+    "keys-changed": _keys_changed,
+    "kb-law": _kb_law,
+    "kb-placement": _kb_placement,
+}
 
 
 def _law_list(w: Words, laws: list[str]) -> str:
