@@ -92,7 +92,7 @@ def _plan(
     live: LiveOptions | None = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
-    from scanner.pipeline import gc_paused
+    from scanner.gc_pause import gc_paused
     from scanner.plan.document import build_plan, plan_document
 
     if not inventory and snapshot is None and live is None:
