@@ -125,7 +125,8 @@ def _run_seeds(tmp: Path, build: Callable[[Path], Commands]) -> dict[int, Path]:
     for seed, folder in folders.items():
         folder.mkdir(parents=True, exist_ok=True)
         cmds = build(folder)
-        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        # its own cache folder: the knowledge base is loaded from YAML in one process, maybe from the cache in the other
+        env = {**os.environ, "PYTHONHASHSEED": str(seed), "XDG_CACHE_HOME": str(tmp / "cache")}
         procs[seed] = subprocess.Popen([sys.executable, "-c", _DRIVER, str(folder), json.dumps(cmds)], cwd=ROOT,
                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     orders = []
