@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.kb import cache as kb_cache
+from scanner.kb.loader import default_kb
 from tests.conftest import HOSPITAL, ROOT
 from tests.fixtures.report import two_quarters as T
 
@@ -121,12 +123,17 @@ def _in(cmds: Commands) -> Callable[[Path], Commands]:
 def _run_seeds(tmp: Path, build: Callable[[Path], Commands]) -> dict[int, Path]:
     """Run the commands ``build`` gives for each seed's output folder, one process per seed, both at once."""
     folders = {seed: tmp / f"seed-{seed}" for seed in SEEDS}
+    # The first process reads the knowledge base from its YAML files (an empty cache), the second
+    # from the on-disk cache (scanner.kb.cache), so the cache is held to the same bytes too.
+    caches = {seed: tmp / f"cache-{seed}" for seed in SEEDS}
+    digest, name = kb_cache.keys()
+    kb_cache.write(caches[SEEDS[1]] / "sovscan", name, default_kb())  # where platformdirs puts it on Linux
     procs = {}
     for seed, folder in folders.items():
         folder.mkdir(parents=True, exist_ok=True)
         cmds = build(folder)
-        # its own cache folder: the knowledge base is loaded from YAML in one process, maybe from the cache in the other
-        env = {**os.environ, "PYTHONHASHSEED": str(seed), "XDG_CACHE_HOME": str(tmp / "cache")}
+        env = {**os.environ, "PYTHONHASHSEED": str(seed), "XDG_CACHE_HOME": str(caches[seed])}
+        env.pop("SOVSCAN_KB_CACHE", None)
         procs[seed] = subprocess.Popen([sys.executable, "-c", _DRIVER, str(folder), json.dumps(cmds)], cwd=ROOT,
                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     orders = []
@@ -136,6 +143,8 @@ def _run_seeds(tmp: Path, build: Callable[[Path], Commands]) -> dict[int, Path]:
         orders.append(json.loads(stdout.decode().splitlines()[-1]))
     # The test means something only if the two processes iterate over sets of strings differently.
     assert orders[0] != orders[1], "PYTHONHASHSEED did not change the order of a set of strings"
+    if sys.platform == "linux":  # the first process found no cache and wrote one
+        assert kb_cache.read(caches[SEEDS[0]] / "sovscan", name, digest) is not None
     return folders
 
 
