@@ -56,8 +56,8 @@ print(json.dumps(list({"us-cloud-act", "us-fisa-702", "eu-gdpr", "uk-investigato
 
 #: Commands a process runs: (name of the output file, arguments of ``sovscan``).
 Commands = list[tuple[str, list[str]]]
-#: The formats of ``sovscan run`` compared.
-RUN_FORMATS = ("json", "md", "csv", "html")
+#: The formats of ``sovscan run`` compared (OCSF and OSCAL derive times and ids from the generation time).
+RUN_FORMATS = ("json", "md", "csv", "html", "sarif")
 PLAN_TARGETS = "ovhcloud,scaleway,open-source"
 
 
