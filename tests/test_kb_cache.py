@@ -122,6 +122,9 @@ def test_a_file_others_may_write_is_not_read(folder: Path, fresh: KnowledgeBase)
     os.chmod(folder / name, 0o600)
     os.chmod(folder, 0o777)
     assert cache.read(folder, name, digest) is None
+    (folder / name).unlink()
+    cache.cached(Loads(fresh))
+    assert _files(folder) == [], "nothing is written where it would not be read back"
 
 
 def test_off_and_unwritable(folder: Path, fresh: KnowledgeBase, monkeypatch: pytest.MonkeyPatch,

@@ -107,6 +107,8 @@ def write(folder: Path, name: str, kb: KnowledgeBase) -> None:
     tmp: str | None = None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder.stat()):
+            return  # it would never be read back (see read)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kb-", suffix=".tmp")  # created 0600
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
