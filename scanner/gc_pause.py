@@ -2,10 +2,9 @@
 
 A scan allocates millions of records that live until the command ends (the knowledge base, the
 inventory, the graph, the result). Each full collection walks every object alive, and allocating
-them triggers many: measured at 30 % of a 100,000-resource scan (docs/performance.md), 36 % of
-``sovscan explain`` and 26 % of ``sovscan report``. Nothing a command builds relies on the cyclic
-collector to free memory it needs again, so the commands that scan (``run``, ``explain``,
-``plan``, ``report``, ``graph``) run inside :func:`gc_paused`.
+them triggers many: measured at 30 % of a 100,000-resource scan (docs/performance.md). Nothing a
+command builds relies on the cyclic collector to free memory it needs again, so the commands that
+scan (``run``, ``explain``, ``plan``, ``report``, ``graph``) run inside :func:`gc_paused`.
 
 When the collector is resumed, every object alive is first moved to the permanent generation
 (:func:`gc.freeze`): while the collector was off, all of them piled up in the youngest generation,

@@ -5,7 +5,8 @@ Each data file has one or more top-level keys naming the tables it contributes t
 ``services``, ``alternatives``, ``rules``, ``weights``); adding facts never needs code. Loading validates every
 record with the pydantic models of :mod:`scanner.kb.schema`; :meth:`KnowledgeBase.validate` then
 checks the cross-references between tables (every region's country exists, every parent entity
-exists, every alternative referenced exists…) and returns the problems found.
+exists, every alternative referenced exists…) and returns the problems found. :func:`default_kb`
+reads the shipped knowledge base through the on-disk cache of :mod:`scanner.kb.cache`.
 
 Qualifications (SecNumCloud, HDS, C5, ENS, ISO 27001…) are offer- and region-level records:
 :meth:`KnowledgeBase.qualifications_for` answers "which qualifications cover this placement"
