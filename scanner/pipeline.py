@@ -11,9 +11,7 @@ them in order.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from graphs.build import Graph
@@ -31,23 +29,6 @@ from scanner.result import UNLISTED, Assessed, Coverage, Finding, Profile, ScanR
 from scanner.scoring.findings import SEVERITY_ORDER
 from scanner.scoring.profiles import Scorer, unverified_facts
 from scanner.scoring.summary import summarize
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a scan builds millions of long-lived objects.
-
-    Each full collection walks every object alive, and allocating millions of records triggers
-    many of them: measured at 30 % of a 100,000-resource scan (docs/performance.md). The scan
-    creates no reference cycles worth collecting; the collector is restored after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def scan(paths: Iterable[Path], config: Config, as_of: str | None = None, organization: str | None = None,

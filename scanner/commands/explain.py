@@ -17,7 +17,7 @@ def explain(
 ) -> None:
     """Print the paths from one resource to each law that reaches it, in words."""
     from scanner.explain import explain_lines
-    from scanner.pipeline import gc_paused
+    from scanner.gc_pause import gc_paused
     from scanner.report.escape import visible
 
     with gc_paused():

@@ -36,7 +36,7 @@ def graph(
     """Write the whole graph (resources, accounts, regions, countries, entities, laws, flows) with attributes."""
     if not inventory:
         raise UsageError("give at least one --inventory PATH")
-    from scanner.pipeline import gc_paused
+    from scanner.gc_pause import gc_paused
     from scanner.report.graph_export import write_graph
 
     with gc_paused():

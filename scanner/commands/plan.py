@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from providers.live import LiveOptions
 from scanner.commands.common import (
@@ -92,7 +91,7 @@ def _plan(
     live: LiveOptions | None = None,
 ) -> None:
     """Plan the migration toward sovereign or open alternatives: units, waves, costs, before/after."""
-    from scanner.pipeline import gc_paused
+    from scanner.gc_pause import gc_paused
     from scanner.plan.document import build_plan, plan_document
 
     if not inventory and snapshot is None and live is None:
@@ -174,6 +173,8 @@ def _write_register(doc_plan: Plan, fmt: PlanFormat, output: str, entity_lei: st
 
 
 def _write(doc: dict[str, object], doc_plan: Plan, fmt: PlanFormat, output: str) -> None:
+    from rich.console import Console
+
     from scanner.plan import render
     from scanner.plan.exit import concentration, dora_rows, write_dora_csv
 

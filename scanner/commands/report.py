@@ -51,8 +51,8 @@ def report(
         "--plan", help="Add the summary of an exit plan (the JSON of 'sovscan plan --format json').")] = None,
 ) -> None:
     """Quarterly exposure report for staff representatives: applications, the quarter's events, trends."""
+    from scanner.gc_pause import gc_paused
     from scanner.history import default_db
-    from scanner.pipeline import gc_paused
     from scanner.report.quarterly import report_from_history
 
     if save and not inventory:

@@ -66,7 +66,7 @@ def _run(
         raise UsageError("give at least one --inventory PATH, or --provider aws|azure|gcp")
     if export_inventory is not None and live is None:
         raise UsageError("--export-inventory saves a live collection: give --provider too")
-    from scanner.pipeline import gc_paused
+    from scanner.gc_pause import gc_paused
 
     chosen = fmt or (Format.table if to_terminal(output) else Format.json)
     known = load_baseline(baseline, db) if baseline is not None else None

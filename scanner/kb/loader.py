@@ -5,7 +5,8 @@ Each data file has one or more top-level keys naming the tables it contributes t
 ``services``, ``alternatives``, ``rules``, ``weights``); adding facts never needs code. Loading validates every
 record with the pydantic models of :mod:`scanner.kb.schema`; :meth:`KnowledgeBase.validate` then
 checks the cross-references between tables (every region's country exists, every parent entity
-exists, every alternative referenced exists…) and returns the problems found.
+exists, every alternative referenced exists…) and returns the problems found. :func:`default_kb`
+reads the shipped knowledge base through the on-disk cache of :mod:`scanner.kb.cache`.
 
 Qualifications (SecNumCloud, HDS, C5, ENS, ISO 27001…) are offer- and region-level records:
 :meth:`KnowledgeBase.qualifications_for` answers "which qualifications cover this placement"
@@ -24,7 +25,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from scanner.errors import SovscanError
@@ -59,8 +59,6 @@ from scanner.kb.schema import (
 )
 
 DATA_DIR = Path(__file__).parent / "data"
-#: libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class KnowledgeBaseError(SovscanError):
@@ -78,7 +76,7 @@ class DueForReview:
 
 
 class LockinWeights(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     portability: dict[str, float]
     coupling_per_neighbour: float
     coupling_max: float
@@ -90,7 +88,7 @@ class LockinWeights(BaseModel):
 class Weights(BaseModel):
     """Scoring weights (``weights.yaml``), overridable from ``sovscan.toml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     version: int
     source: str
     as_of: dt.date
@@ -129,24 +127,27 @@ class Weights(BaseModel):
         return result
 
 
+#: Validation schemas are built on first use, not at import: a knowledge base read from the cache
+#: (:mod:`scanner.kb.cache`) is not validated again, so a command that finds it there never builds them.
+_DEFER = ConfigDict(defer_build=True)
 _TABLES: dict[str, Any] = {
-    "countries": TypeAdapter(list[Country]),
-    "zones": TypeAdapter(list[Zone]),
-    "regions": TypeAdapter(list[Region]),
-    "entities": TypeAdapter(list[Entity]),
-    "providers": TypeAdapter(list[Provider]),
-    "schemes": TypeAdapter(list[CertificationScheme]),
-    "qualifications": TypeAdapter(list[Qualification]),
-    "laws": TypeAdapter(list[Law]),
-    "services": TypeAdapter(list[Service]),
-    "alternatives": TypeAdapter(list[Alternative]),
-    "rules": TypeAdapter(list[ClassificationRule]),
-    "egress_prices": TypeAdapter(list[EgressPrice]),
-    "exchange_rates": TypeAdapter(list[ExchangeRate]),
-    "csf_objectives": TypeAdapter(list[CsfObjective]),
-    "findings": TypeAdapter(list[FindingRule]),
-    "global_services": TypeAdapter(list[GlobalService]),
-    "legal_identifiers": TypeAdapter(list[LegalIdentifier]),
+    "countries": TypeAdapter(list[Country], config=_DEFER),
+    "zones": TypeAdapter(list[Zone], config=_DEFER),
+    "regions": TypeAdapter(list[Region], config=_DEFER),
+    "entities": TypeAdapter(list[Entity], config=_DEFER),
+    "providers": TypeAdapter(list[Provider], config=_DEFER),
+    "schemes": TypeAdapter(list[CertificationScheme], config=_DEFER),
+    "qualifications": TypeAdapter(list[Qualification], config=_DEFER),
+    "laws": TypeAdapter(list[Law], config=_DEFER),
+    "services": TypeAdapter(list[Service], config=_DEFER),
+    "alternatives": TypeAdapter(list[Alternative], config=_DEFER),
+    "rules": TypeAdapter(list[ClassificationRule], config=_DEFER),
+    "egress_prices": TypeAdapter(list[EgressPrice], config=_DEFER),
+    "exchange_rates": TypeAdapter(list[ExchangeRate], config=_DEFER),
+    "csf_objectives": TypeAdapter(list[CsfObjective], config=_DEFER),
+    "findings": TypeAdapter(list[FindingRule], config=_DEFER),
+    "global_services": TypeAdapter(list[GlobalService], config=_DEFER),
+    "legal_identifiers": TypeAdapter(list[LegalIdentifier], config=_DEFER),
 }
 #: File-level keys that describe a file rather than contribute a table.
 _FILE_META = {"source", "as_of", "version", "description"}
@@ -703,9 +704,13 @@ class KnowledgeBase:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # here: a knowledge base read from the cache (scanner.kb.cache) needs no YAML
+
+    # libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one.
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_LOADER)
+            return yaml.load(fh, Loader=safe_loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
@@ -769,8 +774,10 @@ def load_kb(extra_files: Iterable[Path] = (), weight_overrides: Mapping[str, Any
 
 @cache
 def default_kb() -> KnowledgeBase:
-    """The shipped knowledge base, loaded once per process."""
-    return load_kb()
+    """The shipped knowledge base, loaded once per process (from the on-disk cache when it is current)."""
+    from scanner.kb.cache import cached
+
+    return cached(load_kb)
 
 
 def _merge_weights(kb: KnowledgeBase, path: Path, doc: dict[str, Any]) -> None:

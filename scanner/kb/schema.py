@@ -23,7 +23,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 class Record(BaseModel):
     """Common base: strict keys, provenance on every record."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str = Field(min_length=3, description="URL, statute, or library file the fact comes from")
     as_of: dt.date = Field(description="date the fact was last checked against its source")
@@ -40,7 +40,7 @@ class Record(BaseModel):
 class Localized(BaseModel):
     """A text in English and French, and in German where the table provides it (laws do)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     en: str = Field(min_length=1)
     fr: str = Field(min_length=1)
     de: str | None = Field(default=None, min_length=1)
@@ -57,7 +57,7 @@ class Localized(BaseModel):
 class Adequacy(BaseModel):
     """An EU adequacy decision (GDPR Art. 45) covering a country, fully or partly."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     scope: Literal["full", "partial"]
     decision: str  # e.g. "Commission Implementing Decision (EU) 2023/1795"
     note: str = ""  # e.g. "DPF-certified organisations only"
@@ -156,7 +156,7 @@ class Entity(Record):
 class SchemeText(BaseModel):
     """A scheme's plain-language description in English, French and German."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     en: str = Field(min_length=1)
     fr: str = Field(min_length=1)
     de: str = Field(min_length=1)
@@ -186,7 +186,7 @@ class QualificationScope(BaseModel):
     every service of the holder. Offer-level schemes (SecNumCloud) must name both axes.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     #: The holder's region codes (``regions/*.yaml``) where the offer is qualified.
     regions: list[str] = Field(default_factory=list)
     #: A zone (``zones.yaml``) every covered placement must lie in, e.g. ``EEA`` for HDS hosting.
@@ -474,7 +474,7 @@ class ClassificationRule(BaseModel):
     accent-insensitive.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     data_class: DataClass
     tag_keys: list[str] = Field(default_factory=list)
     tag_values: list[str] = Field(default_factory=list)
@@ -490,7 +490,7 @@ class Sense(BaseModel):
     language hint is found beside the word (``None``: no class).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     word: str = Field(min_length=2)
     default: DataClass | None = None
     languages: dict[str, DataClass | None] = Field(default_factory=dict)
@@ -513,7 +513,7 @@ class ClassificationLexicon(BaseModel):
     - ``language_hints``: words that tell the language of a name, for ``senses``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     name_categories: list[str] = Field(default_factory=list)
     infrastructure_type_terms: list[str] = Field(default_factory=list)
     exclude_phrases: list[str] = Field(default_factory=list)
@@ -527,7 +527,7 @@ class ClassificationLexicon(BaseModel):
 class FindingCondition(BaseModel):
     """When a finding rule applies; every condition given must hold (``None`` = any)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     data_bearing: bool | None = None
     classes: Literal["special", "sensitive", "transfer"] | None = None
     reach: Literal["scored", "residual-only"] | None = None
@@ -541,7 +541,7 @@ class FindingCondition(BaseModel):
 class FindingRule(BaseModel):
     """One row of the findings table (``findings.yaml``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     rule: Slug
     severity: Literal["critical", "high", "medium", "low"]
     basis: str = Field(min_length=3, description="the legal or methodological basis of the rule")
@@ -581,13 +581,13 @@ class ExchangeRate(Record):
 class CsfAnswer(BaseModel):
     """One rung of a criterion's answer ladder and the SEAL level it guarantees."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     answer: str
     seal: int = Field(ge=0, le=4)
 
 
 class CsfCriterion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str = Field(pattern=r"^\d\.\d$")
     name: str
     ladder: list[CsfAnswer] = Field(min_length=2)

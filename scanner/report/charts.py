@@ -7,6 +7,8 @@ in French and German, the unit after the number), and has one measure only: one 
 small multiples rather than three lines on one 0–100 axis. Labels arrive already translated; pygal
 writes them through ElementTree, which escapes them. Each chart is wrapped for assistive
 technologies (``role="img"`` and a label) and the report always shows the same numbers in a table.
+pygal gives each chart a random id (a UUID4, which its CSS is scoped by); the caller names each chart
+instead, so that the same report is the same bytes every time.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ def _common(width: int, height: int, colours: Sequence[str], font: int = 15, **e
             "print_values": True, "show_y_guides": False, "show_x_guides": False, **extra}
 
 
-def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
+def _finish(chart: pygal.graph.graph.Graph, label: str, chart_id: str) -> Markup:
+    # pygal draws a uuid4 per chart in its constructor and scopes the chart's CSS by it (`#chart-<uuid>`);
+    # a name unique within the document keeps the scoping and makes the output reproducible.
+    chart.uuid = chart_id
     svg = chart.render(is_unicode=True)
     svg = _SCRIPT.sub("", _COMMENT.sub("", svg))
     # role/aria-label: screen readers announce the chart by its label instead of reading every tick.
@@ -54,26 +59,28 @@ def _finish(chart: pygal.graph.graph.Graph, label: str) -> Markup:
     return Markup(svg)
 
 
-def bars(items: Sequence[tuple[str, float, str]], label: str, fmt: Callable[[float], str],
+def bars(items: Sequence[tuple[str, float, str]], label: str, fmt: Callable[[float], str], chart_id: str,
          width: int = 720) -> Markup:
     """Horizontal bars, one per item ``(label, value, colour)``, largest first; each label already
     carries its value ("United States: 16", formatted by the caller), so no value is printed over
-    a bar where it could be hidden."""
+    a bar where it could be hidden. ``chart_id`` names the chart (unique within the document)."""
     top = list(items)
     chart = pygal.HorizontalBar(**_common(width, 40 + 30 * max(len(top), 1), [BLUE], formatter=fmt,
                                           value_formatter=fmt, show_x_labels=False, print_values=False))
     chart.x_labels = [name for name, _, _ in reversed(top)]
     chart.add(label, [{"value": value, "color": colour} for _, value, colour in reversed(top)])
-    return _finish(chart, label)
+    return _finish(chart, label, chart_id)
 
 
 def small_multiple(quarters: Sequence[str], values: Sequence[float | None], label: str,
-                   fmt: Callable[[float], str], colour: str = BLUE, maximum: float | None = None) -> Markup:
-    """One measure per quarter, as columns with their values printed (one chart per measure)."""
+                   fmt: Callable[[float], str], chart_id: str, colour: str = BLUE,
+                   maximum: float | None = None) -> Markup:
+    """One measure per quarter, as columns with their values printed (one chart per measure);
+    ``chart_id`` names the chart (unique within the document)."""
     top = max([v for v in values if v is not None] or [0])
     chart = pygal.Bar(**_common(340, 210, [colour], font=17, formatter=fmt, value_formatter=fmt, show_y_labels=False,
                                 range=(0, maximum if maximum is not None else max(top * 1.25, 1)),
                                 print_values_position="top", x_label_rotation=0))
     chart.x_labels = list(quarters)
     chart.add(label, [None if v is None else v for v in values])
-    return _finish(chart, label)
+    return _finish(chart, label, chart_id)

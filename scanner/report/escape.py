@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape as _rich_escape
-
 # C0 controls (tab, LF and CR included: a value is one line), DEL, C1 controls, the Arabic letter
 # mark, LRM/RLM, the line and paragraph separators, the embedding/override controls
 # (U+202A-U+202E), the isolates (U+2066-U+2069) and lone surrogates (which cannot even be encoded
@@ -56,7 +54,9 @@ def one_line(value: object) -> str:
 
 def rich_text(value: object) -> str:
     """A value for a rich console: controls made visible, ``[markup]`` neutralised."""
-    return _rich_escape(visible(value))
+    from rich.markup import escape  # here: only the terminal renderer needs rich, not every command's start
+
+    return escape(visible(value))
 
 
 # Characters with inline meaning in CommonMark / GFM (emphasis, code, links and images, raw HTML,

@@ -26,13 +26,16 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import networkx as nx
 import orjson
 
 from graphs.schema import EdgeKind, NodeKind, node_id
-from scanner.result import Assessed, ScanResult
+
+if TYPE_CHECKING:  # networkx is imported by the functions that write: every command imports this module's enums
+    import networkx as nx
+
+    from scanner.result import Assessed, ScanResult
 
 #: Cartography's node labels for sovscan's service types (Cartography schema, legacy label names).
 CARTOGRAPHY_LABELS = {
@@ -95,6 +98,8 @@ def label_of(g: nx.MultiDiGraph[str], nid: str) -> str:
 
 def export_graph(result: ScanResult) -> nx.MultiDiGraph[str]:
     """The whole graph: the scan's graph plus every resource, with attributes and labels."""
+    import networkx as nx
+
     g: nx.MultiDiGraph[str] = nx.MultiDiGraph(result.graph) if result.graph is not None else nx.MultiDiGraph()
     for a in result.assessed:
         res = a.res
@@ -141,6 +146,8 @@ def _scalar(value: Any) -> Any:
 
 def write_graphml(g: nx.MultiDiGraph[str], out: IO[bytes]) -> None:
     """GraphML (networkx reads it back); list attributes as space-separated strings."""
+    import networkx as nx
+
     flat: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for nid, data in g.nodes(data=True):
         flat.add_node(nid, **{k: _scalar(v) for k, v in data.items() if v is not None})
@@ -151,6 +158,8 @@ def write_graphml(g: nx.MultiDiGraph[str], out: IO[bytes]) -> None:
 
 def write_json(g: nx.MultiDiGraph[str], out: IO[bytes]) -> None:
     """networkx node-link JSON (``nodes``, ``edges``), readable with ``nx.node_link_graph(…, edges="edges")``."""
+    import networkx as nx
+
     data = nx.node_link_data(g, edges="edges")
     out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     out.write(b"\n")

@@ -136,11 +136,11 @@ def _charts(rep: QuarterlyReport, w: Words) -> dict[str, Any]:
         out["countries"] = charts.bars([(labelled(w.country(c.code), w.integer(c.sensitive)), c.sensitive,
                                          charts.GROUP_COLOURS[c.group]) for c in sensitive],
                                        w._("Resources holding sensitive data with a copy in each country"),
-                                       lambda v: w.integer(int(v)))
+                                       lambda v: w.integer(int(v)), "countries")
     if rep.providers:
         out["providers"] = charts.bars([(labelled(w.provider(p.id), w.pct(p.share_pct)), p.share_pct, charts.BLUE)
                                         for p in rep.providers],
-                                       w._("Share of resources per provider"), lambda v: w.pct(v))
+                                       w._("Share of resources per provider"), lambda v: w.pct(v), "providers")
     trend = []
     if len(rep.trend) >= 2:
         quarters = [w.quarter_short(p.quarter.year, p.quarter.number) for p in rep.trend]
@@ -157,9 +157,9 @@ def _charts(rep: QuarterlyReport, w: Words) -> dict[str, Any]:
              [p.sensitive_exposed for p in rep.trend], charts.PURPLE, None),
             (w._("Exposure index (0–100)"), [p.exposure_score for p in rep.trend], charts.BLUE, 100.0),
             (w._("Lock-in index (0–100)"), [p.lockin_score for p in rep.trend], charts.GREEN, 100.0)]
-        for caption, values, colour, maximum in series:
+        for n, (caption, values, colour, maximum) in enumerate(series, 1):
             fmt: Callable[[float], str] = (lambda v: w.num(v)) if maximum else (lambda v: w.integer(int(v)))
-            trend.append({"svg": charts.small_multiple(quarters, values, caption, fmt, colour, maximum),
+            trend.append({"svg": charts.small_multiple(quarters, values, caption, fmt, f"trend-{n}", colour, maximum),
                           "caption": caption})
     out["trend"] = trend
     return out
