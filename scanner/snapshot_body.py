@@ -1,0 +1,293 @@
+"""The compact encoding of a snapshot's rows: per-resource facts, findings, flows and details.
+
+A 100,000-resource scan repeats the same few hundred texts on every row: the service, its
+category, the countries, data classes and foreign laws of each placement profile, the levels, the
+alternatives, the finding rules, the application and the reach of every law. Stored one SQLite row
+per resource (schema versions 1 to 3 of :mod:`scanner.history`) that made about 100 MB a snapshot.
+Since schema version 4 a snapshot's rows are one document in the ``snapshot_body`` table:
+
+* **column by column** (every resource's id, then every name, …), which compresses far better
+  than row by row;
+* **each repeated value once**: a column of repeated values is stored as its distinct values and,
+  per row, the index of its value (dictionary encoding, per snapshot: forgetting a snapshot
+  leaves none of its values behind in a shared table); the facts every resource of one
+  placement profile shares are one entry of ``profiles``;
+* findings and flows name resources by their position in the resource columns;
+* the whole document (JSON, orjson) compressed with zlib.
+
+Decoding checks the shapes and types it reads; a damaged document raises ``ValueError``,
+``TypeError``, ``LookupError`` or ``zlib.error``, which :mod:`scanner.history` turns into one line.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from scanner.applications import Application, Reach
+from scanner.kb.schema import SENSITIVE_CLASSES
+from scanner.snapshot_details import Details, ResourceDetail
+
+#: Version of the encoding of ``snapshot_body.data`` (zlib of the JSON document described above).
+BODY_FORMAT = 1
+#: zlib level: 6 (the default) compresses a 100k-resource body to within a few percent of 9, faster.
+ZLIB_LEVEL = 6
+
+
+@dataclass(frozen=True, slots=True)
+class SnapResource:
+    """The facts about one resource that quarter-to-quarter comparisons need."""
+
+    id: str
+    name: str
+    account: str | None
+    provider: str
+    service: str | None  # knowledge-base service type, None when unmapped
+    service_name: str | None
+    category: str | None
+    region: str | None
+    country: str | None
+    locations: tuple[str, ...]
+    classes: tuple[str, ...]
+    laws: tuple[str, ...]  # foreign laws that reach the data (weight > 0), strongest first
+    exposure: float
+    level: str
+    lockin: float | None
+    lockin_level: str
+    effort: int | None
+    effort_level: str
+    key_control: str
+    data_bearing: bool
+    alternatives: tuple[str, ...]  # alternative ids fitting the data held
+
+    @property
+    def sensitive(self) -> bool:
+        return bool(SENSITIVE_CLASSES.intersection(self.classes))
+
+    @property
+    def reachable(self) -> bool:
+        """Reachable by at least one foreign law."""
+        return bool(self.laws)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapFinding:
+    rule: str
+    severity: str
+    resource: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapFlow:
+    source: str
+    target: str
+    kind: str
+    target_region: str | None
+    target_countries: tuple[str, ...]
+    evidence: str
+
+
+#: Fields of :class:`SnapResource` shared by the resources of one placement profile, in order.
+PROFILE_FIELDS = ("service", "service_name", "category", "country", "locations", "classes", "laws", "exposure",
+                  "level", "effort", "effort_level", "key_control", "data_bearing", "alternatives")
+_TUPLES = frozenset(i for i, name in enumerate(PROFILE_FIELDS)
+                    if name in ("locations", "classes", "laws", "alternatives"))
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _dictionary(values: Iterable[Hashable]) -> dict[str, list[Any]]:
+    """A column as its distinct values (``v``) and, per row, the index of its value (``i``)."""
+    index: dict[Hashable, int] = {}
+    rows = [index.setdefault(v, len(index)) for v in values]
+    return {"v": list(index), "i": rows}
+
+
+def _values(column: Any, n: int, check: Any = None) -> list[Any]:
+    """A dictionary-encoded column decoded into ``n`` values (each checked with ``check`` if given)."""
+    if not isinstance(column, dict):
+        raise TypeError("a stored column is not one")
+    distinct, rows = column["v"], column["i"]
+    if not isinstance(distinct, list) or not isinstance(rows, list) or len(rows) != n:
+        raise ValueError("a stored column has the wrong length")
+    if check is not None:
+        distinct = [check(v) for v in distinct]
+    return [distinct[i] for i in rows]
+
+
+def _plain(column: Any, n: int) -> list[Any]:
+    if not isinstance(column, list) or len(column) != n:
+        raise ValueError("a stored column has the wrong length")
+    return column
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("a stored text is not one")
+    return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("a stored text is not one")
+    return value
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("a stored list is not a list of strings")
+    return tuple(value)
+
+
+def _number(value: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise TypeError("a stored number is not one")
+    return value
+
+
+def _real(value: Any) -> float | None:
+    """A stored decimal (as the REAL columns of schema 1 to 3 read it: 5 reads 5.0)."""
+    return None if value is None else float(_number(value))
+
+
+def _refs(ids: Sequence[str], position: dict[str, int], values: Iterable[str]) -> list[int | str]:
+    """Resource ids as their position in the resource columns (the id itself when not a resource)."""
+    return [position.get(v, v) for v in values]
+
+
+def _deref(ids: list[str], column: Any, n: int) -> list[str]:
+    return [ids[v] if type(v) is int else _text(v) for v in _plain(column, n)]
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode(resources: Sequence[SnapResource], findings: Sequence[SnapFinding], flows: Sequence[SnapFlow],
+           details: Details | None) -> bytes:
+    """A snapshot's rows as one compressed document (``details=None``: saved without details)."""
+    ids = [r.id for r in resources]
+    position = {rid: k for k, rid in enumerate(ids)}
+    profiles: dict[tuple[Any, ...], int] = {}
+    profile_rows = [profiles.setdefault((r.service, r.service_name, r.category, r.country, r.locations, r.classes,
+                                         r.laws, r.exposure, r.level, r.effort, r.effort_level, r.key_control,
+                                         r.data_bearing, r.alternatives), len(profiles)) for r in resources]
+    doc: dict[str, Any] = {
+        "resources": {
+            "n": len(resources), "id": ids,
+            "name": [None if r.name == r.id else r.name for r in resources],
+            "account": _dictionary(r.account for r in resources),
+            "provider": _dictionary(r.provider for r in resources),
+            "region": _dictionary(r.region for r in resources),
+            "lockin": [r.lockin for r in resources],
+            "lockin_level": _dictionary(r.lockin_level for r in resources),
+            "profile": {"v": list(profiles), "i": profile_rows},
+        },
+        "findings": {
+            "n": len(findings), "rule": _dictionary(f.rule for f in findings),
+            "severity": _dictionary(f.severity for f in findings),
+            "resource": _refs(ids, position, (f.resource for f in findings)),
+            "suffix": _dictionary(f.suffix for f in findings),
+        },
+        "flows": {
+            "n": len(flows), "source": _refs(ids, position, (f.source for f in flows)),
+            "target": _refs(ids, position, (f.target for f in flows)),
+            "kind": _dictionary(f.kind for f in flows),
+            "target_region": _dictionary(f.target_region for f in flows),
+            "target_countries": _dictionary(f.target_countries for f in flows),
+            "evidence": _dictionary(f.evidence for f in flows),
+        },
+        "details": None if details is None else _encode_details(details, ids, position),
+    }
+    return zlib.compress(orjson.dumps(doc), ZLIB_LEVEL)
+
+
+def _encode_details(details: Details, ids: list[str], position: dict[str, int]) -> dict[str, Any]:
+    rids = list(details.resources)
+    items = list(details.resources.values())
+    return {
+        "applications": [[a.id, a.name, a.basis, a.key] for a in details.applications.values()],
+        "n": len(items),
+        # Usually the resources in the same order: then no ids at all.
+        "rid": None if rids == ids else _refs(ids, position, rids),
+        "application": _dictionary(d.application for d in items),
+        "joined": _dictionary(d.joined for d in items),
+        "size_gb": [d.size_gb for d in items],
+        "reach": _dictionary(tuple((r.law, r.tier, r.verified) for r in d.reach) for d in items),
+    }
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _profile(value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list) or len(value) != len(PROFILE_FIELDS):
+        raise ValueError("a stored profile has the wrong shape")
+    out = [_texts(v) if k in _TUPLES else v for k, v in enumerate(value)]
+    for k in (0, 1, 2, 3):
+        _text_or_none(out[k])
+    _text(out[8]), _text(out[10]), _text(out[11])
+    _number(out[9])
+    out[7] = float(_number(out[7]))
+    out[12] = bool(out[12])
+    return tuple(out)
+
+
+def decode(blob: Any) -> tuple[list[SnapResource], list[SnapFinding], list[SnapFlow], Details]:
+    """The rows of a stored snapshot body; the details are ``Details()`` when it was saved without."""
+    if not isinstance(blob, bytes):
+        raise TypeError("the stored snapshot body is not a blob")
+    doc = orjson.loads(zlib.decompress(blob))
+    if not isinstance(doc, dict):
+        raise TypeError("the stored snapshot body is not an object")
+    res = doc["resources"]
+    n = res["n"]
+    ids = [_text(v) for v in _plain(res["id"], n)]
+    names = _plain(res["name"], n)
+    resources = [
+        SnapResource(rid, rid if name is None else _text(name), account, provider, p[0], p[1], p[2], region, p[3],
+                     p[4], p[5], p[6], p[7], p[8], _real(lockin), lockin_level, p[9], p[10], p[11], p[12], p[13])
+        for rid, name, account, provider, region, lockin, lockin_level, p in zip(
+            ids, names, _values(res["account"], n, _text_or_none), _values(res["provider"], n, _text),
+            _values(res["region"], n, _text_or_none), _plain(res["lockin"], n),
+            _values(res["lockin_level"], n, _text), _values(res["profile"], n, _profile), strict=True)]
+    f = doc["findings"]
+    m = f["n"]
+    findings = [SnapFinding(*row) for row in zip(
+        _values(f["rule"], m, _text), _values(f["severity"], m, _text), _deref(ids, f["resource"], m),
+        _values(f["suffix"], m, _text), strict=True)]
+    fl = doc["flows"]
+    k = fl["n"]
+    flows = [SnapFlow(*row) for row in zip(
+        _deref(ids, fl["source"], k), _deref(ids, fl["target"], k), _values(fl["kind"], k, _text),
+        _values(fl["target_region"], k, _text_or_none), _values(fl["target_countries"], k, _texts),
+        _values(fl["evidence"], k, _text), strict=True)]
+    details = Details() if doc["details"] is None else _decode_details(doc["details"], ids)
+    return resources, findings, flows, details
+
+
+def _reach(value: Any) -> tuple[Reach, ...]:
+    if not isinstance(value, list):
+        raise TypeError("a stored reach is not a list")
+    return tuple(Reach(_text(law), _text(tier), bool(ok)) for law, tier, ok in value)
+
+
+def _decode_details(doc: Any, ids: list[str]) -> Details:
+    if not isinstance(doc, dict):
+        raise TypeError("stored details are not an object")
+    out = Details(known=True)
+    for app_id, name, basis, key in doc["applications"]:
+        out.applications[_text(app_id)] = Application(app_id, _text(name), _text(basis), _text(key))
+    n = doc["n"]
+    rids = ids if doc["rid"] is None else _deref(ids, doc["rid"], n)
+    sizes = [_real(v) for v in _plain(doc["size_gb"], n)]
+    for rid, app_id, joined, size_gb, reach in zip(
+            rids, _values(doc["application"], n, _text_or_none), _values(doc["joined"], n, _text), sizes,
+            _values(doc["reach"], n, _reach), strict=True):
+        out.resources[rid] = ResourceDetail(app_id, joined, reach, size_gb)
+    return out
