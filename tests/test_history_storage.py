@@ -7,8 +7,10 @@ import os
 import sqlite3
 import stat
 import time
+import zlib
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -152,6 +154,28 @@ def test_bad_stored_json_and_blobs_give_one_line(tmp_path: Path, result) -> None
             conn.execute(statement)
         with pytest.raises(HistoryError, match="stored data is damaged"):
             load(info.id, fresh)
+        fresh.unlink()
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute("SELECT data FROM snapshot_body").fetchone()
+    doc = orjson.loads(zlib.decompress(body))
+    damaged = []
+    for path, value in ((("resources", "profile", "i", 0), 10**6), (("resources", "id", 3), 7),
+                        (("resources", "n"), 3), (("findings", "resource", 0), 10**6),
+                        (("details", "reach", "v", 0), "x"), (("flows", "kind", "v"), None),
+                        (("resources", "profile", "v", 0, 4), [1]), (("resources",), [])):
+        copy = orjson.loads(orjson.dumps(doc))
+        parent = copy
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+        damaged.append(zlib.compress(orjson.dumps(copy)))
+    for blob in (*damaged, zlib.compress(b"[1]"), zlib.compress(b"{")):
+        fresh = tmp_path / "copy.sqlite3"
+        fresh.write_bytes(db.read_bytes())
+        with sqlite3.connect(fresh) as conn:
+            conn.execute("UPDATE snapshot_body SET data = ?", (blob,))
+        line = _one_line(runner.invoke(app, ["history", "show", str(info.id), "--db", str(fresh)]))
+        assert "stored data is damaged" in line
         fresh.unlink()
     for blob in (b"\x00\x01", b"\x1f\x8b\x08\x00" + b"\x00" * 20, 42):
         fresh = tmp_path / "copy.sqlite3"
