@@ -92,7 +92,10 @@ def write_quarter(path: Path, n: int, quarter: int, quarters: int) -> None:
 def sovscan(args: list[str], python: str) -> float:
     """Run ``sovscan ARGS`` in a fresh process of ``python``; its wall time."""
     started = time.perf_counter()
-    proc = subprocess.run([python, "-m", "scanner.cli", *args], capture_output=True, text=True)
+    # From a neutral folder: ``-m`` puts the working directory first on sys.path, and a checkout
+    # there would be imported instead of the interpreter's installed sovscan.
+    proc = subprocess.run([python, "-m", "scanner.cli", *args], capture_output=True, text=True,
+                          cwd=tempfile.gettempdir())
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"sovscan {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -95,6 +96,9 @@ class SnapFlow:
 #: Fields of :class:`SnapResource` shared by the resources of one placement profile, in order.
 PROFILE_FIELDS = ("service", "service_name", "category", "country", "locations", "classes", "laws", "exposure",
                   "level", "effort", "effort_level", "key_control", "data_bearing", "alternatives")
+_PROFILE = attrgetter(*PROFILE_FIELDS)
+_ID, _ACCOUNT, _PROVIDER, _REGION, _LOCKIN_LEVEL = map(attrgetter, ("id", "account", "provider", "region",
+                                                                    "lockin_level"))
 _TUPLES = frozenset(i for i, name in enumerate(PROFILE_FIELDS)
                     if name in ("locations", "classes", "laws", "alternatives"))
 
@@ -104,9 +108,18 @@ _TUPLES = frozenset(i for i, name in enumerate(PROFILE_FIELDS)
 
 def _dictionary(values: Iterable[Hashable]) -> dict[str, list[Any]]:
     """A column as its distinct values (``v``) and, per row, the index of its value (``i``)."""
-    index: dict[Hashable, int] = {}
-    rows = [index.setdefault(v, len(index)) for v in values]
-    return {"v": list(index), "i": rows}
+    column = list(values)
+    distinct = list(dict.fromkeys(column))
+    position = {v: k for k, v in enumerate(distinct)}
+    return {"v": distinct, "i": list(map(position.__getitem__, column))}
+
+
+def _shared(values: Sequence[Any], encode_value: Any) -> dict[str, list[Any]]:
+    """Like :func:`_dictionary` for values shared by identity (one tuple object per profile)."""
+    ids = list(map(id, values))
+    position = {k: n for n, k in enumerate(dict.fromkeys(ids))}
+    first = {k: v for k, v in zip(reversed(ids), reversed(values), strict=True)}
+    return {"v": [encode_value(first[k]) for k in position], "i": list(map(position.__getitem__, ids))}
 
 
 def _values(column: Any, n: int, check: Any = None) -> list[Any]:
@@ -151,9 +164,17 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _real(value: Any) -> float | None:
-    """A stored decimal (as the REAL columns of schema 1 to 3 read it: 5 reads 5.0)."""
-    return None if value is None else float(_number(value))
+def _reals(column: list[Any]) -> list[Any]:
+    """A column of decimals or nulls (written as floats, as the REAL columns of schema 1 to 3 read them)."""
+    if not all(v is None or type(v) is float for v in column):
+        raise TypeError("a stored decimal is not one")
+    return column
+
+
+def _strings(column: list[Any]) -> list[str]:
+    if not all(type(v) is str for v in column):
+        raise TypeError("a stored text is not one")
+    return column
 
 
 def _refs(ids: Sequence[str], position: dict[str, int], values: Iterable[str]) -> list[int | str]:
@@ -171,22 +192,18 @@ def _deref(ids: list[str], column: Any, n: int) -> list[str]:
 def encode(resources: Sequence[SnapResource], findings: Sequence[SnapFinding], flows: Sequence[SnapFlow],
            details: Details | None) -> bytes:
     """A snapshot's rows as one compressed document (``details=None``: saved without details)."""
-    ids = [r.id for r in resources]
+    ids = list(map(_ID, resources))
     position = {rid: k for k, rid in enumerate(ids)}
-    profiles: dict[tuple[Any, ...], int] = {}
-    profile_rows = [profiles.setdefault((r.service, r.service_name, r.category, r.country, r.locations, r.classes,
-                                         r.laws, r.exposure, r.level, r.effort, r.effort_level, r.key_control,
-                                         r.data_bearing, r.alternatives), len(profiles)) for r in resources]
     doc: dict[str, Any] = {
         "resources": {
             "n": len(resources), "id": ids,
             "name": [None if r.name == r.id else r.name for r in resources],
-            "account": _dictionary(r.account for r in resources),
-            "provider": _dictionary(r.provider for r in resources),
-            "region": _dictionary(r.region for r in resources),
-            "lockin": [r.lockin for r in resources],
-            "lockin_level": _dictionary(r.lockin_level for r in resources),
-            "profile": {"v": list(profiles), "i": profile_rows},
+            "account": _dictionary(map(_ACCOUNT, resources)),
+            "provider": _dictionary(map(_PROVIDER, resources)),
+            "region": _dictionary(map(_REGION, resources)),
+            "lockin": [None if r.lockin is None else float(r.lockin) for r in resources],
+            "lockin_level": _dictionary(map(_LOCKIN_LEVEL, resources)),
+            "profile": _dictionary(map(_PROFILE, resources)),
         },
         "findings": {
             "n": len(findings), "rule": _dictionary(f.rule for f in findings),
@@ -217,8 +234,9 @@ def _encode_details(details: Details, ids: list[str], position: dict[str, int]) 
         "rid": None if rids == ids else _refs(ids, position, rids),
         "application": _dictionary(d.application for d in items),
         "joined": _dictionary(d.joined for d in items),
-        "size_gb": [d.size_gb for d in items],
-        "reach": _dictionary(tuple((r.law, r.tier, r.verified) for r in d.reach) for d in items),
+        "size_gb": [None if d.size_gb is None else float(d.size_gb) for d in items],
+        # The resources of one profile share one reach tuple.
+        "reach": _shared([d.reach for d in items], lambda reach: [[r.law, r.tier, r.verified] for r in reach]),
     }
 
 
@@ -247,14 +265,14 @@ def decode(blob: Any) -> tuple[list[SnapResource], list[SnapFinding], list[SnapF
         raise TypeError("the stored snapshot body is not an object")
     res = doc["resources"]
     n = res["n"]
-    ids = [_text(v) for v in _plain(res["id"], n)]
+    ids = _strings(_plain(res["id"], n))
     names = _plain(res["name"], n)
     resources = [
         SnapResource(rid, rid if name is None else _text(name), account, provider, p[0], p[1], p[2], region, p[3],
-                     p[4], p[5], p[6], p[7], p[8], _real(lockin), lockin_level, p[9], p[10], p[11], p[12], p[13])
+                     p[4], p[5], p[6], p[7], p[8], lockin, lockin_level, p[9], p[10], p[11], p[12], p[13])
         for rid, name, account, provider, region, lockin, lockin_level, p in zip(
             ids, names, _values(res["account"], n, _text_or_none), _values(res["provider"], n, _text),
-            _values(res["region"], n, _text_or_none), _plain(res["lockin"], n),
+            _values(res["region"], n, _text_or_none), _reals(_plain(res["lockin"], n)),
             _values(res["lockin_level"], n, _text), _values(res["profile"], n, _profile), strict=True)]
     f = doc["findings"]
     m = f["n"]
@@ -285,7 +303,7 @@ def _decode_details(doc: Any, ids: list[str]) -> Details:
         out.applications[_text(app_id)] = Application(app_id, _text(name), _text(basis), _text(key))
     n = doc["n"]
     rids = ids if doc["rid"] is None else _deref(ids, doc["rid"], n)
-    sizes = [_real(v) for v in _plain(doc["size_gb"], n)]
+    sizes = _reals(_plain(doc["size_gb"], n))
     for rid, app_id, joined, size_gb, reach in zip(
             rids, _values(doc["application"], n, _text_or_none), _values(doc["joined"], n, _text), sizes,
             _values(doc["reach"], n, _reach), strict=True):
