@@ -32,6 +32,8 @@ from scanner.applications import Application, Indicators
 from scanner.errors import InputError, UsageError
 from scanner.history import (
     HistoryError,
+    SnapFinding,
+    SnapFlow,
     Snapshot,
     SnapshotInfo,
     list_snapshots,
@@ -298,18 +300,30 @@ class QuarterlyReport:
 # --------------------------------------------------------------------------- pseudonymising snapshots
 
 
-def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = False) -> Snapshot:
+def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = False,
+                          codes: dict[str, str] | None = None) -> Snapshot:
     """The same snapshot with keyed pseudonyms instead of ids, names and accounts (idempotent).
 
     Applications get pseudonyms too; with ``show_names`` they keep their names (tag values,
-    resource groups, projects, account names), which the organisation chose to show.
+    resource groups, projects, account names), which the organisation chose to show. ``codes``
+    keeps the resource pseudonyms computed so far (two quarters share most resources).
     """
     if snap.info.pseudonymized:
         return snap
-    resources = [dataclasses.replace(r, id=p.resource(r.id), name=p.resource(r.id),
-                                     account=p.account(r.provider, r.account)) for r in snap.resources]
-    findings = [dataclasses.replace(f, resource=p.resource(f.resource)) for f in snap.findings]
-    flows = [dataclasses.replace(f, source=p.resource(f.source), target=p.resource(f.target), evidence="")
+    codes = {} if codes is None else codes
+
+    def coded(rid: str) -> str:
+        found = codes.get(rid)
+        if found is None:
+            found = codes[rid] = p.resource(rid)
+        return found
+
+    resources = []
+    for r in snap.resources:
+        rid = coded(r.id)
+        resources.append(r.renamed(rid, rid, p.account(r.provider, r.account)))
+    findings = [SnapFinding(f.rule, f.severity, coded(f.resource), f.suffix) for f in snap.findings]
+    flows = [SnapFlow(coded(f.source), coded(f.target), f.kind, f.target_region, f.target_countries, "")
              for f in snap.flows]
     details = Details(facts=snap.details.facts, known=snap.details.known)
     for app in snap.details.applications.values():
@@ -318,7 +332,7 @@ def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = F
     for r in snap.resources:
         d = detail_of(snap, r)
         app_id = p.application(d.application) if d.application else None
-        details.resources[p.resource(r.id)] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
+        details.resources[coded(r.id)] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
         if not snap.details.known and app_id is not None and app_id not in details.applications:
             details.applications[app_id] = Application(app_id, app_id, d.joined)
     coverage = {**snap.coverage, "warnings": []}
@@ -540,8 +554,9 @@ def build_report(current: Snapshot, kb: KnowledgeBase, previous: Snapshot | None
         if pseudonymizer is None:
             raise HistoryError("one snapshot is stored pseudonymised: the key beside the database is needed to "
                                "compare it with the other")
-        current = pseudonymize_snapshot(current, pseudonymizer, show_names)
-        previous = pseudonymize_snapshot(previous, pseudonymizer, show_names) if previous is not None else None
+        codes: dict[str, str] = {}
+        current = pseudonymize_snapshot(current, pseudonymizer, show_names, codes)
+        previous = pseudonymize_snapshot(previous, pseudonymizer, show_names, codes) if previous is not None else None
         pseudo = True
     quarter = quarter or Quarter.of(current.info.as_of)
     home = current.info.home_country
