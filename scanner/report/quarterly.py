@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.applications import Application, Indicators
+from scanner.applications import Application, Indicators, Reach
 from scanner.errors import InputError, UsageError
 from scanner.history import (
     HistoryError,
@@ -318,10 +318,15 @@ def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = F
             found = codes[rid] = p.resource(rid)
         return found
 
+    accounts: dict[tuple[str, str | None], str | None] = {}
+    apps: dict[str, str] = {}
+    ids = [coded(r.id) for r in snap.resources]
     resources = []
-    for r in snap.resources:
-        rid = coded(r.id)
-        resources.append(r.renamed(rid, rid, p.account(r.provider, r.account)))
+    for r, rid in zip(snap.resources, ids, strict=True):
+        account = accounts.get((r.provider, r.account), "")
+        if account == "":
+            account = accounts[r.provider, r.account] = p.account(r.provider, r.account)
+        resources.append(r.renamed(rid, rid, account))
     findings = [SnapFinding(f.rule, f.severity, coded(f.resource), f.suffix) for f in snap.findings]
     flows = [SnapFlow(coded(f.source), coded(f.target), f.kind, f.target_region, f.target_countries, "")
              for f in snap.flows]
@@ -329,10 +334,14 @@ def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = F
     for app in snap.details.applications.values():
         code = p.application(app.id)
         details.applications[code] = Application(code, app.name if show_names else code, app.basis, app.key)
-    for r in snap.resources:
+    for r, rid in zip(snap.resources, ids, strict=True):
         d = detail_of(snap, r)
-        app_id = p.application(d.application) if d.application else None
-        details.resources[coded(r.id)] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
+        app_id = None
+        if d.application:
+            app_id = apps.get(d.application)
+            if app_id is None:
+                app_id = apps[d.application] = p.application(d.application)
+        details.resources[rid] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
         if not snap.details.known and app_id is not None and app_id not in details.applications:
             details.applications[app_id] = Application(app_id, app_id, d.joined)
     coverage = {**snap.coverage, "warnings": []}
@@ -356,10 +365,19 @@ def _laws(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase, due: dic
     resources: dict[str, Counter[str]] = {}
     sensitive: dict[str, Counter[str]] = {}
     verified: dict[str, bool] = {}
+    # Resources of one profile share their reach: count them per reach (and sensitivity), then add.
+    groups: Counter[tuple[int, bool]] = Counter()
+    reaches: dict[int, tuple[Reach, ...]] = {}
     for r in snap.resources:
-        for hit in detail_of(snap, r).reach:
-            resources.setdefault(hit.law, Counter())[hit.tier] += 1
-            sensitive.setdefault(hit.law, Counter())[hit.tier] += r.sensitive
+        reach = detail_of(snap, r).reach
+        reaches[id(reach)] = reach
+        groups[id(reach), r.sensitive] += 1
+    for (key, is_sensitive), n in groups.items():
+        for hit in reaches[key]:
+            if hit.law not in resources:
+                resources[hit.law], sensitive[hit.law] = Counter(), Counter()
+            resources[hit.law][hit.tier] += n
+            sensitive[hit.law][hit.tier] += n if is_sensitive else 0
             verified[hit.law] = verified.get(hit.law, True) and hit.verified
     apps: dict[str, Counter[str]] = {}
     for v in views.values():
