@@ -64,7 +64,19 @@ class ResourceDetail:
 
     @property
     def tiers(self) -> frozenset[str]:
-        return frozenset(r.tier for r in self.reach)
+        # Resources of one profile share their reach tuple, and reports ask for the tiers of every
+        # resource several times: remember them per tuple (kept alive by the entry, so the id is its own).
+        found = _TIERS.get(id(self.reach))
+        if found is not None and found[0] is self.reach:
+            return found[1]
+        tiers = frozenset(r.tier for r in self.reach)
+        if len(_TIERS) >= 4096:
+            _TIERS.clear()
+        _TIERS[id(self.reach)] = (self.reach, tiers)
+        return tiers
+
+
+_TIERS: dict[int, tuple[tuple[Reach, ...], frozenset[str]]] = {}
 
 
 @dataclass

@@ -471,9 +471,12 @@ def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
                limit: int) -> tuple[list[ResourceRow], int]:
     """The annex: resources of the applications, those with sensitive data reachable first."""
     by_id = {r.id: r for r in snap.resources}
-    rows = []
+    rows: list[ResourceRow] = []
+    total = sum(len(v.resources) for v in views.values())
     for v in sorted(views.values(), key=AppView.rank):
         for rid in v.resources:
+            if len(rows) == limit:
+                return rows, total
             r = by_id[rid]
             found = detail_of(snap, r).tiers
             # a resource reached by control or location is said so; "through presence only" otherwise
@@ -481,7 +484,7 @@ def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
             rows.append(ResourceRow(r.id, r.name, v.name, r.provider, r.service_name or r.service or "–",
                                     r.category or "", r.classes, r.locations, tiers, r.key_control, r.exposure,
                                     r.level))
-    return rows[:limit], len(rows)
+    return rows, total
 
 
 def _alternatives(views: dict[str, AppView], kb: KnowledgeBase) -> dict[str, AlternativeRow]:
