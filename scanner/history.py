@@ -260,6 +260,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     converted = False
     with _transaction(conn):
         current = _checked_version(conn, latest)
+        existing = current > 0  # a new database has nothing to convert, nor space to give back
         for step in migrations:
             if step.version <= current:
                 continue
@@ -267,7 +268,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
                 conn.execute(statement)
             if step.convert is not None:
                 step.convert(conn)
-                converted = True
+                converted = existing
             # user_version lives in the database header and is written in the same transaction.
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
             current = step.version
