@@ -39,6 +39,7 @@ raw records, secrets or object contents.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sqlite3
@@ -60,7 +61,7 @@ from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Reso
 from scanner.pseudonym import Pseudonymizer, private_folder
 from scanner.redact import redact_tags
 from scanner.result import Assessed, ScanResult, Summary, summary_from_json
-from scanner.snapshot_body import BODY_FORMAT
+from scanner.snapshot_body import BODY_FORMAT, Renaming
 from scanner.snapshot_body import SnapFinding as SnapFinding  # the records, defined with their encoding
 from scanner.snapshot_body import SnapFlow as SnapFlow
 from scanner.snapshot_body import SnapResource as SnapResource
@@ -625,14 +626,20 @@ def _stored(text: Any, kind: type) -> Any:
     return value
 
 
-def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
-    """One whole snapshot by id."""
+def load(snapshot_id: int, db: Path | None = None, renaming: Renaming | None = None) -> Snapshot:
+    """One whole snapshot by id.
+
+    With ``renaming`` (a report that shows pseudonyms), a snapshot stored with real identifiers is
+    pseudonymised as it is read when it can be (``info.pseudonymized`` then says so), as
+    :func:`scanner.report.quarterly.pseudonymize_snapshot` would after loading it, at a fraction of
+    the cost; otherwise it is returned as stored.
+    """
     path = db or default_db()
     with _errors(path), closing(connect(path, create=False)) as conn:
-        return _load(conn, path, snapshot_id)
+        return _load(conn, path, snapshot_id, renaming)
 
 
-def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
+def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int, renaming: Renaming | None = None) -> Snapshot:
     row = conn.execute(f"SELECT {_INFO_COLUMNS}, summary, coverage, kb_meta, sources FROM snapshot WHERE id = ?",
                        (snapshot_id,)).fetchone()
     if row is None:
@@ -645,9 +652,14 @@ def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
     if body[0] != BODY_FORMAT:
         raise HistoryError(f"{path}: snapshot {snapshot_id} is stored in format {body[0]!r}, which this sovscan "
                            "cannot read; upgrade sovscan")
-    snap.resources, snap.findings, snap.flows, snap.details = decode_body(body[1])
+    decoded = decode_body(body[1], None if snap.info.pseudonymized else renaming)
+    snap.resources, snap.findings, snap.flows, snap.details = decoded[:4]
     if snap.details.known:
         snap.details.facts = load_facts(conn, snapshot_id) or {}
+    if decoded.renamed:
+        snap.info = dataclasses.replace(snap.info, pseudonymized=True)
+        snap.coverage = {**snap.coverage, "warnings": []}
+        snap.sources = [{**s, "path": None} for s in snap.sources]
     return snap
 
 

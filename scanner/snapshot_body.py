@@ -22,16 +22,19 @@ Decoding checks the shapes and types it reads; a damaged document raises ``Value
 from __future__ import annotations
 
 import zlib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from scanner.applications import Application, Reach
 from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.snapshot_details import Details, ResourceDetail
+
+if TYPE_CHECKING:
+    from scanner.pseudonym import Pseudonymizer
 
 #: Version of the encoding of ``snapshot_body.data`` (zlib of the JSON document described above).
 BODY_FORMAT = 1
@@ -190,8 +193,13 @@ def _refs(ids: Sequence[str], position: dict[str, int], values: Iterable[str]) -
     return [position.get(v, v) for v in values]
 
 
-def _deref(ids: list[str], column: Any, n: int) -> list[str]:
-    return [ids[v] if type(v) is int else _text(v) for v in _plain(column, n)]
+def _deref(ids: list[str], column: Any, n: int, rename: Callable[[str], str] | None = None) -> list[str]:
+    """Resource references: positions in ``ids``, or ids of resources outside the snapshot (renamed)."""
+    out = [ids[v] if type(v) is int else _text(v) for v in _plain(column, n)]
+    if rename is not None:
+        refs = _plain(column, n)
+        out = [v if type(ref) is int else rename(v) for v, ref in zip(out, refs, strict=True)]
+    return out
 
 
 # --------------------------------------------------------------------------- encoding
@@ -264,37 +272,100 @@ def _profile(value: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def decode(blob: Any) -> tuple[list[SnapResource], list[SnapFinding], list[SnapFlow], Details]:
-    """The rows of a stored snapshot body; the details are ``Details()`` when it was saved without."""
+class Renaming:
+    """Keyed pseudonyms given to a snapshot's ids while it is decoded, each computed once.
+
+    The result is what :func:`scanner.report.quarterly.pseudonymize_snapshot` makes of the
+    decoded snapshot (resource ids and names, accounts, application ids, and application names
+    unless ``show_names``; flow evidence emptied), without building every row twice. ``codes``
+    may be shared by the two quarters of a report, which share most resources.
+    """
+
+    def __init__(self, pseudonymizer: Pseudonymizer, show_names: bool = False,
+                 codes: dict[str, str] | None = None):
+        self.p = pseudonymizer
+        self.show_names = show_names
+        self.codes = {} if codes is None else codes
+        self._accounts: dict[tuple[str, str | None], str | None] = {}
+        self._apps: dict[str, str] = {}
+
+    def resource(self, rid: str) -> str:
+        found = self.codes.get(rid)
+        if found is None:
+            found = self.codes[rid] = self.p.resource(rid)
+        return found
+
+    def account(self, provider: str, account: str | None) -> str | None:
+        key = (provider, account)
+        if key not in self._accounts:
+            self._accounts[key] = self.p.account(provider, account)
+        return self._accounts[key]
+
+    def application(self, app_id: str | None) -> str | None:
+        if not app_id:
+            return None
+        found = self._apps.get(app_id)
+        if found is None:
+            found = self._apps[app_id] = self.p.application(app_id)
+        return found
+
+
+class Body(NamedTuple):
+    resources: list[SnapResource]
+    findings: list[SnapFinding]
+    flows: list[SnapFlow]
+    details: Details
+    renamed: bool  # the ids are pseudonyms given by the Renaming
+
+
+def decode(blob: Any, renaming: Renaming | None = None) -> Body:
+    """The rows of a stored snapshot body; the details are ``Details()`` when it was saved without.
+
+    With ``renaming``, ids, names and accounts are given their pseudonyms as they are read, when
+    the body has details for every resource (``renamed``); otherwise they are left as stored, for
+    the caller to pseudonymise (what a report says of resources without details derives from
+    their real accounts).
+    """
     if not isinstance(blob, bytes):
         raise TypeError("the stored snapshot body is not a blob")
     doc = orjson.loads(zlib.decompress(blob))
     if not isinstance(doc, dict):
         raise TypeError("the stored snapshot body is not an object")
+    if renaming is not None and not (isinstance(doc["details"], dict) and doc["details"]["rid"] is None):
+        renaming = None
     res = doc["resources"]
     n = res["n"]
     ids = _strings(_plain(res["id"], n))
     names = _plain(res["name"], n)
+    accounts = _values(res["account"], n, _text_or_none)
+    providers = _values(res["provider"], n, _text)
+    rename = None
+    if renaming is not None:
+        rename = renaming.resource
+        ids = [rename(rid) for rid in ids]
+        names = [None] * n  # a pseudonymised resource is named by its pseudonym
+        accounts = [renaming.account(provider, account) for provider, account in zip(providers, accounts, strict=True)]
     resources = [
         SnapResource(rid, rid if name is None else _text(name), account, provider, p[0], p[1], p[2], region, p[3],
                      p[4], p[5], p[6], p[7], p[8], lockin, lockin_level, p[9], p[10], p[11], p[12], p[13])
         for rid, name, account, provider, region, lockin, lockin_level, p in zip(
-            ids, names, _values(res["account"], n, _text_or_none), _values(res["provider"], n, _text),
+            ids, names, accounts, providers,
             _values(res["region"], n, _text_or_none), _reals(_plain(res["lockin"], n)),
             _values(res["lockin_level"], n, _text), _values(res["profile"], n, _profile), strict=True)]
     f = doc["findings"]
     m = f["n"]
     findings = [SnapFinding(*row) for row in zip(
-        _values(f["rule"], m, _text), _values(f["severity"], m, _text), _deref(ids, f["resource"], m),
+        _values(f["rule"], m, _text), _values(f["severity"], m, _text), _deref(ids, f["resource"], m, rename),
         _values(f["suffix"], m, _text), strict=True)]
     fl = doc["flows"]
     k = fl["n"]
+    evidence = _values(fl["evidence"], k, _text)
     flows = [SnapFlow(*row) for row in zip(
-        _deref(ids, fl["source"], k), _deref(ids, fl["target"], k), _values(fl["kind"], k, _text),
+        _deref(ids, fl["source"], k, rename), _deref(ids, fl["target"], k, rename), _values(fl["kind"], k, _text),
         _values(fl["target_region"], k, _text_or_none), _values(fl["target_countries"], k, _texts),
-        _values(fl["evidence"], k, _text), strict=True)]
-    details = Details() if doc["details"] is None else _decode_details(doc["details"], ids)
-    return resources, findings, flows, details
+        evidence if renaming is None else [""] * k, strict=True)]
+    details = Details() if doc["details"] is None else _decode_details(doc["details"], ids, renaming)
+    return Body(resources, findings, flows, details, renaming is not None)
 
 
 def _reach(value: Any) -> tuple[Reach, ...]:
@@ -303,17 +374,22 @@ def _reach(value: Any) -> tuple[Reach, ...]:
     return tuple(Reach(_text(law), _text(tier), bool(ok)) for law, tier, ok in value)
 
 
-def _decode_details(doc: Any, ids: list[str]) -> Details:
+def _decode_details(doc: Any, ids: list[str], renaming: Renaming | None) -> Details:
     if not isinstance(doc, dict):
         raise TypeError("stored details are not an object")
     out = Details(known=True)
     for app_id, name, basis, key in doc["applications"]:
-        out.applications[_text(app_id)] = Application(app_id, _text(name), _text(basis), _text(key))
+        _text(app_id), _text(name)
+        if renaming is not None:
+            code = renaming.p.application(app_id)
+            app_id, name = code, (name if renaming.show_names else code)
+        out.applications[app_id] = Application(app_id, name, _text(basis), _text(key))
     n = doc["n"]
     rids = ids if doc["rid"] is None else _deref(ids, doc["rid"], n)
     sizes = _reals(_plain(doc["size_gb"], n))
+    apps = _values(doc["application"], n, _text_or_none if renaming is None else
+                   lambda v: renaming.application(_text_or_none(v)))
     for rid, app_id, joined, size_gb, reach in zip(
-            rids, _values(doc["application"], n, _text_or_none), _values(doc["joined"], n, _text), sizes,
-            _values(doc["reach"], n, _reach), strict=True):
+            rids, apps, _values(doc["joined"], n, _text), sizes, _values(doc["reach"], n, _reach), strict=True):
         out.resources[rid] = ResourceDetail(app_id, joined, reach, size_gb)
     return out

@@ -238,7 +238,7 @@ def test_a_previous_snapshot_without_details(two, tmp_path: Path) -> None:  # ty
     q3_id = stored["2026-09-30"][1].id
     with sqlite3.connect(copy) as conn:  # as if Q3 had been saved by a version that kept no details
         (blob,) = conn.execute("SELECT data FROM snapshot_body WHERE snapshot_id = ?", (q3_id,)).fetchone()
-        resources, findings, flows, _ = snapshot_body.decode(blob)
+        resources, findings, flows, *_ = snapshot_body.decode(blob)
         conn.execute("UPDATE snapshot_body SET data = ? WHERE snapshot_id = ?",
                      (snapshot_body.encode(resources, findings, flows, None), q3_id))
         conn.execute("DELETE FROM snapshot_facts WHERE snapshot_id = ?", (q3_id,))

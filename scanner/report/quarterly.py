@@ -49,6 +49,7 @@ from scanner.report.events import Changes, compare
 from scanner.report.phrases import Sentence
 from scanner.report.questions import LegalContext, Question, evaluate, facts, legal_contexts
 from scanner.result import UNLISTED, FindingTemplate, ScanResult
+from scanner.snapshot_body import Renaming
 from scanner.snapshot_details import Details, ResourceDetail
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
@@ -638,6 +639,8 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
 
     path = db or default_db()
     pseudonymizer = Pseudonymizer.for_db(path) if pseudonymize else None
+    # Pseudonyms given as the snapshots are read (the same as pseudonymize_snapshot's, built once).
+    renaming = Renaming(pseudonymizer, show_names) if pseudonymizer is not None else None
     all_infos = list_snapshots(path)
     if current is not None:
         organization = (current.organization or "") if organization is None else organization
@@ -662,9 +665,9 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
             raise HistoryError(f"no snapshot{who} in {quarter} (stored quarters: {known}); scan with "
                                "'sovscan report -i PATH --save' or 'sovscan run --save' first")
         chosen = max(in_quarter, key=lambda i: (i.as_of, i.id))
-        snap = load(chosen.id, path)
+        snap = load(chosen.id, path, renaming)
     prev_infos = [i for i in infos if i.as_of in quarter.previous()]
-    previous = load(max(prev_infos, key=lambda i: (i.as_of, i.id)).id, path) if prev_infos else None
+    previous = load(max(prev_infos, key=lambda i: (i.as_of, i.id)).id, path, renaming) if prev_infos else None
     rep = build_report(snap, kb, previous, infos, quarter, pseudonymizer, show_names, path)
     if current is not None:
         with_findings(rep, current, pseudonymizer if rep.pseudonymized else None, show_names)
