@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from typing import Any
 import orjson
 from generate import DATA_DIR, SEED, aws_records  # the sibling script: python puts benchmarks/ on sys.path
 
+#: CPU time (user + system) of each sovscan run, in order: on a shared machine, steadier than wall time.
+CPU_TIMES: list[float] = []
 #: Bump when the quarterly inputs change, so cached files are regenerated.
 HISTORY_VERSION = 1
 ORG = "Groupement hospitalier"
@@ -90,13 +93,16 @@ def write_quarter(path: Path, n: int, quarter: int, quarters: int) -> None:
 
 
 def sovscan(args: list[str], python: str) -> float:
-    """Run ``sovscan ARGS`` in a fresh process of ``python``; its wall time."""
+    """Run ``sovscan ARGS`` in a fresh process of ``python``; its wall time (its CPU time in CPU_TIMES)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # From a neutral folder: ``-m`` puts the working directory first on sys.path, and a checkout
     # there would be imported instead of the interpreter's installed sovscan.
     proc = subprocess.run([python, "-m", "scanner.cli", *args], capture_output=True, text=True,
                           cwd=tempfile.gettempdir())
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_TIMES.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"sovscan {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     return elapsed
@@ -136,16 +142,19 @@ def main() -> None:
         size = db.stat().st_size
         quarter = DATES[-1][:4] + "-Q" + str((int(DATES[-1][5:7]) - 1) // 3 + 1)
         times: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {}
         for _ in range(args.repeat):
             for fmt in args.formats.split(","):
                 out = Path(tmp) / f"report.{fmt}"
                 times.setdefault(fmt, []).append(sovscan(
                     ["report", "--quarter", quarter, "--db", str(db), "--format", fmt, "--output", str(out)], python))
+                cpu.setdefault(fmt, []).append(CPU_TIMES[-1])
         print(f"\nhistory: {quarters} quarters x {args.size:,} resources, database {size / 2**20:.1f} MiB "
               f"({size / quarters / 2**20:.1f} MiB a snapshot)")
         for fmt, runs in times.items():
             shown = ", ".join(f"{t:.2f}" for t in runs)
-            print(f"report {quarter} {fmt}: median {statistics.median(runs):.2f} s ({shown})")
+            print(f"report {quarter} {fmt}: median {statistics.median(runs):.2f} s ({shown}); "
+                  f"CPU median {statistics.median(cpu[fmt]):.2f} s")
 
 
 if __name__ == "__main__":
