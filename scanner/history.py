@@ -39,12 +39,13 @@ raw records, secrets or object contents.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sqlite3
 import stat
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,15 +57,18 @@ from scanner import __version__
 from scanner.applications import Indicators
 from scanner.errors import SovscanError
 from scanner.inventory import Inventory
-from scanner.kb.schema import SENSITIVE_CLASSES
 from scanner.model import Account, Flow, FlowKind, Gap, KeyControl, KeyRef, Resource, SourceInfo
 from scanner.pseudonym import Pseudonymizer, private_folder
 from scanner.redact import redact_tags
 from scanner.result import Assessed, ScanResult, Summary, summary_from_json
+from scanner.snapshot_body import BODY_FORMAT, Renaming
+from scanner.snapshot_body import SnapFinding as SnapFinding  # the records, defined with their encoding
+from scanner.snapshot_body import SnapFlow as SnapFlow
+from scanner.snapshot_body import SnapResource as SnapResource
+from scanner.snapshot_body import decode as decode_body
+from scanner.snapshot_body import encode as encode_body
 from scanner.snapshot_details import STATEMENTS as _V3
-from scanner.snapshot_details import Details, details_of, indicators_of
-from scanner.snapshot_details import load as load_details
-from scanner.snapshot_details import store as store_details
+from scanner.snapshot_details import Details, details_of, indicators_of, load_facts, load_tables, store_facts
 
 DB_NAME = "history.sqlite3"
 #: ``PRAGMA application_id`` of a sovscan history database: "SOVS" in ASCII.
@@ -83,60 +87,6 @@ class HistoryError(SovscanError):
 
 
 # --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class SnapResource:
-    """The facts about one resource that quarter-to-quarter comparisons need."""
-
-    id: str
-    name: str
-    account: str | None
-    provider: str
-    service: str | None  # knowledge-base service type, None when unmapped
-    service_name: str | None
-    category: str | None
-    region: str | None
-    country: str | None
-    locations: tuple[str, ...]
-    classes: tuple[str, ...]
-    laws: tuple[str, ...]  # foreign laws that reach the data (weight > 0), strongest first
-    exposure: float
-    level: str
-    lockin: float | None
-    lockin_level: str
-    effort: int | None
-    effort_level: str
-    key_control: str
-    data_bearing: bool
-    alternatives: tuple[str, ...]  # alternative ids fitting the data held
-
-    @property
-    def sensitive(self) -> bool:
-        return bool(SENSITIVE_CLASSES.intersection(self.classes))
-
-    @property
-    def reachable(self) -> bool:
-        """Reachable by at least one foreign law."""
-        return bool(self.laws)
-
-
-@dataclass(frozen=True, slots=True)
-class SnapFinding:
-    rule: str
-    severity: str
-    resource: str
-    suffix: str
-
-
-@dataclass(frozen=True, slots=True)
-class SnapFlow:
-    source: str
-    target: str
-    kind: str
-    target_region: str | None
-    target_countries: tuple[str, ...]
-    evidence: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +182,16 @@ _V1 = (
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: the statements that take a database from ``version - 1`` to ``version``."""
+    """One schema step: the statements that take a database from ``version - 1`` to ``version``.
+
+    ``convert``, when given, runs after the statements, in the same transaction: it rewrites the
+    stored data into the new shape.
+    """
 
     version: int
     description: str
     statements: Sequence[str]
+    convert: Callable[[sqlite3.Connection], None] | None = None
 
 
 _V2 = (
@@ -250,11 +205,38 @@ _V2 = (
     )""",
 )
 
+_V4 = (
+    # A snapshot's per-resource facts, findings, flows, applications and per-resource details as one
+    # compressed document (scanner.snapshot_body), instead of one row per resource in ``resource``,
+    # ``finding``, ``flow``, ``application`` and ``resource_detail`` (about 100 MB a 100k-resource
+    # snapshot, mostly the same knowledge-base texts on every row). _compact moves the rows over.
+    """CREATE TABLE snapshot_body (
+        snapshot_id INTEGER PRIMARY KEY REFERENCES snapshot(id) ON DELETE CASCADE,
+        format INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )""",
+)
+#: The per-row tables of schema versions 1 to 3, replaced by ``snapshot_body`` in version 4.
+_ROW_TABLES = ("resource", "finding", "flow", "application", "resource_detail")
+
+
+def _compact(conn: sqlite3.Connection) -> None:
+    """Schema step 4: every snapshot's rows into its compressed body, then the row tables dropped."""
+    for (sid,) in conn.execute("SELECT id FROM snapshot ORDER BY id").fetchall():
+        resources, findings, flows = _rows_of_tables(conn, sid)
+        details = load_tables(conn, sid)
+        conn.execute("INSERT INTO snapshot_body VALUES (?,?,?)",
+                     (sid, BODY_FORMAT, encode_body(resources, findings, flows, details if details.known else None)))
+    for table in _ROW_TABLES:
+        conn.execute(f"DROP TABLE {table}")
+
+
 #: Every schema step, in order. Append new steps; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "snapshots with per-resource facts, findings and flows", _V1),
     Migration(2, "the normalised inventory of each snapshot, for re-assessment", _V2),
     Migration(3, "applications, reach by tier, sizes and knowledge-base facts of each snapshot", _V3),
+    Migration(4, "each snapshot's rows as one compressed document", _V4, _compact),
 )
 #: Version of the encoding of the ``inventory`` table's data (gzip of NDJSON lines).
 INVENTORY_FORMAT = 1
@@ -276,17 +258,27 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     current = _checked_version(conn, latest)
     if current == latest and _application_id(conn) == APPLICATION_ID:
         return current
+    converted = False
     with _transaction(conn):
         current = _checked_version(conn, latest)
+        existing = current > 0  # a new database has nothing to convert, nor space to give back
         for step in migrations:
             if step.version <= current:
                 continue
             for statement in step.statements:
                 conn.execute(statement)
+            if step.convert is not None:
+                step.convert(conn)
+                converted = existing
             # user_version lives in the database header and is written in the same transaction.
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
             current = step.version
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    if converted:
+        # Rewritten data leaves the old pages free (zeroed by secure_delete): give the space back.
+        # VACUUM waits for other connections; if one holds on, the space comes back at the next forget.
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("VACUUM")
     return current
 
 
@@ -303,7 +295,8 @@ def _application_id(conn: sqlite3.Connection) -> int:
 
 
 #: Tables of every released schema (and SQLite's own for AUTOINCREMENT).
-_OUR_TABLES = frozenset({"snapshot", "resource", "finding", "flow", "inventory", "sqlite_sequence"})
+_OUR_TABLES = frozenset({"snapshot", "resource", "finding", "flow", "inventory", "application", "resource_detail",
+                         "snapshot_facts", "snapshot_body", "sqlite_sequence"})
 
 
 def _identify(conn: sqlite3.Connection, path: Path) -> bool:
@@ -583,37 +576,17 @@ def _save(result: ScanResult, path: Path, pseudonymize: bool) -> SnapshotInfo:
              _dumps(_coverage(result, pseudonymize)), _dumps(_kb_meta(result)),
              _dumps(_sources(result, pseudonymize))))
         sid = int(cur.lastrowid or 0)
-        counter = [0]
-        encoded: dict[tuple[int, int, int, int], tuple[str, str, str, str]] = {}
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for r in iter_resources(result, pseudonymizer):
-                # Resources of one profile share their tuples: encode each tuple set once.
-                # (the tuples belong to profiles that outlive this loop, so their ids stay unique)
-                key = (id(r.locations), id(r.classes), id(r.laws), id(r.alternatives))
-                enc = encoded.get(key)
-                if enc is None:
-                    if len(encoded) > 50000:
-                        encoded.clear()
-                    enc = encoded[key] = (_dumps(r.locations), _dumps(r.classes), _dumps(r.laws),
-                                          _dumps(r.alternatives))
-                if r.laws and r.sensitive:
-                    counter[0] += 1
-                yield (sid, r.id, r.name, r.account, r.provider, r.service, r.service_name, r.category, r.region,
-                       r.country, enc[0], enc[1], enc[2], r.exposure, r.level, r.lockin, r.lockin_level, r.effort,
-                       r.effort_level, r.key_control, int(r.data_bearing), enc[3])
-
-        conn.executemany("INSERT INTO resource VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
-        conn.executemany("INSERT INTO finding VALUES (?,?,?,?,?)",
-                         ((sid, f.rule, f.severity, f.resource, f.suffix) for f in _findings(result, pseudonymizer)))
-        conn.executemany("INSERT INTO flow VALUES (?,?,?,?,?,?,?)",
-                         ((sid, f.source, f.target, f.kind, f.target_region, _dumps(f.target_countries), f.evidence)
-                          for f in _flows(result, pseudonymizer)))
-        conn.execute("UPDATE snapshot SET sensitive_exposed = ? WHERE id = ?", (counter[0], sid))
-        store_details(conn, sid, details_of(result, pseudonymizer))
+        resources = list(iter_resources(result, pseudonymizer))
+        sensitive_exposed = sum(1 for r in resources if r.laws and r.sensitive)
+        details = details_of(result, pseudonymizer)
+        body = encode_body(resources, list(_findings(result, pseudonymizer)), _flows(result, pseudonymizer), details)
+        conn.execute("INSERT INTO snapshot_body VALUES (?,?,?)", (sid, BODY_FORMAT, body))
+        conn.execute("UPDATE snapshot SET sensitive_exposed = ? WHERE id = ?", (sensitive_exposed, sid))
+        store_facts(conn, sid, details.facts)
         if not pseudonymize:
             conn.execute("INSERT INTO inventory VALUES (?,?,?)", (sid, INVENTORY_FORMAT, _encode_inventory(result)))
-    return SnapshotInfo(**{**_as_dict(info), "id": sid, "sensitive_exposed": counter[0], "replaced": old is not None})
+    return SnapshotInfo(**{**_as_dict(info), "id": sid, "sensitive_exposed": sensitive_exposed,
+                           "replaced": old is not None})
 
 
 def _as_dict(info: SnapshotInfo) -> dict[str, Any]:
@@ -653,20 +626,46 @@ def _stored(text: Any, kind: type) -> Any:
     return value
 
 
-def load(snapshot_id: int, db: Path | None = None) -> Snapshot:
-    """One whole snapshot by id."""
+def load(snapshot_id: int, db: Path | None = None, renaming: Renaming | None = None) -> Snapshot:
+    """One whole snapshot by id.
+
+    With ``renaming`` (a report that shows pseudonyms), a snapshot stored with real identifiers is
+    pseudonymised as it is read when it can be (``info.pseudonymized`` then says so), as
+    :func:`scanner.report.quarterly.pseudonymize_snapshot` would after loading it, at a fraction of
+    the cost; otherwise it is returned as stored.
+    """
     path = db or default_db()
     with _errors(path), closing(connect(path, create=False)) as conn:
-        return _load(conn, path, snapshot_id)
+        return _load(conn, path, snapshot_id, renaming)
 
 
-def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
+def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int, renaming: Renaming | None = None) -> Snapshot:
     row = conn.execute(f"SELECT {_INFO_COLUMNS}, summary, coverage, kb_meta, sources FROM snapshot WHERE id = ?",
                        (snapshot_id,)).fetchone()
     if row is None:
         raise HistoryError(f"{path}: no snapshot {snapshot_id} (see 'sovscan history list')")
     snap = Snapshot(info=_info_row(row[:15]), summary=_summary(row[15]), coverage=_stored(row[16], dict),
                     kb_meta=_stored(row[17], dict), sources=_stored(row[18], list))
+    body = conn.execute("SELECT format, data FROM snapshot_body WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+    if body is None:
+        raise ValueError("a snapshot without its body")
+    if body[0] != BODY_FORMAT:
+        raise HistoryError(f"{path}: snapshot {snapshot_id} is stored in format {body[0]!r}, which this sovscan "
+                           "cannot read; upgrade sovscan")
+    decoded = decode_body(body[1], None if snap.info.pseudonymized else renaming)
+    snap.resources, snap.findings, snap.flows, snap.details = decoded[:4]
+    if snap.details.known:
+        snap.details.facts = load_facts(conn, snapshot_id) or {}
+    if decoded.renamed:
+        snap.info = dataclasses.replace(snap.info, pseudonymized=True)
+        snap.coverage = {**snap.coverage, "warnings": []}
+        snap.sources = [{**s, "path": None} for s in snap.sources]
+    return snap
+
+
+def _rows_of_tables(conn: sqlite3.Connection, snapshot_id: int) -> tuple[
+        list[SnapResource], list[SnapFinding], list[SnapFlow]]:
+    """A snapshot's rows as schema versions 1 to 3 stored them (for the migration to version 4)."""
     decoded: dict[str, tuple[str, ...]] = {}
 
     def tup(text: str) -> tuple[str, ...]:
@@ -675,21 +674,20 @@ def _load(conn: sqlite3.Connection, path: Path, snapshot_id: int) -> Snapshot:
             value = decoded[text] = _tuple(text)
         return value
 
-    for r in conn.execute("SELECT rid, name, account, provider, service, service_name, category, region, "
-                          "country, locations, classes, laws, exposure, level, lockin, lockin_level, effort, "
-                          "effort_level, key_control, data_bearing, alternatives FROM resource "
-                          "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,)):
-        snap.resources.append(SnapResource(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tup(r[9]), tup(r[10]), tup(r[11]),
-            float(r[12]), r[13], r[14], r[15], r[16], r[17], r[18], bool(r[19]), tup(r[20])))
-    snap.findings = [SnapFinding(*r) for r in conn.execute(
+    resources = [SnapResource(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tup(r[9]), tup(r[10]), tup(r[11]),
+        float(r[12]), r[13], r[14], r[15], r[16], r[17], r[18], bool(r[19]), tup(r[20]))
+        for r in conn.execute("SELECT rid, name, account, provider, service, service_name, category, region, "
+                              "country, locations, classes, laws, exposure, level, lockin, lockin_level, effort, "
+                              "effort_level, key_control, data_bearing, alternatives FROM resource "
+                              "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
+    findings = [SnapFinding(*r) for r in conn.execute(
         "SELECT rule, severity, resource, suffix FROM finding WHERE snapshot_id = ? ORDER BY rowid",
         (snapshot_id,))]
-    snap.flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
+    flows = [SnapFlow(r[0], r[1], r[2], r[3], tup(r[4]), r[5]) for r in conn.execute(
         "SELECT source, target, kind, target_region, target_countries, evidence FROM flow "
         "WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,))]
-    snap.details = load_details(conn, snapshot_id)
-    return snap
+    return resources, findings, flows
 
 
 def stored_indicators(snapshot_ids: Sequence[int], db: Path | None = None) -> dict[int, Indicators]:

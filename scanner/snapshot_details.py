@@ -5,9 +5,11 @@ The quarterly report speaks of applications first, counts what is reachable by c
 location and only through presence apart, sums volumes where the exports show sizes, and tells
 which facts of the knowledge base changed between two quarters (a law's status, who runs a
 region). Those need, per resource, its application and the tier and verification of every foreign
-law reaching it, and, per snapshot, the facts behind the reach. They are stored in tables of
-their own (schema step 3 of :mod:`scanner.history`), so snapshots saved by an older sovscan stay
-readable: they simply have no details, and the report says what it cannot compare.
+law reaching it, and, per snapshot, the facts behind the reach. They were stored in tables of
+their own (schema step 3 of :mod:`scanner.history`) and, since step 4, in the snapshot's compressed
+body (:mod:`scanner.snapshot_body`), with the facts in a small table of their own. Snapshots saved
+by an older sovscan stay readable: they simply have no details, and the report says what it cannot
+compare.
 
 Pseudonymised snapshots keep pseudonyms here too: resource ids and application ids are keyed
 pseudonyms, application names are the application's pseudonym.
@@ -16,7 +18,6 @@ pseudonyms, application names are the application's pseudonym.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
     from scanner.pseudonym import Pseudonymizer
     from scanner.result import ScanResult
 
-#: Schema step 3 of the history database (see :data:`scanner.history.MIGRATIONS`).
+#: Schema step 3 of the history database (see :data:`scanner.history.MIGRATIONS`). Since step 4 the
+#: applications and per-resource details are kept in the snapshot's compressed body
+#: (:mod:`scanner.snapshot_body`) and ``application`` and ``resource_detail`` are gone;
+#: ``snapshot_facts`` stays.
 STATEMENTS = (
     """CREATE TABLE application (
         snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
@@ -60,7 +64,19 @@ class ResourceDetail:
 
     @property
     def tiers(self) -> frozenset[str]:
-        return frozenset(r.tier for r in self.reach)
+        # Resources of one profile share their reach tuple, and reports ask for the tiers of every
+        # resource several times: remember them per tuple (kept alive by the entry, so the id is its own).
+        found = _TIERS.get(id(self.reach))
+        if found is not None and found[0] is self.reach:
+            return found[1]
+        tiers = frozenset(r.tier for r in self.reach)
+        if len(_TIERS) >= 4096:
+            _TIERS.clear()
+        _TIERS[id(self.reach)] = (self.reach, tiers)
+        return tiers
+
+
+_TIERS: dict[int, tuple[tuple[Reach, ...], frozenset[str]]] = {}
 
 
 @dataclass
@@ -137,28 +153,25 @@ def facts_of(result: ScanResult) -> dict[str, Any]:
             "indicators": {name: getattr(indicators, name) for name in Indicators.__dataclass_fields__}}
 
 
-def _reach_json(reach: tuple[Reach, ...]) -> str:
-    return orjson.dumps([[r.law, r.tier, r.verified] for r in reach]).decode()
+def store_facts(conn: sqlite3.Connection, snapshot_id: int, facts: dict[str, Any]) -> None:
+    """Write a snapshot's knowledge-base facts and headline counts (inside the caller's transaction).
+
+    They stay in a table of their own, outside the snapshot's compressed body
+    (:mod:`scanner.snapshot_body`), so that the trend reads every quarter's counts without
+    decoding any resource.
+    """
+    conn.execute("INSERT INTO snapshot_facts VALUES (?,?)", (snapshot_id, orjson.dumps(facts).decode()))
 
 
-def store(conn: sqlite3.Connection, snapshot_id: int, details: Details) -> None:
-    """Write a snapshot's details (inside the caller's transaction)."""
-    conn.executemany("INSERT INTO application VALUES (?,?,?,?,?)",
-                     ((snapshot_id, a.id, a.name, a.basis, a.key) for a in details.applications.values()))
-    encoded: dict[int, str] = {}
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for rid, d in details.resources.items():
-            # Resources of one profile share their reach tuple: encode it once.
-            enc = encoded.get(id(d.reach))
-            if enc is None:
-                if len(encoded) > 50000:
-                    encoded.clear()
-                enc = encoded[id(d.reach)] = _reach_json(d.reach)
-            yield (snapshot_id, rid, d.application, d.joined, d.size_gb, enc)
-
-    conn.executemany("INSERT INTO resource_detail VALUES (?,?,?,?,?,?)", rows())
-    conn.execute("INSERT INTO snapshot_facts VALUES (?,?)", (snapshot_id, orjson.dumps(details.facts).decode()))
+def load_facts(conn: sqlite3.Connection, snapshot_id: int) -> dict[str, Any] | None:
+    """A snapshot's facts; ``None`` when it was saved by a version that kept none."""
+    row = conn.execute("SELECT data FROM snapshot_facts WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
+    if row is None:
+        return None
+    facts = orjson.loads(row[0])
+    if not isinstance(facts, dict):
+        raise TypeError("stored facts are not an object")
+    return facts
 
 
 def indicators_of(conn: sqlite3.Connection, snapshot_ids: list[int]) -> dict[int, Indicators]:
@@ -174,12 +187,13 @@ def indicators_of(conn: sqlite3.Connection, snapshot_ids: list[int]) -> dict[int
     return out
 
 
-def load(conn: sqlite3.Connection, snapshot_id: int) -> Details:
-    """A snapshot's details; ``known=False`` when it was saved by a version that kept none."""
-    row = conn.execute("SELECT data FROM snapshot_facts WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    if row is None:
+def load_tables(conn: sqlite3.Connection, snapshot_id: int) -> Details:
+    """A snapshot's details as schema versions 3 stored them, one row per resource (for the migration
+    to the compact body); ``known=False`` when it was saved by a version that kept none."""
+    facts = load_facts(conn, snapshot_id)
+    if facts is None:
         return Details()
-    out = Details(facts=orjson.loads(row[0]), known=True)
+    out = Details(facts=facts, known=True)
     for app_id, name, basis, tag in conn.execute(
             "SELECT app_id, name, basis, tag FROM application WHERE snapshot_id = ? ORDER BY rowid", (snapshot_id,)):
         out.applications[app_id] = Application(app_id, name, basis, tag)

@@ -173,5 +173,5 @@ def test_a_version_2_database_gains_details_and_keeps_old_snapshots(tmp_path: Pa
                  (json.dumps(json.loads(history._dumps(assess(Inventory(), Config()).summary))),))
     conn.close()
     old = history.load(1, db)  # migrated to version 3 on opening; the old snapshot has no details
-    assert history.schema_version(history.connect(db)) == 3
+    assert history.schema_version(history.connect(db)) == history.SCHEMA_VERSION
     assert not old.details.known and old.details.resources == {}

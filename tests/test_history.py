@@ -67,7 +67,8 @@ def test_same_organisation_and_date_replaces(tmp_path: Path, result) -> None:  #
     with pytest.raises(HistoryError, match="no snapshot"):
         load(first.id, db)
     with sqlite3.connect(db) as conn:  # the old rows went with it (ON DELETE CASCADE)
-        assert conn.execute("SELECT COUNT(*) FROM resource").fetchone()[0] == 84
+        assert conn.execute("SELECT COUNT(*) FROM snapshot_body").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM snapshot_facts").fetchone()[0] == 1
 
 
 def test_a_crash_while_saving_leaves_the_previous_state(tmp_path: Path, result,  # type: ignore[no-untyped-def]
@@ -92,16 +93,17 @@ def test_a_crash_while_saving_leaves_the_previous_state(tmp_path: Path, result, 
     assert list_snapshots(db) == [kept]
     assert load(kept.id, db).resources == list(iter_resources(result))
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM resource").fetchone()[0] == 84
+        assert conn.execute("SELECT COUNT(*) FROM snapshot_body").fetchone()[0] == 1
         assert conn.execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] == 1
 
 
 def test_schema_is_versioned_and_migrated_step_by_step(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     conn = connect(db)
-    assert schema_version(conn) == SCHEMA_VERSION == len(history.MIGRATIONS) == 3
+    assert schema_version(conn) == SCHEMA_VERSION == len(history.MIGRATIONS) == 4
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"snapshot", "resource", "finding", "flow", "inventory"} <= tables
+    assert {"snapshot", "snapshot_body", "snapshot_facts", "inventory"} <= tables
+    assert not tables & {"resource", "finding", "flow", "application", "resource_detail"}  # rows of versions 1-3
     later = SCHEMA_VERSION + 1
     steps = (*history.MIGRATIONS, Migration(later, "a later step", ("ALTER TABLE snapshot ADD COLUMN note TEXT",)))
     assert migrate(conn, steps) == later
@@ -192,7 +194,8 @@ def test_forget(tmp_path: Path) -> None:
     assert len(forget(db, organization="Groupement Hospitalier Grand Est")) == 2
     assert list_snapshots(db) == []
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM resource").fetchone()[0] == 0
+        for table in ("snapshot_body", "snapshot_facts", "inventory"):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
 
 
 def test_history_commands(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ import os
 import sqlite3
 import stat
 import time
+import zlib
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -143,14 +145,37 @@ def test_bad_stored_json_and_blobs_give_one_line(tmp_path: Path, result) -> None
     db = tmp_path / "h.sqlite3"
     info = save(result, db)
     for statement in ("UPDATE snapshot SET summary = '{'", "UPDATE snapshot SET summary = '[1]'",
-                      "UPDATE snapshot SET summary = '{\"exposure\": 1}'", "UPDATE resource SET laws = '{\"a\": 1}'",
-                      "UPDATE snapshot SET resources = 'many'"):
+                      "UPDATE snapshot SET summary = '{\"exposure\": 1}'", "UPDATE snapshot SET resources = 'many'",
+                      "UPDATE snapshot_body SET data = X'789c'", "UPDATE snapshot_body SET data = 'text'",
+                      "DELETE FROM snapshot_body", "UPDATE snapshot_facts SET data = '[1]'"):
         fresh = tmp_path / "copy.sqlite3"
         fresh.write_bytes(db.read_bytes())
         with sqlite3.connect(fresh) as conn:
             conn.execute(statement)
         with pytest.raises(HistoryError, match="stored data is damaged"):
             load(info.id, fresh)
+        fresh.unlink()
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute("SELECT data FROM snapshot_body").fetchone()
+    doc = orjson.loads(zlib.decompress(body))
+    damaged = []
+    for path, value in ((("resources", "profile", "i", 0), 10**6), (("resources", "id", 3), 7),
+                        (("resources", "n"), 3), (("findings", "resource", 0), 10**6),
+                        (("details", "reach", "v", 0), "x"), (("flows", "kind", "v"), None),
+                        (("resources", "profile", "v", 0, 4), [1]), (("resources",), [])):
+        copy = orjson.loads(orjson.dumps(doc))
+        parent = copy
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+        damaged.append(zlib.compress(orjson.dumps(copy)))
+    for blob in (*damaged, zlib.compress(b"[1]"), zlib.compress(b"{")):
+        fresh = tmp_path / "copy.sqlite3"
+        fresh.write_bytes(db.read_bytes())
+        with sqlite3.connect(fresh) as conn:
+            conn.execute("UPDATE snapshot_body SET data = ?", (blob,))
+        line = _one_line(runner.invoke(app, ["history", "show", str(info.id), "--db", str(fresh)]))
+        assert "stored data is damaged" in line
         fresh.unlink()
     for blob in (b"\x00\x01", b"\x1f\x8b\x08\x00" + b"\x00" * 20, 42):
         fresh = tmp_path / "copy.sqlite3"
@@ -190,15 +215,18 @@ def test_the_database_and_key_are_private(tmp_path: Path, result, monkeypatch: p
 def test_forget_overwrites_and_rebuilds(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     Q.store_quarters(db)
-    marker = b"dossiers-patients"  # resource ids of the hospital sample
-    assert marker in db.read_bytes()
+    with sqlite3.connect(db) as conn:  # a stretch of every compressed body, and the organisation in clear
+        markers = [bytes(data[len(data) // 2:len(data) // 2 + 32])
+                   for (data,) in conn.execute("SELECT data FROM snapshot_body")]
+    markers.append(b"Groupement Hospitalier Grand Est")
+    assert all(marker in db.read_bytes() for marker in markers)
     size_before = db.stat().st_size
     with connect(db) as conn:
         assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
     for info in list_snapshots(db):
         forget(db, snapshot_id=info.id)
     assert list_snapshots(db) == []
-    assert marker not in db.read_bytes()  # neither in freed pages nor anywhere else
+    assert not any(marker in db.read_bytes() for marker in markers)  # neither in freed pages nor anywhere else
     assert db.stat().st_size < size_before / 4
 
 

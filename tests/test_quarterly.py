@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner import snapshot_body
 from scanner.config import Config
 from scanner.errors import UsageError
 from scanner.history import HistoryError, save
@@ -236,8 +237,11 @@ def test_a_previous_snapshot_without_details(two, tmp_path: Path) -> None:  # ty
     copy.write_bytes(db.read_bytes())
     q3_id = stored["2026-09-30"][1].id
     with sqlite3.connect(copy) as conn:  # as if Q3 had been saved by a version that kept no details
-        for table in ("snapshot_facts", "resource_detail", "application"):
-            conn.execute(f"DELETE FROM {table} WHERE snapshot_id = ?", (q3_id,))
+        (blob,) = conn.execute("SELECT data FROM snapshot_body WHERE snapshot_id = ?", (q3_id,)).fetchone()
+        resources, findings, flows, *_ = snapshot_body.decode(blob)
+        conn.execute("UPDATE snapshot_body SET data = ? WHERE snapshot_id = ?",
+                     (snapshot_body.encode(resources, findings, flows, None), q3_id))
+        conn.execute("DELETE FROM snapshot_facts WHERE snapshot_id = ?", (q3_id,))
     kb = stored["2026-11-30"][0].kb
     rep = report_from_history(kb, Quarter(2026, 4), ORG, copy, pseudonymize=False)
     assert rep.changes is not None and rep.changes.details_missing

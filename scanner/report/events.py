@@ -148,7 +148,8 @@ def _copy_events(v: AppView, old: AppView, kb: KnowledgeBase) -> list[Event]:
 
 def _resource_events(v: AppView, old: AppView, now_res: dict[str, Any], old_res: dict[str, Any]) -> list[Event]:
     out: list[Event] = []
-    both = [rid for rid in v.resources if rid in old_res and rid in set(old.resources)]
+    before = set(old.resources)
+    both = [rid for rid in v.resources if rid in old_res and rid in before]
     gained: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     reclassified = 0

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.applications import Application, Indicators
+from scanner.applications import Application, Indicators, Reach
 from scanner.errors import InputError, UsageError
 from scanner.history import (
     HistoryError,
+    SnapFinding,
+    SnapFlow,
     Snapshot,
     SnapshotInfo,
     list_snapshots,
@@ -47,6 +49,7 @@ from scanner.report.events import Changes, compare
 from scanner.report.phrases import Sentence
 from scanner.report.questions import LegalContext, Question, evaluate, facts, legal_contexts
 from scanner.result import UNLISTED, FindingTemplate, ScanResult
+from scanner.snapshot_body import Renaming
 from scanner.snapshot_details import Details, ResourceDetail
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
@@ -298,27 +301,48 @@ class QuarterlyReport:
 # --------------------------------------------------------------------------- pseudonymising snapshots
 
 
-def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = False) -> Snapshot:
+def pseudonymize_snapshot(snap: Snapshot, p: Pseudonymizer, show_names: bool = False,
+                          codes: dict[str, str] | None = None) -> Snapshot:
     """The same snapshot with keyed pseudonyms instead of ids, names and accounts (idempotent).
 
     Applications get pseudonyms too; with ``show_names`` they keep their names (tag values,
-    resource groups, projects, account names), which the organisation chose to show.
+    resource groups, projects, account names), which the organisation chose to show. ``codes``
+    keeps the resource pseudonyms computed so far (two quarters share most resources).
     """
     if snap.info.pseudonymized:
         return snap
-    resources = [dataclasses.replace(r, id=p.resource(r.id), name=p.resource(r.id),
-                                     account=p.account(r.provider, r.account)) for r in snap.resources]
-    findings = [dataclasses.replace(f, resource=p.resource(f.resource)) for f in snap.findings]
-    flows = [dataclasses.replace(f, source=p.resource(f.source), target=p.resource(f.target), evidence="")
+    codes = {} if codes is None else codes
+
+    def coded(rid: str) -> str:
+        found = codes.get(rid)
+        if found is None:
+            found = codes[rid] = p.resource(rid)
+        return found
+
+    accounts: dict[tuple[str, str | None], str | None] = {}
+    apps: dict[str, str] = {}
+    ids = [coded(r.id) for r in snap.resources]
+    resources = []
+    for r, rid in zip(snap.resources, ids, strict=True):
+        account = accounts.get((r.provider, r.account), "")
+        if account == "":
+            account = accounts[r.provider, r.account] = p.account(r.provider, r.account)
+        resources.append(r.renamed(rid, rid, account))
+    findings = [SnapFinding(f.rule, f.severity, coded(f.resource), f.suffix) for f in snap.findings]
+    flows = [SnapFlow(coded(f.source), coded(f.target), f.kind, f.target_region, f.target_countries, "")
              for f in snap.flows]
     details = Details(facts=snap.details.facts, known=snap.details.known)
     for app in snap.details.applications.values():
         code = p.application(app.id)
         details.applications[code] = Application(code, app.name if show_names else code, app.basis, app.key)
-    for r in snap.resources:
+    for r, rid in zip(snap.resources, ids, strict=True):
         d = detail_of(snap, r)
-        app_id = p.application(d.application) if d.application else None
-        details.resources[p.resource(r.id)] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
+        app_id = None
+        if d.application:
+            app_id = apps.get(d.application)
+            if app_id is None:
+                app_id = apps[d.application] = p.application(d.application)
+        details.resources[rid] = ResourceDetail(app_id, d.joined, d.reach, d.size_gb)
         if not snap.details.known and app_id is not None and app_id not in details.applications:
             details.applications[app_id] = Application(app_id, app_id, d.joined)
     coverage = {**snap.coverage, "warnings": []}
@@ -342,10 +366,19 @@ def _laws(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase, due: dic
     resources: dict[str, Counter[str]] = {}
     sensitive: dict[str, Counter[str]] = {}
     verified: dict[str, bool] = {}
+    # Resources of one profile share their reach: count them per reach (and sensitivity), then add.
+    groups: Counter[tuple[int, bool]] = Counter()
+    reaches: dict[int, tuple[Reach, ...]] = {}
     for r in snap.resources:
-        for hit in detail_of(snap, r).reach:
-            resources.setdefault(hit.law, Counter())[hit.tier] += 1
-            sensitive.setdefault(hit.law, Counter())[hit.tier] += r.sensitive
+        reach = detail_of(snap, r).reach
+        reaches[id(reach)] = reach
+        groups[id(reach), r.sensitive] += 1
+    for (key, is_sensitive), n in groups.items():
+        for hit in reaches[key]:
+            if hit.law not in resources:
+                resources[hit.law], sensitive[hit.law] = Counter(), Counter()
+            resources[hit.law][hit.tier] += n
+            sensitive[hit.law][hit.tier] += n if is_sensitive else 0
             verified[hit.law] = verified.get(hit.law, True) and hit.verified
     apps: dict[str, Counter[str]] = {}
     for v in views.values():
@@ -439,9 +472,12 @@ def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
                limit: int) -> tuple[list[ResourceRow], int]:
     """The annex: resources of the applications, those with sensitive data reachable first."""
     by_id = {r.id: r for r in snap.resources}
-    rows = []
+    rows: list[ResourceRow] = []
+    total = sum(len(v.resources) for v in views.values())
     for v in sorted(views.values(), key=AppView.rank):
         for rid in v.resources:
+            if len(rows) == limit:
+                return rows, total
             r = by_id[rid]
             found = detail_of(snap, r).tiers
             # a resource reached by control or location is said so; "through presence only" otherwise
@@ -449,7 +485,7 @@ def _resources(snap: Snapshot, views: dict[str, AppView], kb: KnowledgeBase,
             rows.append(ResourceRow(r.id, r.name, v.name, r.provider, r.service_name or r.service or "–",
                                     r.category or "", r.classes, r.locations, tiers, r.key_control, r.exposure,
                                     r.level))
-    return rows[:limit], len(rows)
+    return rows, total
 
 
 def _alternatives(views: dict[str, AppView], kb: KnowledgeBase) -> dict[str, AlternativeRow]:
@@ -540,8 +576,9 @@ def build_report(current: Snapshot, kb: KnowledgeBase, previous: Snapshot | None
         if pseudonymizer is None:
             raise HistoryError("one snapshot is stored pseudonymised: the key beside the database is needed to "
                                "compare it with the other")
-        current = pseudonymize_snapshot(current, pseudonymizer, show_names)
-        previous = pseudonymize_snapshot(previous, pseudonymizer, show_names) if previous is not None else None
+        codes: dict[str, str] = {}
+        current = pseudonymize_snapshot(current, pseudonymizer, show_names, codes)
+        previous = pseudonymize_snapshot(previous, pseudonymizer, show_names, codes) if previous is not None else None
         pseudo = True
     quarter = quarter or Quarter.of(current.info.as_of)
     home = current.info.home_country
@@ -602,6 +639,8 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
 
     path = db or default_db()
     pseudonymizer = Pseudonymizer.for_db(path) if pseudonymize else None
+    # Pseudonyms given as the snapshots are read (the same as pseudonymize_snapshot's, built once).
+    renaming = Renaming(pseudonymizer, show_names) if pseudonymizer is not None else None
     all_infos = list_snapshots(path)
     if current is not None:
         organization = (current.organization or "") if organization is None else organization
@@ -626,9 +665,9 @@ def report_from_history(kb: KnowledgeBase, quarter: Quarter, organization: str |
             raise HistoryError(f"no snapshot{who} in {quarter} (stored quarters: {known}); scan with "
                                "'sovscan report -i PATH --save' or 'sovscan run --save' first")
         chosen = max(in_quarter, key=lambda i: (i.as_of, i.id))
-        snap = load(chosen.id, path)
+        snap = load(chosen.id, path, renaming)
     prev_infos = [i for i in infos if i.as_of in quarter.previous()]
-    previous = load(max(prev_infos, key=lambda i: (i.as_of, i.id)).id, path) if prev_infos else None
+    previous = load(max(prev_infos, key=lambda i: (i.as_of, i.id)).id, path, renaming) if prev_infos else None
     rep = build_report(snap, kb, previous, infos, quarter, pseudonymizer, show_names, path)
     if current is not None:
         with_findings(rep, current, pseudonymizer if rep.pseudonymized else None, show_names)
