@@ -28,9 +28,10 @@ CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "d
 #: Units serialised per call to orjson: large enough to amortise the call, small enough to bound memory.
 JSON_BATCH = 2000
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-#: A float orjson spells in full (``0.00001``) where Python's ``repr`` uses an exponent (``1e-05``):
-#: a whole number token, at the end of its line (strings end with a quote, never with a digit).
-_SMALL_FLOAT = re.compile(rb"(?<=[ -])0\.0000[0-9]+(?=,?\n)")
+#: Ends of the floats orjson spells otherwise than Python's ``repr`` (1e-05 as ``0.00001``, 2.5e-07
+#: as ``2.5e-7``): the end of a number token that is the last of its line (a string ends with a quote).
+_FLOAT_ENDS = (re.compile(rb"0\.0000[0-9]+(?=,?\n|\Z)"), re.compile(rb"e-[0-9](?=,?\n|\Z)"))
+_NUMBER = frozenset(b"0123456789.")
 
 
 @cache
@@ -65,8 +66,24 @@ def dumps(value: Any, shift: int = 0) -> bytes:
     while b"\n" + b" " * (2 * depth) in data:
         data = _indent_pattern(depth).sub(b"\n" + b" " * (depth + shift), data)
         depth += 1
-    if b"0.0000" in data:
-        data = _SMALL_FLOAT.sub(lambda m: repr(float(m[0])).encode(), data)
+    return _as_repr(data)
+
+
+def _as_repr(data: bytes) -> bytes:
+    """Respell as ``repr`` would the floats below 1e-4 (rare: searched by their literal ends)."""
+    for pattern in _FLOAT_ENDS:
+        pieces: list[bytes] = []
+        last = 0
+        for m in pattern.finditer(data):
+            start = m.start()
+            while start > 0 and data[start - 1] in _NUMBER:
+                start -= 1
+            if start < last or (start > 0 and data[start - 1] not in b" -"):
+                continue  # not a number token
+            pieces += (data[last:start], repr(float(data[start:m.end()])).encode())
+            last = m.end()
+        if pieces:
+            data = b"".join([*pieces, data[last:]])
     return data
 
 
