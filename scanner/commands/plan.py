@@ -107,6 +107,12 @@ def _plan(
         else:
             result = scan_inputs(inventory, config, as_of, org, live, billing=billing)
         doc_plan = build_plan(result, options, cfg)
+        if chosen is PlanFormat.json:  # streamed: the unit records are never all held at once
+            from scanner.plan.render import write_json
+
+            with open_output(output) as out:
+                write_json(plan_document(doc_plan, lazy_units=True), out)
+            return
         doc = plan_document(doc_plan)
     if chosen in (PlanFormat.dora_xbrl, PlanFormat.dora_register):
         _write_register(doc_plan, chosen, output, entity_lei)
@@ -184,8 +190,6 @@ def _write(doc: dict[str, object], doc_plan: Plan, fmt: PlanFormat, output: str)
     buf = io.StringIO()
     if fmt is PlanFormat.table:
         render.render_terminal(doc, Console(file=buf, width=120, force_terminal=False))
-    elif fmt is PlanFormat.json:
-        render.write_json(doc, buf)
     elif fmt is PlanFormat.csv:
         render.write_csv(doc, buf)
     elif fmt is PlanFormat.md:

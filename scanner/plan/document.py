@@ -8,6 +8,7 @@ docs/plan.md; adding fields is fine, renaming or removing one needs a new schema
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,21 +106,31 @@ def totals(units: list[Unit], bandwidth_mbps: float) -> dict[str, Any]:
     }
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The JSON document (schema version 1)."""
-    opts = plan.options
-    before, after = plan.before, plan.after
-    after_index = plan.after_index
-    units = []
+def unit_records(plan: Plan) -> Iterator[dict[str, Any]]:
+    """The ``units`` of the document, one record at a time (in plan order)."""
+    kb, after_index, bandwidth = plan.before.kb, plan.after_index, plan.options.bandwidth_mbps
     for u in plan.units:
-        units.append({
+        data_gb = u.data_gb
+        yield {
             "id": u.id, "wave": u.wave, "priority": WAVE_NAMES[u.band], "depends_on": u.depends_on,
             "complete": all(m.moves for m in u.moves),
-            "effort": u.effort, "data_gb": u.data_gb, "egress_cost_eur": u.egress("due_eur"),
+            "effort": u.effort, "data_gb": data_gb, "egress_cost_eur": u.egress("due_eur"),
             "egress_list_eur": u.egress("list_eur"),
-            "transfer_hours": transfer_hours(u.data_gb, opts.bandwidth_mbps),
+            "transfer_hours": transfer_hours(data_gb, bandwidth),
             "exposure_before": u.exposure_max, "exposure_after": u.exposure_after_max,
-            "resources": [_move_dict(plan.before.kb, m, after_index) for m in u.moves]})
+            "resources": [_move_dict(kb, m, after_index) for m in u.moves]}
+
+
+def plan_document(plan: Plan, lazy_units: bool = False) -> dict[str, Any]:
+    """The JSON document (schema version 1).
+
+    With ``lazy_units`` its ``units`` is an iterator of :func:`unit_records` rather than a list, for a
+    writer that streams them (:func:`scanner.plan.render.write_json`) without holding every record:
+    at a million resources the records alone take gigabytes.
+    """
+    opts = plan.options
+    before, after = plan.before, plan.after
+    units: Iterable[dict[str, Any]] = unit_records(plan) if lazy_units else list(unit_records(plan))
     waves = []
     by_unit_id = {u.id: u for u in plan.units}
     for n, ids in enumerate(plan.planned.waves, start=1):

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -325,9 +326,9 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         uf, ut = index[id(unit_of[first])], index[id(unit_of[then])]
         if uf != ut:
             order.add_edge(uf, ut)
-    ordered, waves_idx = _waves(units, order)
-    blocked = sorted((i for i in range(len(units)) if units[i].wave is None),
-                     key=lambda i: _priority(units[i]))
+    priority = [_priority(u) for u in units]
+    ordered, waves_idx = _waves(units, order, priority)
+    blocked = sorted((i for i in range(len(units)) if units[i].wave is None), key=priority.__getitem__)
     width = max(2, len(str(len(units))))
     for n, i in enumerate(ordered + blocked, start=1):
         units[i].id = f"U{n:0{width}d}"
@@ -377,31 +378,58 @@ def _priority(u: Unit) -> tuple[float, float, str]:
     return (-u.exposure_max, -u.data_gb, min(m.a.res.id for m in u.moves))
 
 
-def _waves(units: list[Unit], order: nx.DiGraph[int]) -> tuple[list[int], list[list[int]]]:
+def _waves(units: list[Unit], order: nx.DiGraph[int],
+           priority: list[tuple[float, float, str]]) -> tuple[list[int], list[list[int]]]:
     """Waves by band (most sensitive exposed data first); a unit another movable unit depends on
     is pulled into the earliest wave of its dependants; inside a wave, a topological order of the
-    dependencies, most urgent first among the units that are ready. Sets ``Unit.wave``."""
-    movable = [i for i, u in enumerate(units) if u.movable]
-    sub = order.subgraph(movable)
+    dependencies, most urgent first among the units that are ready (``priority[i]`` of unit ``i``,
+    computed once: the ordering is O(n log n)). Sets ``Unit.wave``."""
+    is_movable = [u.movable for u in units]
+    sub: nx.DiGraph[int] = nx.DiGraph()  # a plain graph: views of a large graph are slow to walk
+    sub.add_nodes_from(i for i, m in enumerate(is_movable) if m)
+    sub.add_edges_from((a, b) for a, b in order.edges if is_movable[a] and is_movable[b])
     # Strongly connected components stand for one unit each (cdn/logs cycles between units are not
     # expected; if they happen, their units share a wave and keep their priority order).
     dag = nx.condensation(sub)
-    members = dag.graph["mapping"]
-    band = {c: min(units[i].band for i in dag.nodes[c]["members"]) for c in dag.nodes}
+    members: dict[int, list[int]] = {c: sorted(dag.nodes[c]["members"], key=priority.__getitem__)
+                                     for c in dag.nodes}
+    band = {c: min(units[i].band for i in ms) for c, ms in members.items()}
     for c in reversed(list(nx.topological_sort(dag))):
         band[c] = min([band[c], *(band[d] for d in dag.successors(c))])
-    for i in movable:
-        units[i].wave = band[members[i]]
+    # A component's urgency is its most urgent unit's; no two are equal (the last field is a
+    # resource id, and units share none), so the order below is fully determined.
+    key = {c: priority[ms[0]] for c, ms in members.items()}
     ordered: list[int] = []
     waves: list[list[int]] = []
     for wave_band in sorted(set(band.values())):
-        comps = dag.subgraph([c for c in dag.nodes if band[c] == wave_band])
-        key = {c: min(_priority(units[i]) for i in dag.nodes[c]["members"]) for c in comps.nodes}
-        wave = [i for c in nx.lexicographical_topological_sort(comps, key=key.__getitem__)
-                for i in sorted(dag.nodes[c]["members"], key=lambda i: _priority(units[i]))]
+        wave = [i for c in _ready_first(dag, [c for c in dag.nodes if band[c] == wave_band], key)
+                for i in members[c]]
         waves.append(wave)
         ordered.extend(wave)
     for number, wave in enumerate(waves, start=1):
         for i in wave:
             units[i].wave = number
     return ordered, waves
+
+
+def _ready_first(dag: nx.DiGraph[int], nodes: list[int], key: dict[int, tuple[float, float, str]]) -> list[int]:
+    """A topological order of ``nodes`` (edges among them only), the smallest ``key`` first among
+    those whose predecessors are placed (Kahn's algorithm with a heap)."""
+    inside = set(nodes)
+    waiting = dict.fromkeys(nodes, 0)
+    for c in nodes:
+        for d in dag.successors(c):
+            if d in inside:
+                waiting[d] += 1
+    ready = [(key[c], c) for c in nodes if not waiting[c]]
+    heapq.heapify(ready)
+    out: list[int] = []
+    while ready:
+        _, c = heapq.heappop(ready)
+        out.append(c)
+        for d in dag.successors(c):
+            if d in inside:
+                waiting[d] -= 1
+                if not waiting[d]:
+                    heapq.heappush(ready, (key[d], d))
+    return out

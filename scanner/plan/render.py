@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import IO, Any
 
+import orjson
 from rich.console import Console
 from rich.table import Table
 
@@ -21,9 +25,97 @@ CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "d
                "exposure_after")
 
 
-def write_json(doc: dict[str, Any], out: IO[str]) -> None:
-    json.dump(doc, out, ensure_ascii=False, indent=1)
-    out.write("\n")
+#: Units serialised per call to orjson: large enough to amortise the call, small enough to bound memory.
+JSON_BATCH = 2000
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+#: Ends of the floats orjson spells otherwise than Python's ``repr`` (1e-05 as ``0.00001``, 2.5e-07
+#: as ``2.5e-7``): the end of a number token that is the last of its line (a string ends with a quote).
+_FLOAT_ENDS = (re.compile(rb"0\.0000[0-9]+(?=,?\n|\Z)"), re.compile(rb"e-[0-9](?=,?\n|\Z)"))
+_NUMBER = frozenset(b"0123456789.")
+
+
+@cache
+def _indent_pattern(depth: int) -> re.Pattern[bytes]:
+    """A line indented by exactly ``2 * depth`` spaces (orjson's indentation at ``depth``)."""
+    return re.compile(b"\n" + b" " * (2 * depth) + b"(?! )")
+
+
+def dumps(value: Any, shift: int = 0) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, indent=1)`` in UTF-8, byte for byte, at orjson's speed.
+
+    Every indented line (all but the first and last of an array or object) is indented ``shift``
+    more levels, for the items of an array nested in a larger document. orjson indents by two
+    spaces: lines are re-indented depth by depth (a JSON text has no raw newline inside a string,
+    so every line starts with its indentation), and floats below 1e-4 are spelled as ``repr``
+    spells them. A value orjson refuses (a lone surrogate in a string)
+    goes through the standard library, its text encoded as :func:`scanner.commands.common.write_output`
+    encodes text.
+    """
+    try:
+        data = orjson.dumps(value, option=_ORJSON)
+    except orjson.JSONEncodeError:
+        text = json.dumps(value, ensure_ascii=False, indent=1)
+        if shift:
+            text = text.replace("\n ", "\n" + " " * (1 + shift))
+        return text.encode("utf-8", "backslashreplace")
+    depth = 1
+    # Going deeper, a line already re-indented (d + shift spaces) can never match a deeper pattern
+    # (exactly 2 * (d + 1) or more spaces) while shift <= 2, and lines of depth d + 1 exist only below
+    # lines of depth d.
+    assert 0 <= shift <= 2, shift
+    while b"\n" + b" " * (2 * depth) in data:
+        data = _indent_pattern(depth).sub(b"\n" + b" " * (depth + shift), data)
+        depth += 1
+    return _as_repr(data)
+
+
+def _as_repr(data: bytes) -> bytes:
+    """Respell as ``repr`` would the floats below 1e-4 (rare: searched by their literal ends)."""
+    for pattern in _FLOAT_ENDS:
+        pieces: list[bytes] = []
+        last = 0
+        for m in pattern.finditer(data):
+            start = m.start()
+            while start > 0 and data[start - 1] in _NUMBER:
+                start -= 1
+            if start < last or (start > 0 and data[start - 1] not in b" -"):
+                continue  # not a number token
+            pieces += (data[last:start], repr(float(data[start:m.end()])).encode())
+            last = m.end()
+        if pieces:
+            data = b"".join([*pieces, data[last:]])
+    return data
+
+
+def write_json(doc: dict[str, Any], out: IO[bytes]) -> None:
+    """The document as ``json.dump(doc, ensure_ascii=False, indent=1)`` would write it, plus a newline.
+
+    ``doc["units"]`` may be any iterable (see ``plan_document(lazy_units=True)``): the units are
+    serialised and written by batches of :data:`JSON_BATCH`, never all held at once.
+    """
+    units = doc["units"]
+    head = dumps({**doc, "units": []})
+    marker = b'\n "units": []'  # a top-level key: the only lines indented by exactly one space
+    at = head.index(marker)
+    out.write(head[:at] + b'\n "units": [')
+    first = True
+    for batch in _batches(units, JSON_BATCH):
+        # "[\n  {…},\n  {…}\n]": the items, at depth 2 of the document, between the brackets' lines
+        items = dumps(batch, shift=1)[2:-2]
+        out.write((b"\n" if first else b",\n") + items)
+        first = False
+    out.write((b"]" if first else b"\n ]") + head[at + len(marker):] + b"\n")
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def write_csv(doc: dict[str, Any], out: IO[str]) -> None:
