@@ -238,6 +238,7 @@ class Classifier:
             if lexicon.infrastructure_type_terms else None
         self._tag_cache: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
+        self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ which resources
     def names_apply(self, service: Service | None, native_type: str = "") -> bool:
@@ -313,15 +314,25 @@ class Classifier:
         """Classes from tag keys (always evidence) and from tag values (only where names count)."""
         by_key: dict[str, str] = {}
         by_value: dict[str, str] = {}
-        for key, value in tags.items():
-            fkey = fold(key)
-            for cls in self._key.get(fkey, ()):
-                by_key.setdefault(cls, f"tag:{key}")
-            for cls in self._value.get(fold(value.strip()), ()):
-                by_value.setdefault(cls, f"tag:{key}")
-            for cls, _ in self._words(value, key):
-                by_value.setdefault(cls, f"tag:{key}")
+        items = self._item_cache
+        for item in tags.items():
+            found = items.get(item)
+            if found is None:
+                if len(items) >= TAG_CACHE:
+                    items.clear()
+                found = items[item] = self._from_tag(*item)
+            from_key, from_value = found
+            evidence = f"tag:{item[0]}"
+            for cls in from_key:
+                by_key.setdefault(cls, evidence)
+            for cls in from_value:
+                by_value.setdefault(cls, evidence)
         return by_key, by_value
+
+    def _from_tag(self, key: str, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Classes from one tag's key and from its value, in rule order (a tag repeats across tag sets)."""
+        from_value = [*self._value.get(fold(value.strip()), ()), *(cls for cls, _ in self._words(value, key))]
+        return tuple(self._key.get(fold(key), ())), tuple(from_value)
 
 
 def _alternation_raw(patterns: Iterable[str]) -> str:

@@ -10,7 +10,7 @@ that uses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from graphs.build import Graph
 from graphs.paths import LawQuery, Reach
@@ -18,7 +18,7 @@ from graphs.schema import EdgeKind
 from scanner.enrich import Facts
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Record, Service
-from scanner.result import UNLISTED, Assessed, Finding, LawHit, Profile
+from scanner.result import UNLISTED, AlternativeFit, Assessed, Finding, FindingTemplate, LawHit, Profile, Tier
 from scanner.scoring.basis import basis
 from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
 from scanner.scoring.findings import FindingEngine, Subject
@@ -68,6 +68,11 @@ class Scorer:
         self._services = services
         self._profiles: dict[tuple[object, ...], Profile] = {}
         self._lockin: dict[tuple[str | None, int, float | None], tuple[float | None, str]] = {}
+        # What depends on a profile's parts, not on a resource: computed once per distinct part.
+        self._hits: dict[tuple[Reach, ...], tuple[LawHit, ...]] = {}
+        self._basis: dict[tuple[str, Tier, tuple[str, ...]], str] = {}
+        self._alternatives: dict[tuple[int, tuple[str, ...]], tuple[AlternativeFit, ...]] = {}
+        self._findings: dict[Subject, tuple[FindingTemplate, ...]] = {}
         self._flow_sources = {u for u, _, k in g.edges(keys=True) if k.startswith(EdgeKind.FLOWS_TO.value)}
 
     def assess(self, facts: Facts) -> tuple[Assessed, list[Finding]]:
@@ -113,23 +118,30 @@ class Scorer:
         kb = self.kb
         svc = facts.service
         place = self.places(facts.placement.node)
-        reaches = list(place.reaches)
-        locations = set(place.countries)
-        for target, path in copies:
-            tregion = self.query.hosted_region(target)
-            if tregion is None:
-                continue
-            tplace = self.places(tregion)
-            locations.update(tplace.countries)
-            reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
+        if copies:
+            reaches = list(place.reaches)
+            locations = set(place.countries)
+            for target, path in copies:
+                tregion = self.query.hosted_region(target)
+                if tregion is None:
+                    continue
+                tplace = self.places(tregion)
+                locations.update(tplace.countries)
+                reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
+            sorted_locations = tuple(sorted(locations))
+            hits = self._hits_of(tuple(reaches))
+        else:
+            sorted_locations = tuple(sorted(set(place.countries)))
+            hits = self._hits_of(place.reaches)
         data_bearing = svc.data_bearing if svc is not None else True
-        hits = tuple(_with_basis(kb, h) for h in hits_for(kb, reaches, self.home))
         exposure = exposure_score(kb, sensitivity(kb, facts.classes, data_bearing), hits, facts.key_control)
         effort = svc.effort if svc is not None else None
         known = facts.placement.known
-        sorted_locations = tuple(sorted(locations))
         subject = Subject(facts.classes, data_bearing, svc is not None and svc.category == "key-management", hits,
                           sorted_locations, facts.key_control, known)
+        findings = self._findings.get(subject)
+        if findings is None:
+            findings = self._findings[subject] = self.rules.evaluate(subject)
         return Profile(
             service=svc, placement=facts.placement.code if known else None,
             country=place.countries[0] if len(place.countries) == 1 else None,
@@ -137,12 +149,32 @@ class Scorer:
             operator=place.operator, controller_country=place.controller_country, hits=hits, exposure=exposure,
             exposure_level=kb.w.level(exposure) if any(h.counts for h in hits) else "none",
             effort=effort, effort_level=effort_level(kb, effort),
-            alternatives=tuple(fitting_alternatives(kb, svc, requirements_for(kb, facts.classes, self.home, svc))),
-            findings=self.rules.evaluate(subject))
+            alternatives=self._alternatives_of(svc, facts.classes), findings=findings)
 
+    def _hits_of(self, reaches: tuple[Reach, ...]) -> tuple[LawHit, ...]:
+        """The weighed law hits of a set of reaches, each with its basis sentence (cached per reaches)."""
+        found = self._hits.get(reaches)
+        if found is None:
+            found = self._hits[reaches] = tuple(self._with_basis(h) for h in hits_for(self.kb, reaches, self.home))
+        return found
 
-def _with_basis(kb: KnowledgeBase, hit: LawHit) -> LawHit:
-    return replace(hit, basis=basis(kb, hit))
+    def _with_basis(self, hit: LawHit) -> LawHit:
+        # The sentence depends only on the law, the tier and the path.
+        key = (hit.law, hit.trigger, hit.via)
+        sentence = self._basis.get(key)
+        if sentence is None:
+            sentence = self._basis[key] = basis(self.kb, hit)
+        return LawHit(hit.law, hit.trigger, hit.via, hit.foreign, hit.weight, hit.verified, sentence)
+
+    def _alternatives_of(self, svc: Service | None, classes: tuple[str, ...]) -> tuple[AlternativeFit, ...]:
+        """The alternatives fitting a service's data of these classes (cached per service and classes;
+        the service records live as long as the knowledge base, so their ids are stable)."""
+        key = (id(svc), classes)
+        found = self._alternatives.get(key)
+        if found is None:
+            found = self._alternatives[key] = tuple(
+                fitting_alternatives(self.kb, svc, requirements_for(self.kb, classes, self.home, svc)))
+        return found
 
 
 def unverified_facts(kb: KnowledgeBase, g: Graph[str], profiles: list[Profile]) -> dict[str, str]:
