@@ -92,11 +92,27 @@ def _normal(value: str) -> str:
     return _SPACES.sub(" ", value.strip()).casefold()
 
 
-def _tagged(tags: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
-    """(key, value) of the first application tag present with a value."""
+def _tagged(tags: Mapping[str, str], keys: tuple[str, ...],
+            folds: dict[str, str | None] | None = None) -> tuple[str, str] | None:
+    """(key, value) of the first application tag present with a value.
+
+    ``folds`` remembers, across calls, each tag key's folded form when it is one of ``keys`` (None
+    when it is not): an estate repeats a few tag keys on every resource.
+    """
     if not tags:
         return None
-    folded = {k.strip().casefold(): (k, v) for k, v in tags.items()}
+    if folds is None:
+        folds = {}
+    folded: dict[str, tuple[str, str]] = {}
+    for k, v in tags.items():
+        fk = folds.get(k, "")
+        if fk == "":
+            norm = k.strip().casefold()
+            fk = folds[k] = norm if norm in keys else None
+        if fk is not None:
+            folded[fk] = (k, v)
+    if not folded:
+        return None
     for key in keys:
         found = folded.get(key)
         if found is not None and isinstance(found[1], str) and found[1].strip():
@@ -134,8 +150,9 @@ def group_applications(inventory: Inventory, settings: ApplicationSettings | Non
     out = Applications()
     names: dict[str, Counter[str]] = defaultdict(Counter)
     # 1. own tags
+    folds: dict[str, str | None] = {}
     for rid, res in resources.items():
-        found = _tagged(res.tags, keys)
+        found = _tagged(res.tags, keys, folds)
         if found is not None:
             app_id = "tag:" + _normal(found[1])
             names[app_id][found[1]] += 1

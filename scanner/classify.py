@@ -256,8 +256,9 @@ class Classifier:
         return known
 
     # ------------------------------------------------------------------ matching
-    def _words(self, text: str, context: str = "") -> list[tuple[str, str]]:
-        """``(class, word)`` found in a name or value; ``context`` adds words that tell its language."""
+    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """``(class, word)`` found in a name or value; ``context`` (and ``context_keys``, joined by
+        spaces, only when a word's language is needed) adds words that tell its language."""
         norm = normalized(text)
         if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
             norm = self._exclude.sub(" ", norm)
@@ -269,6 +270,8 @@ class Classifier:
                 if entry != word:  # a sense word inside a compound says nothing by itself
                     continue
                 if language is False:
+                    if context_keys:
+                        context = " ".join(context_keys)
                     language = self._language(f"{norm} {normalized(context)}")
                 cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
                     else sense.default
@@ -303,7 +306,7 @@ class Classifier:
         if names:
             for cls, evidence in by_value.items():
                 found.setdefault(cls, evidence)
-            for cls, word in self._words(name, " ".join(tags.keys())):
+            for cls, word in self._words(name, context_keys=tags.keys()):
                 found.setdefault(cls, f"name:{word}")
         if not found:
             return _UNKNOWN

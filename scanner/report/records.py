@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
-from scanner.result import Assessed, Finding, Profile, ScanResult
+from scanner.result import Assessed, Finding, FindingTemplate, Profile, ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -127,6 +127,27 @@ def header(result: ScanResult) -> dict[str, Any]:
 def flow_records(result: ScanResult) -> list[dict[str, Any]]:
     return [{"source": f.source, "target": f.target, "kind": str(f.kind), "evidence": f.evidence,
              "target_region": f.target_region} for f in result.flows]
+
+
+class FindingMessages:
+    """Fills finding messages, each template's parameters once: a template is shared by every
+    resource of a profile and only the resource's name differs (byte for byte ``Finding.message``)."""
+
+    _MARK = "\x00"  # stands for the name while the template's other parameters are filled
+
+    def __init__(self) -> None:
+        self._parts: dict[int, tuple[FindingTemplate, list[str] | None]] = {}
+
+    def __call__(self, f: Finding) -> str:
+        t = f.template
+        cached = self._parts.get(id(t))
+        if cached is None or cached[0] is not t:
+            parts: list[str] | None = None
+            if self._MARK not in t.message and not any(self._MARK in v for _, v in t.params):
+                parts = t.message.format(name=self._MARK, **dict(t.params)).split(self._MARK)
+            cached = self._parts[id(t)] = (t, parts)
+        parts = cached[1]
+        return f.message if parts is None else f.name.join(parts)
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
