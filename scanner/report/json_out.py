@@ -26,11 +26,15 @@ def _array(out: IO[bytes], items: Iterable[bytes]) -> None:
     for chunk in items:
         batch.append(chunk)
         if len(batch) >= _BATCH:
-            out.write(b"," + b",".join(batch) if not first else b",".join(batch))
+            if not first:
+                out.write(b",")
+            out.write(b",".join(batch))
             first = False
             batch.clear()
     if batch:
-        out.write(b"," + b",".join(batch) if not first else b",".join(batch))
+        if not first:
+            out.write(b",")
+        out.write(b",".join(batch))
     out.write(b"]")
 
 
