@@ -35,6 +35,7 @@ from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataCla
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
 INFIX_STEM = 6
 #: Tag sets whose classes are remembered before the cache is emptied.
@@ -104,6 +105,11 @@ class _Matcher:
         self._suffix = self._by_length(suffix)
         self._inner = self._by_length(inner)
         self._cache: dict[str, tuple[str, ...]] = {}
+        # With no digit in any entry, a part of a word that holds a digit never matches: each run
+        # of digits can stand as one ("vol0c09043e" finds what "vol0c0e" finds), so generated
+        # identifiers and serial numbers share a few cache entries instead of one each.
+        entries = [*self._whole, *(k for _, keys in (*self._prefix, *self._suffix, *self._inner) for k in keys)]
+        self._squeeze_digits = not any(ch.isdigit() for e in entries for ch in e)
 
     @staticmethod
     def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
@@ -145,6 +151,10 @@ class _Matcher:
         found = self._cache.get(word)
         if found is not None:
             return found
+        if self._squeeze_digits and not word.isalpha():
+            squeezed = _DIGITS.sub("0", word)
+            if squeezed != word:
+                return self._in_word(squeezed)
         hits: list[str] = []
         if word in self._whole:
             hits.append(word)

@@ -19,7 +19,7 @@ from scanner.enrich import Facts
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Record, Service
 from scanner.result import UNLISTED, AlternativeFit, Assessed, Finding, FindingTemplate, LawHit, Profile, Tier
-from scanner.scoring.basis import basis
+from scanner.scoring.basis import basis, basis_key
 from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
 from scanner.scoring.findings import FindingEngine, Subject
 from scanner.scoring.lockin import resource_lockin
@@ -70,10 +70,20 @@ class Scorer:
         self._lockin: dict[tuple[str | None, int, float | None], tuple[float | None, str]] = {}
         # What depends on a profile's parts, not on a resource: computed once per distinct part.
         self._hits: dict[tuple[Reach, ...], tuple[LawHit, ...]] = {}
-        self._basis: dict[tuple[str, Tier, tuple[str, ...]], str] = {}
+        self._basis: dict[tuple[object, ...], str] = {}
+        self._weighed: dict[tuple[str, Tier], tuple[bool, float]] = {}
         self._alternatives: dict[tuple[int, tuple[str, ...]], tuple[AlternativeFit, ...]] = {}
         self._findings: dict[Subject, tuple[FindingTemplate, ...]] = {}
-        self._flow_sources = {u for u, _, k in g.edges(keys=True) if k.startswith(EdgeKind.FLOWS_TO.value)}
+        self._flow_sources: set[str] = set()
+        #: node → its distinct neighbours through flows and keys, in both directions
+        self._related: dict[str, set[str]] = {}
+        flows_to = EdgeKind.FLOWS_TO.value
+        for u, v, k in g.edges(keys=True):
+            if k.startswith(_RELATION_KINDS):
+                self._related.setdefault(u, set()).add(v)
+                self._related.setdefault(v, set()).add(u)
+                if k.startswith(flows_to):
+                    self._flow_sources.add(u)
 
     def assess(self, facts: Facts) -> tuple[Assessed, list[Finding]]:
         res = facts.res
@@ -94,7 +104,7 @@ class Scorer:
 
     def _lock(self, facts: Facts) -> tuple[float | None, str]:
         svc = facts.service
-        coupled = self._coupling(facts.res.id) if facts.res.id in self.g else 0
+        coupled = self._coupling(facts.res.id)
         key = (svc.type if svc else None, coupled, facts.res.size_gb)
         found = self._lockin.get(key)
         if found is None:
@@ -104,9 +114,9 @@ class Scorer:
 
     def _coupling(self, rid: str) -> int:
         """Distinct proprietary neighbours through flows and keys, in both directions."""
-        g = self.g
-        neighbours = {v for _, v, k in g.out_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
-        neighbours |= {u for u, _, k in g.in_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
+        neighbours = self._related.get(rid)
+        if not neighbours:
+            return 0
         count = 0
         for other in neighbours:
             svc = self._services.get(other)
@@ -129,7 +139,8 @@ class Scorer:
                 locations.update(tplace.countries)
                 reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
             sorted_locations = tuple(sorted(locations))
-            hits = self._hits_of(tuple(reaches))
+            # Each resource with copies has paths of its own: not worth remembering.
+            hits = tuple(self._with_basis(h) for h in hits_for(kb, reaches, self.home, self._weighed))
         else:
             sorted_locations = tuple(sorted(set(place.countries)))
             hits = self._hits_of(place.reaches)
@@ -155,12 +166,12 @@ class Scorer:
         """The weighed law hits of a set of reaches, each with its basis sentence (cached per reaches)."""
         found = self._hits.get(reaches)
         if found is None:
-            found = self._hits[reaches] = tuple(self._with_basis(h) for h in hits_for(self.kb, reaches, self.home))
+            found = self._hits[reaches] = tuple(
+                self._with_basis(h) for h in hits_for(self.kb, reaches, self.home, self._weighed))
         return found
 
     def _with_basis(self, hit: LawHit) -> LawHit:
-        # The sentence depends only on the law, the tier and the path.
-        key = (hit.law, hit.trigger, hit.via)
+        key = basis_key(hit)
         sentence = self._basis.get(key)
         if sentence is None:
             sentence = self._basis[key] = basis(self.kb, hit)
