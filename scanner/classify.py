@@ -105,11 +105,13 @@ class _Matcher:
         self._suffix = self._by_length(suffix)
         self._inner = self._by_length(inner)
         self._cache: dict[str, tuple[str, ...]] = {}
-        # With no digit in any entry, a part of a word that holds a digit never matches: each run
-        # of digits can stand as one ("vol0c09043e" finds what "vol0c0e" finds), so generated
-        # identifiers and serial numbers share a few cache entries instead of one each.
-        entries = [*self._whole, *(k for _, keys in (*self._prefix, *self._suffix, *self._inner) for k in keys)]
-        self._squeeze_digits = not any(ch.isdigit() for e in entries for ch in e)
+        # With no digit in any beginning, end or inner entry, a part of a word that holds a digit
+        # never matches one: for those, each run of digits can stand as one ("vol0c09043e" has the
+        # parts "vol0c0e" has), so generated identifiers and serial numbers share a few cache
+        # entries instead of one each. Whole words (``hl7``) are still looked up as written.
+        pieces = [k for _, keys in (*self._prefix, *self._suffix, *self._inner) for k in keys]
+        self._squeeze_digits = not any(ch.isdigit() for e in pieces for ch in e)
+        self._parts_cache: dict[str, list[str]] = {}
 
     @staticmethod
     def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
@@ -151,13 +153,26 @@ class _Matcher:
         found = self._cache.get(word)
         if found is not None:
             return found
+        hits: list[str] = [word] if word in self._whole else []
         if self._squeeze_digits and not word.isalpha():
             squeezed = _DIGITS.sub("0", word)
-            if squeezed != word:
-                return self._in_word(squeezed)
+            parts = self._parts_cache.get(squeezed)
+            if parts is None:
+                if len(self._parts_cache) >= self.CACHE:
+                    self._parts_cache.clear()
+                parts = self._parts_cache[squeezed] = self._parts(squeezed)
+            hits.extend(parts)
+        else:
+            hits.extend(self._parts(word))
+        found = tuple(dict.fromkeys(hits))
+        if len(self._cache) >= self.CACHE:
+            self._cache.clear()
+        self._cache[word] = found
+        return found
+
+    def _parts(self, word: str) -> list[str]:
+        """The beginning, end and inner entries found in one word, in that order."""
         hits: list[str] = []
-        if word in self._whole:
-            hits.append(word)
         size = len(word)
         for n, keys in self._prefix:
             if n > size:
@@ -173,11 +188,7 @@ class _Matcher:
             if n + 2 > size:
                 break
             hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
-        found = tuple(dict.fromkeys(hits))
-        if len(self._cache) >= self.CACHE:
-            self._cache.clear()
-        self._cache[word] = found
-        return found
+        return hits
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """``(matched entry, glued; word it was found in)`` for every match in normalised ``text``."""
