@@ -153,39 +153,42 @@ class _Matcher:
         found = self._cache.get(word)
         if found is not None:
             return found
-        hits: list[str] = [word] if word in self._whole else []
         if self._squeeze_digits and not word.isalpha():
+            # Not remembered as written (identifiers rarely repeat); its parts are, by shape.
             squeezed = _DIGITS.sub("0", word)
             parts = self._parts_cache.get(squeezed)
             if parts is None:
                 if len(self._parts_cache) >= self.CACHE:
                     self._parts_cache.clear()
-                parts = self._parts_cache[squeezed] = self._parts(squeezed)
-            hits.extend(parts)
-        else:
-            hits.extend(self._parts(word))
-        found = tuple(dict.fromkeys(hits))
+                runs = [len(run) for run in squeezed.split("0")]  # letters between digits
+                parts = self._parts_cache[squeezed] = self._parts(squeezed, runs[0], runs[-1], max(runs))
+            return tuple(dict.fromkeys([word, *parts])) if word in self._whole else tuple(dict.fromkeys(parts))
+        size = len(word)
+        found = tuple(dict.fromkeys([word, *self._parts(word, size, size, size)] if word in self._whole
+                                    else self._parts(word, size, size, size)))
         if len(self._cache) >= self.CACHE:
             self._cache.clear()
         self._cache[word] = found
         return found
 
-    def _parts(self, word: str) -> list[str]:
-        """The beginning, end and inner entries found in one word, in that order."""
+    def _parts(self, word: str, lead: int, trail: int, longest: int) -> list[str]:
+        """The beginning, end and inner entries found in one word, in that order; ``lead``,
+        ``trail`` and ``longest`` bound the entries worth trying (letters before the first digit,
+        after the last, and the longest run between digits: no entry holds a digit)."""
         hits: list[str] = []
         size = len(word)
         for n, keys in self._prefix:
-            if n > size:
+            if n > lead:
                 break
             if word[:n] in keys:
                 hits.append(word[:n])
         for n, keys in self._suffix:
-            if n > size:
+            if n > trail:
                 break
             if word[size - n:] in keys:
                 hits.append(word[size - n:])
         for n, keys in self._inner:
-            if n + 2 > size:
+            if n + 2 > size or n > longest:
                 break
             hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
         return hits

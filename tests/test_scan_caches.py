@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from functools import cache
 from pathlib import Path
 
@@ -52,6 +53,22 @@ def test_digit_runs_read_as_one_give_what_each_word_gives(name: str) -> None:
     for _ in range(2):  # the second time from the caches
         got = squeezed.classify({}, name, bucket, "AWS::S3::Bucket")
         assert got == plain.classify({}, name, bucket, "AWS::S3::Bucket")
+
+
+def test_words_mixing_entries_letters_and_digits_find_what_they_find_unsqueezed() -> None:
+    rng = random.Random(7)
+    squeezed = _fresh()._matcher
+    plain = _fresh()._matcher
+    plain._squeeze_digits = False
+    stems = sorted(k for _, keys in (*plain._prefix, *plain._inner) for k in keys)
+    pieces = [*rng.sample(stems, 40), "hl7", "x", "ab", "0", "7", "42", "0099", "e", "f3"]
+    matched = 0
+    for _ in range(3000):
+        word = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        found = squeezed.find(word)
+        assert found == plain.find(word), word
+        matched += bool(found) and not word.isalpha()
+    assert matched > 500  # words with digits that hold entries were tried
 
 
 def test_a_stem_with_digits_turns_digit_squeezing_off() -> None:
