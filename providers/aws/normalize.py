@@ -217,10 +217,12 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     tags = config_tags(ci.get("tags"))
     if not tags and resource_type == "AWS::S3::Bucket":
         tags = _s3_tagging_configuration(ctx.supp)
-    described = explorer_type_from_arn(rid) if parsed is not None else None
-    # Without resourceName (EC2 items, partial query results) the ARN names the resource better than
-    # resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
-    name = ci.get("resourceName") or (described[1] if described else None) or resource_id or rid
+    name = ci.get("resourceName")
+    if not name:
+        # Without resourceName (EC2 items, partial query results) the ARN names the resource better
+        # than resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
+        described = explorer_type_from_arn(rid) if parsed is not None else None
+        name = (described[1] if described else None) or resource_id or rid
     region = intern(region)
     attributes = _with_partition(facts.attributes, parsed)
     yield Resource(
