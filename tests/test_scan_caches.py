@@ -25,6 +25,7 @@ from scanner.report.records import FindingMessages, finding_record
 from scanner.result import AlternativeFit, Finding, FindingTemplate, LawHit, ScanResult
 from scanner.scoring.basis import basis
 from scanner.scoring.exposure import hits_for
+from scanner.scoring.findings import FindingEngine, Subject
 from scanner.scoring.migration import fitting_alternatives, requirements_for
 
 KB = default_kb()
@@ -158,3 +159,17 @@ def test_findings_written_in_batches_are_the_records_one_by_one() -> None:
     data = json.loads(buf.getvalue())
     assert data["findings"] == [finding_record(f) for f in result.findings]
     assert len(data["resources"]) == len(result.assessed)
+
+
+def test_findings_shared_by_profiles_are_the_rules_evaluated_afresh() -> None:
+    result = _samples()
+    engine = FindingEngine(KB, result.home_country)
+    copies = 0
+    for a in result.assessed:
+        p = a.profile
+        svc = p.service
+        subject = Subject(p.classes, p.data_bearing, svc is not None and svc.category == "key-management", p.hits,
+                          p.locations, p.key_control, p.placement is not None)
+        assert p.findings == engine.evaluate(subject), a.res.id
+        copies += any(len(h.via) > 4 and not h.via[0].startswith("region:") for h in p.hits)
+    assert copies  # profiles of resources with copies were among them

@@ -73,7 +73,7 @@ class Scorer:
         self._basis: dict[tuple[object, ...], str] = {}
         self._weighed: dict[tuple[str, Tier], tuple[bool, float]] = {}
         self._alternatives: dict[tuple[int, tuple[str, ...]], tuple[AlternativeFit, ...]] = {}
-        self._findings: dict[Subject, tuple[FindingTemplate, ...]] = {}
+        self._findings: dict[tuple[object, ...], tuple[FindingTemplate, ...]] = {}
         self._flow_sources: set[str] = set()
         #: node → its distinct neighbours through flows and keys, in both directions
         self._related: dict[str, set[str]] = {}
@@ -150,9 +150,14 @@ class Scorer:
         known = facts.placement.known
         subject = Subject(facts.classes, data_bearing, svc is not None and svc.category == "key-management", hits,
                           sorted_locations, facts.key_control, known)
-        findings = self._findings.get(subject)
+        # The rules read of each hit its law, tier, weight and whether it is foreign and verified,
+        # never its path: profiles of copies differ in their paths, rarely in those.
+        rules_key = (subject.classes, subject.data_bearing, subject.holds_keys, subject.locations,
+                     subject.key_control, subject.region_known,
+                     tuple((h.law, h.trigger, h.foreign, h.weight, h.verified) for h in hits))
+        findings = self._findings.get(rules_key)
         if findings is None:
-            findings = self._findings[subject] = self.rules.evaluate(subject)
+            findings = self._findings[rules_key] = self.rules.evaluate(subject)
         return Profile(
             service=svc, placement=facts.placement.code if known else None,
             country=place.countries[0] if len(place.countries) == 1 else None,
