@@ -441,8 +441,12 @@ def accumulate(result: ScanResult) -> dict[str, AppAccumulator]:
         if size is not None:
             g[4] += size
             g[5] += 1
-    for (app_id, _), (p, provider, count, lockin, size, sized) in groups.items():
-        accs[app_id].add(provider=provider, classes=p.classes, locations=p.locations, reach=reach_of(p.hits),
+    reaches: dict[int, tuple[Reach, ...]] = {}  # a profile serves several applications: its reach once
+    for (app_id, pid), (p, provider, count, lockin, size, sized) in groups.items():
+        reach = reaches.get(pid)
+        if reach is None:
+            reach = reaches[pid] = reach_of(p.hits)
+        accs[app_id].add(provider=provider, classes=p.classes, locations=p.locations, reach=reach,
                          exposure=p.exposure, level=p.exposure_level, lockin=lockin, effort=p.effort,
                          size_gb=size if sized else None, key_control=p.key_control, count=count, sized=sized)
     return accs
