@@ -151,15 +151,19 @@ def group_applications(inventory: Inventory, settings: ApplicationSettings | Non
     names: dict[str, Counter[str]] = defaultdict(Counter)
     # 1. own tags
     folds: dict[str, str | None] = {}
+    joined: dict[tuple[str, str], tuple[str, str]] = {}  # (key, value) → (application id, how)
     for rid, res in resources.items():
         found = _tagged(res.tags, keys, folds)
         if found is not None:
-            app_id = "tag:" + _normal(found[1])
+            ids = joined.get(found)
+            if ids is None:
+                ids = joined[found] = ("tag:" + _normal(found[1]), f"tag:{found[0].casefold()}")
+            app_id = ids[0]
             names[app_id][found[1]] += 1
             if app_id not in out.apps:
                 out.apps[app_id] = Application(app_id, found[1], "tag", found[0].casefold())
             out.of[rid] = app_id
-            out.how[rid] = f"tag:{found[0].casefold()}"
+            out.how[rid] = ids[1]
     # 2. what a resource serves: copies follow their source, keys the resources they encrypt
     _follow_copies(inventory, out)
     _follow_keys(inventory, out)
