@@ -16,7 +16,7 @@ _OPTS = orjson.OPT_NON_STR_KEYS
 
 
 #: Records joined and written at a time (fewer writes and calls than one per record).
-_BATCH = 2000
+_BATCH = 256
 
 
 def _array(out: IO[bytes], items: Iterable[bytes]) -> None:
