@@ -169,10 +169,18 @@ def group_applications(inventory: Inventory, settings: ApplicationSettings | Non
     _follow_keys(inventory, out)
     # 3. fallbacks
     account_names = {key: acc.name for key, acc in inventory.accounts.items() if acc.name}
+    fallbacks: dict[tuple[str, str | None], Application] = {}  # outside Azure: one per provider and account
     for rid, res in resources.items():
         if rid in out.of:
             continue
-        app = _fallback(res.provider, rid, res.account, account_names)
+        if res.provider == "azure":
+            app = _fallback(res.provider, rid, res.account, account_names)
+        else:
+            found_app = fallbacks.get((res.provider, res.account))
+            if found_app is None:
+                found_app = fallbacks[(res.provider, res.account)] = _fallback(
+                    res.provider, rid, res.account, account_names)
+            app = found_app
         out.apps.setdefault(app.id, app)
         out.of[rid] = app.id
         out.how[rid] = app.basis

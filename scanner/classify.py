@@ -260,7 +260,8 @@ class Classifier:
         self._name_categories = frozenset(lexicon.name_categories)
         self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
             if lexicon.infrastructure_type_terms else None
-        self._tag_cache: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._tag_cache: dict[tuple[tuple[str, str], ...],
+                              tuple[dict[str, str], dict[str, str], Classification, Classification]] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
         self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -324,18 +325,36 @@ class Classifier:
         if cached is None:
             if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
                 self._tag_cache.clear()
-            cached = self._tag_cache[tag_key] = self._from_tags(tags)
-        by_key, by_value = cached
+            cached = self._tag_cache[tag_key] = self._tag_answers(tags)
+        by_key, by_value, keys_only, with_values = cached
+        if not names:
+            return keys_only
+        words = self._words(name, context_keys=tags.keys())
+        if not words:  # most names: the answer is the tag set's own
+            return with_values
         found = dict(by_key)
-        if names:
-            for cls, evidence in by_value.items():
-                found.setdefault(cls, evidence)
-            for cls, word in self._words(name, context_keys=tags.keys()):
-                found.setdefault(cls, f"name:{word}")
+        for cls, evidence in by_value.items():
+            found.setdefault(cls, evidence)
+        for cls, word in words:
+            found.setdefault(cls, f"name:{word}")
+        return self._answer(found)
+
+    def _answer(self, found: dict[str, str]) -> Classification:
+        """The classes found, in rule order, with the evidence of the first."""
         if not found:
             return _UNKNOWN
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
+
+    def _tag_answers(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], Classification,
+                                                              Classification]:
+        """A tag set's classes by key and by value, and the answers they give alone: where names
+        do not count (keys only) and where they count but the name adds nothing (keys, then values)."""
+        by_key, by_value = self._from_tags(tags)
+        with_values = dict(by_key)
+        for cls, evidence in by_value.items():
+            with_values.setdefault(cls, evidence)
+        return by_key, by_value, self._answer(dict(by_key)), self._answer(with_values)
 
     def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Classes from tag keys (always evidence) and from tag values (only where names count)."""

@@ -173,3 +173,17 @@ def test_findings_shared_by_profiles_are_the_rules_evaluated_afresh() -> None:
         assert p.findings == engine.evaluate(subject), a.res.id
         copies += any(len(h.via) > 4 and not h.via[0].startswith("region:") for h in p.hits)
     assert copies  # profiles of resources with copies were among them
+
+
+def test_the_same_account_in_two_providers_falls_back_to_two_applications() -> None:
+    from scanner.applications import group_applications
+
+    inv = Inventory()
+    for provider, rid in [("aws", "arn:aws:s3:::a"), ("gcp", "//storage.googleapis.com/projects/_/buckets/b"),
+                          ("aws", "arn:aws:s3:::c"), ("aws", "arn:aws:s3:::d")]:
+        inv.add_resource(Resource(id=rid, provider=provider, native_type="x", name=rid, account="shared",
+                                  tags={"app": "billing"} if rid.endswith("d") else {}))
+    apps = group_applications(inv)
+    assert apps.of["arn:aws:s3:::a"] == apps.of["arn:aws:s3:::c"] == "account:aws:shared"
+    assert apps.of["//storage.googleapis.com/projects/_/buckets/b"] == "project:gcp:shared"
+    assert apps.of["arn:aws:s3:::d"] == "tag:billing" and apps.how["arn:aws:s3:::d"] == "tag:app"
