@@ -111,7 +111,7 @@ class _Matcher:
         # entries instead of one each. Whole words (``hl7``) are still looked up as written.
         pieces = [k for _, keys in (*self._prefix, *self._suffix, *self._inner) for k in keys]
         self._squeeze_digits = not any(ch.isdigit() for e in pieces for ch in e)
-        self._parts_cache: dict[str, list[str]] = {}
+        self._parts_cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
     def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
@@ -161,8 +161,9 @@ class _Matcher:
                 if len(self._parts_cache) >= self.CACHE:
                     self._parts_cache.clear()
                 runs = [len(run) for run in squeezed.split("0")]  # letters between digits
-                parts = self._parts_cache[squeezed] = self._parts(squeezed, runs[0], runs[-1], max(runs))
-            return tuple(dict.fromkeys([word, *parts])) if word in self._whole else tuple(dict.fromkeys(parts))
+                parts = self._parts_cache[squeezed] = tuple(dict.fromkeys(
+                    self._parts(squeezed, runs[0], runs[-1], max(runs))))
+            return tuple(dict.fromkeys([word, *parts])) if word in self._whole else parts
         size = len(word)
         found = tuple(dict.fromkeys([word, *self._parts(word, size, size, size)] if word in self._whole
                                     else self._parts(word, size, size, size)))
