@@ -92,11 +92,27 @@ def _normal(value: str) -> str:
     return _SPACES.sub(" ", value.strip()).casefold()
 
 
-def _tagged(tags: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
-    """(key, value) of the first application tag present with a value."""
+def _tagged(tags: Mapping[str, str], keys: tuple[str, ...],
+            folds: dict[str, str | None] | None = None) -> tuple[str, str] | None:
+    """(key, value) of the first application tag present with a value.
+
+    ``folds`` remembers, across calls, each tag key's folded form when it is one of ``keys`` (None
+    when it is not): an estate repeats a few tag keys on every resource.
+    """
     if not tags:
         return None
-    folded = {k.strip().casefold(): (k, v) for k, v in tags.items()}
+    if folds is None:
+        folds = {}
+    folded: dict[str, tuple[str, str]] = {}
+    for k, v in tags.items():
+        fk = folds.get(k, "")
+        if fk == "":
+            norm = k.strip().casefold()
+            fk = folds[k] = norm if norm in keys else None
+        if fk is not None:
+            folded[fk] = (k, v)
+    if not folded:
+        return None
     for key in keys:
         found = folded.get(key)
         if found is not None and isinstance(found[1], str) and found[1].strip():
@@ -134,24 +150,37 @@ def group_applications(inventory: Inventory, settings: ApplicationSettings | Non
     out = Applications()
     names: dict[str, Counter[str]] = defaultdict(Counter)
     # 1. own tags
+    folds: dict[str, str | None] = {}
+    joined: dict[tuple[str, str], tuple[str, str]] = {}  # (key, value) → (application id, how)
     for rid, res in resources.items():
-        found = _tagged(res.tags, keys)
+        found = _tagged(res.tags, keys, folds)
         if found is not None:
-            app_id = "tag:" + _normal(found[1])
+            ids = joined.get(found)
+            if ids is None:
+                ids = joined[found] = ("tag:" + _normal(found[1]), f"tag:{found[0].casefold()}")
+            app_id = ids[0]
             names[app_id][found[1]] += 1
             if app_id not in out.apps:
                 out.apps[app_id] = Application(app_id, found[1], "tag", found[0].casefold())
             out.of[rid] = app_id
-            out.how[rid] = f"tag:{found[0].casefold()}"
+            out.how[rid] = ids[1]
     # 2. what a resource serves: copies follow their source, keys the resources they encrypt
     _follow_copies(inventory, out)
     _follow_keys(inventory, out)
     # 3. fallbacks
     account_names = {key: acc.name for key, acc in inventory.accounts.items() if acc.name}
+    fallbacks: dict[tuple[str, str | None], Application] = {}  # outside Azure: one per provider and account
     for rid, res in resources.items():
         if rid in out.of:
             continue
-        app = _fallback(res.provider, rid, res.account, account_names)
+        if res.provider == "azure":
+            app = _fallback(res.provider, rid, res.account, account_names)
+        else:
+            found_app = fallbacks.get((res.provider, res.account))
+            if found_app is None:
+                found_app = fallbacks[(res.provider, res.account)] = _fallback(
+                    res.provider, rid, res.account, account_names)
+            app = found_app
         out.apps.setdefault(app.id, app)
         out.of[rid] = app.id
         out.how[rid] = app.basis
@@ -424,8 +453,12 @@ def accumulate(result: ScanResult) -> dict[str, AppAccumulator]:
         if size is not None:
             g[4] += size
             g[5] += 1
-    for (app_id, _), (p, provider, count, lockin, size, sized) in groups.items():
-        accs[app_id].add(provider=provider, classes=p.classes, locations=p.locations, reach=reach_of(p.hits),
+    reaches: dict[int, tuple[Reach, ...]] = {}  # a profile serves several applications: its reach once
+    for (app_id, pid), (p, provider, count, lockin, size, sized) in groups.items():
+        reach = reaches.get(pid)
+        if reach is None:
+            reach = reaches[pid] = reach_of(p.hits)
+        accs[app_id].add(provider=provider, classes=p.classes, locations=p.locations, reach=reach,
                          exposure=p.exposure, level=p.exposure_level, lockin=lockin, effort=p.effort,
                          size_gb=size if sized else None, key_control=p.key_control, count=count, sized=sized)
     return accs

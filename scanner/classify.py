@@ -35,6 +35,7 @@ from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataCla
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
 INFIX_STEM = 6
 #: Tag sets whose classes are remembered before the cache is emptied.
@@ -104,6 +105,13 @@ class _Matcher:
         self._suffix = self._by_length(suffix)
         self._inner = self._by_length(inner)
         self._cache: dict[str, tuple[str, ...]] = {}
+        # With no digit in any beginning, end or inner entry, a part of a word that holds a digit
+        # never matches one: for those, each run of digits can stand as one ("vol0c09043e" has the
+        # parts "vol0c0e" has), so generated identifiers and serial numbers share a few cache
+        # entries instead of one each. Whole words (``hl7``) are still looked up as written.
+        pieces = [k for _, keys in (*self._prefix, *self._suffix, *self._inner) for k in keys]
+        self._squeeze_digits = not any(ch.isdigit() for e in pieces for ch in e)
+        self._parts_cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
     def _by_length(items: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
@@ -145,29 +153,46 @@ class _Matcher:
         found = self._cache.get(word)
         if found is not None:
             return found
-        hits: list[str] = []
-        if word in self._whole:
-            hits.append(word)
+        if self._squeeze_digits and not word.isalpha():
+            # Not remembered as written (identifiers rarely repeat); its parts are, by shape.
+            squeezed = _DIGITS.sub("0", word)
+            parts = self._parts_cache.get(squeezed)
+            if parts is None:
+                if len(self._parts_cache) >= self.CACHE:
+                    self._parts_cache.clear()
+                runs = [len(run) for run in squeezed.split("0")]  # letters between digits
+                parts = self._parts_cache[squeezed] = tuple(dict.fromkeys(
+                    self._parts(squeezed, runs[0], runs[-1], max(runs))))
+            return tuple(dict.fromkeys([word, *parts])) if word in self._whole else parts
         size = len(word)
-        for n, keys in self._prefix:
-            if n > size:
-                break
-            if word[:n] in keys:
-                hits.append(word[:n])
-        for n, keys in self._suffix:
-            if n > size:
-                break
-            if word[size - n:] in keys:
-                hits.append(word[size - n:])
-        for n, keys in self._inner:
-            if n + 2 > size:
-                break
-            hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
-        found = tuple(dict.fromkeys(hits))
+        found = tuple(dict.fromkeys([word, *self._parts(word, size, size, size)] if word in self._whole
+                                    else self._parts(word, size, size, size)))
         if len(self._cache) >= self.CACHE:
             self._cache.clear()
         self._cache[word] = found
         return found
+
+    def _parts(self, word: str, lead: int, trail: int, longest: int) -> list[str]:
+        """The beginning, end and inner entries found in one word, in that order; ``lead``,
+        ``trail`` and ``longest`` bound the entries worth trying (letters before the first digit,
+        after the last, and the longest run between digits: no entry holds a digit)."""
+        hits: list[str] = []
+        size = len(word)
+        for n, keys in self._prefix:
+            if n > lead:
+                break
+            if word[:n] in keys:
+                hits.append(word[:n])
+        for n, keys in self._suffix:
+            if n > trail:
+                break
+            if word[size - n:] in keys:
+                hits.append(word[size - n:])
+        for n, keys in self._inner:
+            if n + 2 > size or n > longest:
+                break
+            hits.extend(word[i:i + n] for i in range(1, size - n) if word[i:i + n] in keys)
+        return hits
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """``(matched entry, glued; word it was found in)`` for every match in normalised ``text``."""
@@ -236,8 +261,10 @@ class Classifier:
         self._name_categories = frozenset(lexicon.name_categories)
         self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
             if lexicon.infrastructure_type_terms else None
-        self._tag_cache: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._tag_cache: dict[tuple[tuple[str, str], ...],
+                              tuple[dict[str, str], dict[str, str], Classification, Classification]] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
+        self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ which resources
     def names_apply(self, service: Service | None, native_type: str = "") -> bool:
@@ -255,8 +282,9 @@ class Classifier:
         return known
 
     # ------------------------------------------------------------------ matching
-    def _words(self, text: str, context: str = "") -> list[tuple[str, str]]:
-        """``(class, word)`` found in a name or value; ``context`` adds words that tell its language."""
+    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """``(class, word)`` found in a name or value; ``context`` (and ``context_keys``, joined by
+        spaces, only when a word's language is needed) adds words that tell its language."""
         norm = normalized(text)
         if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
             norm = self._exclude.sub(" ", norm)
@@ -268,6 +296,8 @@ class Classifier:
                 if entry != word:  # a sense word inside a compound says nothing by itself
                     continue
                 if language is False:
+                    if context_keys:
+                        context = " ".join(context_keys)
                     language = self._language(f"{norm} {normalized(context)}")
                 cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
                     else sense.default
@@ -296,32 +326,60 @@ class Classifier:
         if cached is None:
             if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
                 self._tag_cache.clear()
-            cached = self._tag_cache[tag_key] = self._from_tags(tags)
-        by_key, by_value = cached
+            cached = self._tag_cache[tag_key] = self._tag_answers(tags)
+        by_key, by_value, keys_only, with_values = cached
+        if not names:
+            return keys_only
+        words = self._words(name, context_keys=tags.keys())
+        if not words:  # most names: the answer is the tag set's own
+            return with_values
         found = dict(by_key)
-        if names:
-            for cls, evidence in by_value.items():
-                found.setdefault(cls, evidence)
-            for cls, word in self._words(name, " ".join(tags.keys())):
-                found.setdefault(cls, f"name:{word}")
+        for cls, evidence in by_value.items():
+            found.setdefault(cls, evidence)
+        for cls, word in words:
+            found.setdefault(cls, f"name:{word}")
+        return self._answer(found)
+
+    def _answer(self, found: dict[str, str]) -> Classification:
+        """The classes found, in rule order, with the evidence of the first."""
         if not found:
             return _UNKNOWN
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
 
+    def _tag_answers(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], Classification,
+                                                              Classification]:
+        """A tag set's classes by key and by value, and the answers they give alone: where names
+        do not count (keys only) and where they count but the name adds nothing (keys, then values)."""
+        by_key, by_value = self._from_tags(tags)
+        with_values = dict(by_key)
+        for cls, evidence in by_value.items():
+            with_values.setdefault(cls, evidence)
+        return by_key, by_value, self._answer(dict(by_key)), self._answer(with_values)
+
     def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         """Classes from tag keys (always evidence) and from tag values (only where names count)."""
         by_key: dict[str, str] = {}
         by_value: dict[str, str] = {}
-        for key, value in tags.items():
-            fkey = fold(key)
-            for cls in self._key.get(fkey, ()):
-                by_key.setdefault(cls, f"tag:{key}")
-            for cls in self._value.get(fold(value.strip()), ()):
-                by_value.setdefault(cls, f"tag:{key}")
-            for cls, _ in self._words(value, key):
-                by_value.setdefault(cls, f"tag:{key}")
+        items = self._item_cache
+        for item in tags.items():
+            found = items.get(item)
+            if found is None:
+                if len(items) >= TAG_CACHE:
+                    items.clear()
+                found = items[item] = self._from_tag(*item)
+            from_key, from_value = found
+            evidence = f"tag:{item[0]}"
+            for cls in from_key:
+                by_key.setdefault(cls, evidence)
+            for cls in from_value:
+                by_value.setdefault(cls, evidence)
         return by_key, by_value
+
+    def _from_tag(self, key: str, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Classes from one tag's key and from its value, in rule order (a tag repeats across tag sets)."""
+        from_value = [*self._value.get(fold(value.strip()), ()), *(cls for cls, _ in self._words(value, key))]
+        return tuple(self._key.get(fold(key), ())), tuple(from_value)
 
 
 def _alternation_raw(patterns: Iterable[str]) -> str:

@@ -37,15 +37,15 @@ class Placement:
     provider: str
     code: str | None  # the location code used (a global service's placement for region-less ones)
     region: Region | None  # the knowledge base's record, None when the code is unknown or missing
+    #: The region node on the graph (derived from ``provider`` and ``code``, computed once).
+    node: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node", node_id(NodeKind.REGION, f"{self.provider}:{self.code or 'unknown'}"))
 
     @property
     def known(self) -> bool:
         return self.region is not None
-
-    @property
-    def node(self) -> str:
-        """The region node on the graph."""
-        return node_id(NodeKind.REGION, f"{self.provider}:{self.code or 'unknown'}")
 
 
 @dataclass(slots=True)

@@ -175,8 +175,11 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     account = ci.get("awsAccountId") or ci.get("accountId")
     resource_id = ci.get("resourceId")
     raw_region = ci.get("awsRegion")
-    arn = own_arn(ci, conf)
-    parsed = parse_arn(arn) if arn is not None else None
+    arn = ci.get("ARN") or ci.get("arn")
+    parsed = parse_arn(arn) if isinstance(arn, str) else None
+    if parsed is None:  # no usable ARN on the item: the one its configuration names, if any
+        arn = own_arn(ci, conf)
+        parsed = parse_arn(arn) if arn is not None else None
     if not isinstance(resource_type, str) or not resource_type:
         resource_type = config_type_from_arn(arn) if arn is not None else None
         if resource_type is None:
@@ -217,10 +220,12 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     tags = config_tags(ci.get("tags"))
     if not tags and resource_type == "AWS::S3::Bucket":
         tags = _s3_tagging_configuration(ctx.supp)
-    described = explorer_type_from_arn(rid) if parsed is not None else None
-    # Without resourceName (EC2 items, partial query results) the ARN names the resource better than
-    # resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
-    name = ci.get("resourceName") or (described[1] if described else None) or resource_id or rid
+    name = ci.get("resourceName")
+    if not name:
+        # Without resourceName (EC2 items, partial query results) the ARN names the resource better
+        # than resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
+        described = _explorer_type(parsed) if parsed is not None else None
+        name = (described[1] if described else None) or resource_id or rid
     region = intern(region)
     attributes = _with_partition(facts.attributes, parsed)
     yield Resource(
@@ -257,8 +262,11 @@ def explorer_type_from_arn(arn: str) -> tuple[str, str, str] | None:
     Explorer names them.
     """
     parsed = parse_arn(arn)
-    if parsed is None:
-        return None
+    return None if parsed is None else _explorer_type(parsed)
+
+
+def _explorer_type(parsed: Mapping[str, str]) -> tuple[str, str, str]:
+    """:func:`explorer_type_from_arn` of an ARN already split by ``parse_arn``."""
     service = parsed["service"]
     resource = parsed["resource"].lstrip("/")
     if service in _BARE_NAME_TYPES and "/" not in resource and ":" not in resource:

@@ -3,19 +3,25 @@ resources never sit in memory as one document."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import orjson
 
 from scanner.applications import application_records
-from scanner.report.records import ResourceEncoder, finding_record, flow_records, header
-from scanner.result import ScanResult
+from scanner.report.records import FindingMessages, ResourceEncoder, flow_records, header
+from scanner.result import Finding, ScanResult
 
 _OPTS = orjson.OPT_NON_STR_KEYS
 
 
+#: Findings encoded at a time (one ``orjson.dumps`` call for a list of them).
+_BATCH = 256
+
+
 def _array(out: IO[bytes], items: Iterable[bytes]) -> None:
+    # Each chunk is written as it comes: joining large records first costs more memory than the
+    # calls it saves (the allocator keeps the joined blocks' space).
     out.write(b"[")
     first = True
     for chunk in items:
@@ -24,6 +30,15 @@ def _array(out: IO[bytes], items: Iterable[bytes]) -> None:
         first = False
         out.write(chunk)
     out.write(b"]")
+
+
+def _finding_batches(findings: Sequence[Finding]) -> Iterator[bytes]:
+    """``findings[]`` elements, encoded a batch at a time (one list per call, brackets removed)."""
+    message = FindingMessages()
+    for start in range(0, len(findings), _BATCH):
+        rows = [{"id": f"{f.rule}:{f.resource}{f.template.suffix}", "severity": f.severity, "rule": f.rule,
+                 "resource": f.resource, "message": message(f)} for f in findings[start:start + _BATCH]]
+        yield orjson.dumps(rows, option=_OPTS)[1:-1]
 
 
 def write_json(result: ScanResult, out: IO[bytes]) -> None:
@@ -35,7 +50,7 @@ def write_json(result: ScanResult, out: IO[bytes]) -> None:
     out.write(b',"applications":' + orjson.dumps(application_records(result), option=_OPTS))
     out.write(b',"flows":' + orjson.dumps(flow_records(result), option=_OPTS))
     out.write(b',"findings":')
-    _array(out, (orjson.dumps(finding_record(f), option=_OPTS) for f in result.findings))
+    _array(out, _finding_batches(result.findings))
     tail: dict[str, Any] = {"coverage": result.coverage, "summary": result.summary}
     out.write(b"," + orjson.dumps(tail, option=_OPTS)[1:])
     out.write(b"\n")

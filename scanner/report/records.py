@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from scanner import __version__
-from scanner.result import Assessed, Finding, Profile, ScanResult
+from scanner.result import Assessed, Finding, FindingTemplate, Profile, ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -28,9 +28,7 @@ def _own(a: Assessed, application: str | None = None) -> dict[str, Any]:
         "lockin": {"score": a.lockin, "level": a.lockin_level,
                    "portability": str(a.service.portability) if a.service else None},
         "migration": {"effort": a.effort, "level": a.effort_level, "data_gb": res.size_gb,
-                      "alternatives": [{"id": alt.id, "name": alt.name, "provider": alt.provider,
-                                        "certifications": list(alt.certifications),
-                                        "qualifications": list(alt.qualifications)} for alt in a.alternatives]},
+                      "alternatives": _alternatives(a.profile)},
         "sources": res.source.split(";") if res.source else [],
         "application": application,
     }
@@ -66,22 +64,49 @@ class ResourceEncoder:
     """Serialises ``resources[]`` elements, encoding each profile's shared part once.
 
     The result is byte-for-byte the JSON of :func:`resource_record` with the keys in another
-    order; profiles of resources with flows of their own are unique and simply not reused.
+    order; profiles of resources with flows of their own are unique and simply not reused. What the
+    resource's own part takes from its profile (portability, effort, alternatives) is built once
+    per profile too.
     """
 
     def __init__(self, max_cached: int = 20000):
-        self._cache: dict[int, bytes] = {}
+        self._cache: dict[int, tuple[Profile, bytes, str | None, list[dict[str, Any]]]] = {}
         self._max = max_cached
 
     def encode(self, a: Assessed, application: str | None = None) -> bytes:
-        key = id(a.profile)
-        shared = self._cache.get(key)
-        if shared is None:
-            shared = orjson.dumps(_shared(a.profile), option=orjson.OPT_NON_STR_KEYS)[1:-1]
+        profile = a.profile
+        cached = self._cache.get(id(profile))
+        if cached is None or cached[0] is not profile:
+            svc = profile.service
+            cached = (profile, orjson.dumps(_shared(profile), option=orjson.OPT_NON_STR_KEYS)[1:-1],
+                      str(svc.portability) if svc else None, _alternatives(profile))
             if len(self._cache) >= self._max:
                 self._cache.clear()
-            self._cache[key] = shared
-        return orjson.dumps(_own(a, application), option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
+            self._cache[id(profile)] = cached
+        _, shared, portability, alternatives = cached
+        res = a.res
+        own = {
+            "id": res.id,
+            "provider": res.provider,
+            "native_type": res.native_type,
+            "name": res.name,
+            "account": res.account,
+            "region": res.region,
+            "tf_address": res.tf_address,
+            "placement_from": res.attributes.get("placement_from"),
+            "classification_source": a.class_source,
+            "lockin": {"score": a.lockin, "level": a.lockin_level, "portability": portability},
+            "migration": {"effort": profile.effort, "level": profile.effort_level, "data_gb": res.size_gb,
+                          "alternatives": alternatives},
+            "sources": res.source.split(";") if res.source else [],
+            "application": application,
+        }
+        return orjson.dumps(own, option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
+
+
+def _alternatives(profile: Profile) -> list[dict[str, Any]]:
+    return [{"id": alt.id, "name": alt.name, "provider": alt.provider, "certifications": list(alt.certifications),
+             "qualifications": list(alt.qualifications)} for alt in profile.alternatives]
 
 
 def header(result: ScanResult) -> dict[str, Any]:
@@ -102,6 +127,27 @@ def header(result: ScanResult) -> dict[str, Any]:
 def flow_records(result: ScanResult) -> list[dict[str, Any]]:
     return [{"source": f.source, "target": f.target, "kind": str(f.kind), "evidence": f.evidence,
              "target_region": f.target_region} for f in result.flows]
+
+
+class FindingMessages:
+    """Fills finding messages, each template's parameters once: a template is shared by every
+    resource of a profile and only the resource's name differs (byte for byte ``Finding.message``)."""
+
+    _MARK = "\x00"  # stands for the name while the template's other parameters are filled
+
+    def __init__(self) -> None:
+        self._parts: dict[int, tuple[FindingTemplate, list[str] | None]] = {}
+
+    def __call__(self, f: Finding) -> str:
+        t = f.template
+        cached = self._parts.get(id(t))
+        if cached is None or cached[0] is not t:
+            parts: list[str] | None = None
+            if self._MARK not in t.message and not any(self._MARK in v for _, v in t.params):
+                parts = t.message.format(name=self._MARK, **dict(t.params)).split(self._MARK)
+            cached = self._parts[id(t)] = (t, parts)
+        parts = cached[1]
+        return f.message if parts is None else f.name.join(parts)
 
 
 def finding_record(f: Finding) -> dict[str, Any]:

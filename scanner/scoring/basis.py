@@ -28,6 +28,18 @@ def _which_company(kb: KnowledgeBase, region_node: str) -> str:
     return f"its named operator, {name}, is not verified"
 
 
+def basis_key(hit: LawHit) -> tuple[object, ...]:
+    """What :func:`basis` reads of a hit: equal keys give equal sentences (a cache key; the paths of
+    copies differ in their first nodes, not in the country, companies and region that are named)."""
+    if hit.trigger is Tier.LOCATION:
+        return hit.law, hit.trigger, hit.via[-2]
+    via = hit.via
+    chain = tuple(n for n in via[1:-1] if n.startswith("entity:"))
+    if not chain:
+        return hit.law, hit.trigger, chain
+    return hit.law, hit.trigger, chain, next((n for n in via if n.startswith("region:")), "")
+
+
 def basis(kb: KnowledgeBase, hit: LawHit) -> str:
     """Why ``hit.law`` reaches the placement at the start of ``hit.via``."""
     law = hit.law

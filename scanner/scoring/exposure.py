@@ -33,19 +33,31 @@ def law_jurisdiction(kb: KnowledgeBase, law: str) -> tuple[str, float]:
     return record.jurisdiction, record.severity
 
 
-def hits_for(kb: KnowledgeBase, reaches: Iterable[Reach], home: str) -> tuple[LawHit, ...]:
-    """Weigh raw graph reaches; keep the shortest path per (law, tier); strongest first."""
+def hits_for(kb: KnowledgeBase, reaches: Iterable[Reach], home: str,
+             weighed: dict[tuple[str, Tier], tuple[bool, float]] | None = None) -> tuple[LawHit, ...]:
+    """Weigh raw graph reaches; keep the shortest path per (law, tier); strongest first.
+
+    ``weighed`` remembers, across calls with the same knowledge base and home country, whether each
+    (law, tier) is foreign and its weight."""
     w = kb.w
-    best: dict[tuple[str, Tier], LawHit] = {}
+    if weighed is None:
+        weighed = {}
+    best: dict[tuple[str, Tier], Reach] = {}
     for reach in reaches:
-        jurisdiction, severity = law_jurisdiction(kb, reach.law)
-        foreign = is_foreign(kb, jurisdiction, home)
-        weight = round(severity * w.trigger.get(reach.tier.value, 1.0), 4) if foreign else 0.0
         key = (reach.law, reach.tier)
         old = best.get(key)
         if old is None or len(reach.via) < len(old.via):
-            best[key] = LawHit(reach.law, reach.tier, reach.via, foreign, weight, reach.verified)
-    return tuple(sorted(best.values(), key=lambda h: (h.trigger is Tier.PRESENCE, -h.weight, h.law, h.trigger)))
+            best[key] = reach
+    hits: list[LawHit] = []
+    for key, reach in best.items():
+        found = weighed.get(key)
+        if found is None:
+            jurisdiction, severity = law_jurisdiction(kb, reach.law)
+            foreign = is_foreign(kb, jurisdiction, home)
+            found = weighed[key] = (foreign, round(severity * w.trigger.get(reach.tier.value, 1.0), 4) if foreign
+                                    else 0.0)
+        hits.append(LawHit(reach.law, reach.tier, reach.via, found[0], found[1], reach.verified))
+    return tuple(sorted(hits, key=lambda h: (h.trigger is Tier.PRESENCE, -h.weight, h.law, h.trigger)))
 
 
 def sensitivity(kb: KnowledgeBase, classes: Iterable[str], data_bearing: bool) -> float:

@@ -10,7 +10,7 @@ that uses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from graphs.build import Graph
 from graphs.paths import LawQuery, Reach
@@ -18,8 +18,8 @@ from graphs.schema import EdgeKind
 from scanner.enrich import Facts
 from scanner.kb.loader import KnowledgeBase
 from scanner.kb.schema import Portability, Record, Service
-from scanner.result import UNLISTED, Assessed, Finding, LawHit, Profile
-from scanner.scoring.basis import basis
+from scanner.result import UNLISTED, AlternativeFit, Assessed, Finding, FindingTemplate, LawHit, Profile, Tier
+from scanner.scoring.basis import basis, basis_key
 from scanner.scoring.exposure import exposure_score, hits_for, sensitivity
 from scanner.scoring.findings import FindingEngine, Subject
 from scanner.scoring.lockin import resource_lockin
@@ -68,7 +68,22 @@ class Scorer:
         self._services = services
         self._profiles: dict[tuple[object, ...], Profile] = {}
         self._lockin: dict[tuple[str | None, int, float | None], tuple[float | None, str]] = {}
-        self._flow_sources = {u for u, _, k in g.edges(keys=True) if k.startswith(EdgeKind.FLOWS_TO.value)}
+        # What depends on a profile's parts, not on a resource: computed once per distinct part.
+        self._hits: dict[tuple[Reach, ...], tuple[LawHit, ...]] = {}
+        self._basis: dict[tuple[object, ...], str] = {}
+        self._weighed: dict[tuple[str, Tier], tuple[bool, float]] = {}
+        self._alternatives: dict[tuple[int, tuple[str, ...]], tuple[AlternativeFit, ...]] = {}
+        self._findings: dict[tuple[object, ...], tuple[FindingTemplate, ...]] = {}
+        self._flow_sources: set[str] = set()
+        #: node → its distinct neighbours through flows and keys, in both directions
+        self._related: dict[str, set[str]] = {}
+        flows_to = EdgeKind.FLOWS_TO.value
+        for u, v, k in g.edges(keys=True):
+            if k.startswith(_RELATION_KINDS):
+                self._related.setdefault(u, set()).add(v)
+                self._related.setdefault(v, set()).add(u)
+                if k.startswith(flows_to):
+                    self._flow_sources.add(u)
 
     def assess(self, facts: Facts) -> tuple[Assessed, list[Finding]]:
         res = facts.res
@@ -89,7 +104,7 @@ class Scorer:
 
     def _lock(self, facts: Facts) -> tuple[float | None, str]:
         svc = facts.service
-        coupled = self._coupling(facts.res.id) if facts.res.id in self.g else 0
+        coupled = self._coupling(facts.res.id)
         key = (svc.type if svc else None, coupled, facts.res.size_gb)
         found = self._lockin.get(key)
         if found is None:
@@ -99,9 +114,9 @@ class Scorer:
 
     def _coupling(self, rid: str) -> int:
         """Distinct proprietary neighbours through flows and keys, in both directions."""
-        g = self.g
-        neighbours = {v for _, v, k in g.out_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
-        neighbours |= {u for u, _, k in g.in_edges(rid, keys=True) if k.startswith(_RELATION_KINDS)}
+        neighbours = self._related.get(rid)
+        if not neighbours:
+            return 0
         count = 0
         for other in neighbours:
             svc = self._services.get(other)
@@ -113,23 +128,36 @@ class Scorer:
         kb = self.kb
         svc = facts.service
         place = self.places(facts.placement.node)
-        reaches = list(place.reaches)
-        locations = set(place.countries)
-        for target, path in copies:
-            tregion = self.query.hosted_region(target)
-            if tregion is None:
-                continue
-            tplace = self.places(tregion)
-            locations.update(tplace.countries)
-            reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
+        if copies:
+            reaches = list(place.reaches)
+            locations = set(place.countries)
+            for target, path in copies:
+                tregion = self.query.hosted_region(target)
+                if tregion is None:
+                    continue
+                tplace = self.places(tregion)
+                locations.update(tplace.countries)
+                reaches.extend(Reach(r.law, r.tier, (*path, *r.via), r.verified) for r in tplace.reaches)
+            sorted_locations = tuple(sorted(locations))
+            # Each resource with copies has paths of its own: not worth remembering.
+            hits = tuple(self._with_basis(h) for h in hits_for(kb, reaches, self.home, self._weighed))
+        else:
+            sorted_locations = tuple(sorted(set(place.countries)))
+            hits = self._hits_of(place.reaches)
         data_bearing = svc.data_bearing if svc is not None else True
-        hits = tuple(_with_basis(kb, h) for h in hits_for(kb, reaches, self.home))
         exposure = exposure_score(kb, sensitivity(kb, facts.classes, data_bearing), hits, facts.key_control)
         effort = svc.effort if svc is not None else None
         known = facts.placement.known
-        sorted_locations = tuple(sorted(locations))
         subject = Subject(facts.classes, data_bearing, svc is not None and svc.category == "key-management", hits,
                           sorted_locations, facts.key_control, known)
+        # The rules read of each hit its law, tier, weight and whether it is foreign and verified,
+        # never its path: profiles of copies differ in their paths, rarely in those.
+        rules_key = (subject.classes, subject.data_bearing, subject.holds_keys, subject.locations,
+                     subject.key_control, subject.region_known,
+                     tuple((h.law, h.trigger, h.foreign, h.weight, h.verified) for h in hits))
+        findings = self._findings.get(rules_key)
+        if findings is None:
+            findings = self._findings[rules_key] = self.rules.evaluate(subject)
         return Profile(
             service=svc, placement=facts.placement.code if known else None,
             country=place.countries[0] if len(place.countries) == 1 else None,
@@ -137,12 +165,32 @@ class Scorer:
             operator=place.operator, controller_country=place.controller_country, hits=hits, exposure=exposure,
             exposure_level=kb.w.level(exposure) if any(h.counts for h in hits) else "none",
             effort=effort, effort_level=effort_level(kb, effort),
-            alternatives=tuple(fitting_alternatives(kb, svc, requirements_for(kb, facts.classes, self.home, svc))),
-            findings=self.rules.evaluate(subject))
+            alternatives=self._alternatives_of(svc, facts.classes), findings=findings)
 
+    def _hits_of(self, reaches: tuple[Reach, ...]) -> tuple[LawHit, ...]:
+        """The weighed law hits of a set of reaches, each with its basis sentence (cached per reaches)."""
+        found = self._hits.get(reaches)
+        if found is None:
+            found = self._hits[reaches] = tuple(
+                self._with_basis(h) for h in hits_for(self.kb, reaches, self.home, self._weighed))
+        return found
 
-def _with_basis(kb: KnowledgeBase, hit: LawHit) -> LawHit:
-    return replace(hit, basis=basis(kb, hit))
+    def _with_basis(self, hit: LawHit) -> LawHit:
+        key = basis_key(hit)
+        sentence = self._basis.get(key)
+        if sentence is None:
+            sentence = self._basis[key] = basis(self.kb, hit)
+        return LawHit(hit.law, hit.trigger, hit.via, hit.foreign, hit.weight, hit.verified, sentence)
+
+    def _alternatives_of(self, svc: Service | None, classes: tuple[str, ...]) -> tuple[AlternativeFit, ...]:
+        """The alternatives fitting a service's data of these classes (cached per service and classes;
+        the service records live as long as the knowledge base, so their ids are stable)."""
+        key = (id(svc), classes)
+        found = self._alternatives.get(key)
+        if found is None:
+            found = self._alternatives[key] = tuple(
+                fitting_alternatives(self.kb, svc, requirements_for(self.kb, classes, self.home, svc)))
+        return found
 
 
 def unverified_facts(kb: KnowledgeBase, g: Graph[str], profiles: list[Profile]) -> dict[str, str]:
