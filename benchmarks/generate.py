@@ -1278,6 +1278,22 @@ def write_azure(path: Path, n: int, seed: int = SEED) -> int:
     return count
 
 
+
+def sample_id(fmt: str, n: int, seed: int = SEED) -> str:
+    """The id sovscan gives the first storage resource kept in more than one place: replicated, geo-redundant
+    or multi-region (``explain`` asks about it)."""
+    if fmt == "aws":
+        return next(r["ARN"] for r in aws_records(n, seed) if r["resourceType"] == "AWS::S3::Bucket"
+                    and "BucketReplicationConfiguration" in r["supplementaryConfiguration"])
+    if fmt == "gcp":
+        return next(r["name"] for r in gcp_records(n, seed) if r["asset_type"] == "storage.googleapis.com/Bucket"
+                    and r["resource"]["data"]["locationType"] != "region")
+    if fmt == "terraform":
+        return next(f"arn:aws:s3:::{b['instances'][0]['attributes']['bucket']}" for b, _ in terraform_blocks(n, seed)
+                    if b["type"] == "aws_s3_bucket_replication_configuration")
+    return next(r["id"].lower() for r in azure_records(n, seed) if r["type"] == "microsoft.storage/storageaccounts"
+                and "GRS" in r["sku"]["name"])
+
 # --- cache --------------------------------------------------------------------------------------
 
 WRITERS: dict[str, tuple[str, Callable[[Path, int, int], int]]] = {
