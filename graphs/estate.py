@@ -11,8 +11,6 @@ pair). Copies then hand their source's data classes on, along the graph's copy e
 
 from __future__ import annotations
 
-import networkx as nx
-
 from graphs.build import Graph, GraphBuilder
 from graphs.schema import EdgeKind, NodeKind
 from scanner.enrich import Enrichment, Facts, ordered_classes
@@ -98,15 +96,23 @@ def _add_flows(builder: GraphBuilder, inventory: Inventory, warnings: list[str])
 
 def propagate_classes(g: Graph[str], facts: dict[str, Facts]) -> None:
     """A copy holds what its source holds: each copy gains the classes of every resource it copies,
-    transitively (the descendants of a resource along copy edges)."""
-    copy_view = nx.subgraph_view(g, filter_edge=lambda u, v, k: _copies(g, u, v, str(k)))
-    sources = [n for n in copy_view.nodes if copy_view.out_degree(n) and n in facts]
+    transitively (the descendants of a resource along copy edges).
+
+    The copy edges are read once into an adjacency list: a search per source over a filtered view
+    of the whole graph costs the size of the graph each time (networkx measures a view's length by
+    walking it), which made this step quadratic in the number of related resources.
+    """
+    copies: dict[str, list[str]] = {}
+    for u, v, k, data in g.edges(keys=True, data=True):
+        if k.startswith(_FLOWS_TO) and FlowKind(data["flow"]).copies:
+            copies.setdefault(u, []).append(v)
+    sources = [n for n in g.nodes if n in copies and n in facts]  # graph order, as before
     for source in sources:
         src = facts[source]
         own = {c for c in src.classes if c != "unknown"}
         if not own:
             continue
-        for target in nx.descendants(copy_view, source):
+        for target in _descendants(copies, source):
             tgt = facts.get(target)
             if tgt is None:
                 continue
@@ -117,6 +123,16 @@ def propagate_classes(g: Graph[str], facts: dict[str, Facts]) -> None:
                     tgt.class_source = f"flow:{source}"
 
 
-def _copies(g: Graph[str], u: str, v: str, k: str) -> bool:
-    """Whether the edge ``(u, v, k)`` is a flow whose target holds a copy of the source's bytes."""
-    return k.startswith(_FLOWS_TO) and FlowKind(g.edges[u, v, k]["flow"]).copies
+def _descendants(adjacency: dict[str, list[str]], source: str) -> set[str]:
+    """Nodes reachable from ``source`` along the adjacency lists (``source`` itself only on a cycle)."""
+    seen: set[str] = set()
+    stack = list(adjacency.get(source, ()))
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(adjacency.get(node, ()))
+    seen.discard(source)
+    return seen
+
