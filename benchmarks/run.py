@@ -206,14 +206,16 @@ def warm(path: Path) -> None:
 
 
 def code_state() -> str:
-    """The commit measured, with ``+changes`` when the code under test differs from it."""
+    """The commit of the code measured, with ``+changes`` when the working tree differs from it."""
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
                                   check=False).stdout.strip()
         except OSError:
             return ""
-    commit = git("rev-parse", "--short", "HEAD")
+    # The last commit that changed the code under test: a commit of documentation during a long
+    # run does not change what was measured.
+    commit = git("log", "-1", "--format=%h", "--", "scanner", "providers", "graphs")
     dirty = git("status", "--porcelain", "--", "scanner", "providers", "graphs")
     return f"{commit}+changes" if dirty else commit
 
