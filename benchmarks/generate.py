@@ -1286,8 +1286,10 @@ def sample_id(fmt: str, n: int, seed: int = SEED) -> str:
         return next(r["ARN"] for r in aws_records(n, seed) if r["resourceType"] == "AWS::S3::Bucket"
                     and "BucketReplicationConfiguration" in r["supplementaryConfiguration"])
     if fmt == "gcp":
-        return next(r["name"] for r in gcp_records(n, seed) if r["asset_type"] == "storage.googleapis.com/Bucket"
-                    and r["resource"]["data"]["locationType"] != "region")
+        return next(f"//storage.googleapis.com/projects/_/buckets/{r['resource']['data']['name']}"
+                    for r in gcp_records(n, seed) if r["asset_type"] == "storage.googleapis.com/Bucket"
+                    and r["resource"]["data"]["locationType"] != "region"
+                    and not r["resource"]["data"]["name"].endswith("-journaux"))
     if fmt == "terraform":
         return next(f"arn:aws:s3:::{b['instances'][0]['attributes']['bucket']}" for b, _ in terraform_blocks(n, seed)
                     if b["type"] == "aws_s3_bucket_replication_configuration")
