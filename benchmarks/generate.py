@@ -11,6 +11,14 @@ Two formats, the two that large organisations export most often:
 - ``gcp``: a Cloud Asset Inventory export (``gcloud asset export --content-type=resource``):
   NDJSON, one Asset per line with proto (snake_case) field names and ``resource.data`` in the
   service's REST camelCase (``reference/input-formats.md`` §3.1).
+- ``terraform``: a raw Terraform state, version 4 (``terraform state pull``), with
+  ``resources[].instances[].attributes`` of the AWS provider: one module per application, resources
+  spread over regions through provider aliases and placed by their ``arn``/``region``/
+  ``availability_zone`` attributes, split-out S3 configuration blocks and data sources (which
+  sovscan folds or skips), ``count``/``for_each`` instances (``reference/input-formats.md`` §4).
+- ``azure``: ``az graph query -q "Resources"`` output (``{count, data, skip_token,
+  total_records}``, indented as the CLI prints it), rows of the Resources table with ARM ids,
+  lower-case types and ``properties`` (``reference/input-formats.md`` §2).
 
 Both mix the resource types of a real estate (compute, volumes, buckets with cross-region
 replication, databases with replicas, keys, roles, functions, queues, …), spread over several
@@ -19,7 +27,8 @@ accounts/projects and regions, with realistic tags/labels (some ``DataClassifica
 time (never a list of N), so the 1M files need little memory. Output is seeded and cached: a file
 is re-used when its ``.meta.json`` names the same generator version, seed and size.
 
-Usage: ``python benchmarks/generate.py [--sizes 10000,100000,1000000] [--formats aws,gcp]``.
+Usage: ``python benchmarks/generate.py [--sizes 10000,100000,1000000]
+[--formats aws,gcp,terraform,azure]``.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ import orjson
 GENERATOR_VERSION = 1
 SEED = 20261130
 SIZES = (10_000, 100_000, 1_000_000)
-FORMATS = ("aws", "gcp")
+FORMATS = ("aws", "gcp", "terraform", "azure")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 Record = dict[str, Any]
@@ -681,11 +690,619 @@ def write_gcp(path: Path, n: int, seed: int = SEED) -> int:
     return count
 
 
+# --- Terraform state ----------------------------------------------------------------------------
+
+_TF_AWS = 'provider["registry.terraform.io/hashicorp/aws"]'
+#: Provider aliases of the root module, one per region (``provider "aws" { alias = "frankfurt" }``).
+_TF_ALIASES = {"eu-west-3": "", "eu-central-1": ".frankfurt", "eu-west-1": ".irlande", "us-east-1": ".virginie",
+               "us-west-2": ".oregon", "eu-north-1": ".stockholm", "eu-south-1": ".milan",
+               "ap-southeast-1": ".singapour", "ca-central-1": ".canada"}
+_TF_PRIVATE = "eyJzY2hlbWFfdmVyc2lvbiI6IjEifQ=="
+
+
+class _TfOrg:
+    """Accounts and KMS keys of the estate a state describes (one state for the whole organisation)."""
+
+    def __init__(self, rng: random.Random, n: int):
+        self.accounts = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(max(2, min(50, n // 20000)))]
+        self.external = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(3)]
+        self.regions = list(_AWS_REGIONS.values)
+        self.keys = {(acct, region): f"arn:aws:kms:{region}:{acct}:key/{_uuid(rng)}"
+                     for acct in self.accounts for region in self.regions}
+        self.site_buckets: list[tuple[str, str]] = []
+        self.databases: list[tuple[str, str, str]] = []  # (arn, account, region) of primaries
+
+
+def _tf_block(module: str | None, rtype: str, name: str, region: str, instances: list[Record],
+              mode: str = "managed") -> Record:
+    block: Record = {"mode": mode, "type": rtype, "name": name,
+                     "provider": _TF_AWS + _TF_ALIASES.get(region, ""), "instances": instances}
+    return {"module": module, **block} if module else block
+
+
+def _tf_instance(attributes: Record, index: int | str | None = None) -> Record:
+    inst: Record = {"schema_version": 0, "attributes": attributes, "sensitive_attributes": [],
+                    "private": _TF_PRIVATE}
+    return {"index_key": index, **inst} if index is not None else inst
+
+
+def _tf_tags(rng: random.Random, i: int) -> tuple[dict[str, str], str, str]:
+    tags, app, env = _tags(rng, i)
+    return {**tags, "managed-by": "terraform"}, app, env
+
+
+class _TfGen:
+    """Terraform resource blocks of one application module at a time.
+
+    Folded configuration blocks (``_TF_FOLDED``) and data sources are written too, as a real
+    state holds them; sovscan reads no resource from them.
+    """
+
+    def __init__(self, rng: random.Random, org: _TfOrg):
+        self.rng = rng
+        self.org = org
+
+    def key(self, acct: str, region: str) -> str | None:
+        return self.org.keys[acct, region] if self.rng.random() < 0.6 else None
+
+    def instances(self, module: str, acct: str, region: str, i: int, count: int) -> list[Record]:
+        rng = self.rng
+        tags, app, env = _tf_tags(rng, i)
+        out = []
+        for k in range(count):
+            iid = f"i-0{_hex(rng, 16)}"
+            az = f"{region}{'abc'[k % 3]}"
+            out.append(_tf_instance({
+                "id": iid, "arn": f"arn:aws:ec2:{region}:{acct}:instance/{iid}", "ami": f"ami-0{_hex(rng, 16)}",
+                "instance_type": rng.choice(("t3.medium", "m6i.large", "r6i.xlarge")), "availability_zone": az,
+                "subnet_id": f"subnet-0{_hex(rng, 16)}", "private_ip": f"10.{i % 250}.{k % 250}.{i % 200 + 10}",
+                "vpc_security_group_ids": [f"sg-0{_hex(rng, 16)}"], "monitoring": False,
+                "root_block_device": [{"encrypted": True, "kms_key_id": self.org.keys[acct, region],
+                                       "volume_size": 50, "volume_type": "gp3", "delete_on_termination": True}],
+                "metadata_options": [{"http_tokens": "required", "http_endpoint": "enabled"}],
+                "tags": {**tags, "Name": f"{app}-{env}-{k}"}, "tags_all": {**tags, "Name": f"{app}-{env}-{k}"}},
+                k))
+        return out
+
+    def volumes(self, acct: str, region: str, i: int, count: int) -> list[Record]:
+        rng = self.rng
+        tags = _tf_tags(rng, i)[0]
+        out = []
+        for k in range(count):
+            vid = f"vol-0{_hex(rng, 16)}"
+            key = self.key(acct, region)
+            out.append(_tf_instance({
+                "id": vid, "arn": f"arn:aws:ec2:{region}:{acct}:volume/{vid}",
+                "availability_zone": f"{region}{'abc'[k % 3]}", "encrypted": key is not None or rng.random() < 0.5,
+                "kms_key_id": key or "", "size": rng.choice((8, 30, 100, 500)), "type": "gp3", "iops": 3000,
+                "tags": tags, "tags_all": tags}, k))
+        return out
+
+    def make(self, i: int) -> list[Record]:
+        """One application's module in one account and region."""
+        rng, org = self.rng, self.org
+        acct = org.accounts[rng.randrange(len(org.accounts))]
+        region = _AWS_REGIONS(rng)
+        tags, app, env = _tf_tags(rng, i)
+        module = f"module.{app.replace('-', '_')}_{env}_{i:07d}"
+        blocks: list[Record] = [
+            _tf_block(module, "aws_caller_identity", "current", region, [_tf_instance(
+                {"id": acct, "account_id": acct, "arn": f"arn:aws:iam::{acct}:user/terraform",
+                 "user_id": f"AIDA{_hex(rng, 16).upper()}"})], "data")]
+        n_vm = rng.choice((0, 1, 2, 3, 4, 6))
+        if n_vm:
+            blocks.append(_tf_block(module, "aws_instance", "app", region, self.instances(module, acct, region, i,
+                                                                                         n_vm)))
+            blocks.append(_tf_block(module, "aws_ebs_volume", "donnees", region, self.volumes(acct, region, i,
+                                                                                             n_vm)))
+        sg = f"sg-0{_hex(rng, 16)}"
+        blocks.append(_tf_block(module, "aws_security_group", "app", region, [_tf_instance({
+            "id": sg, "arn": f"arn:aws:ec2:{region}:{acct}:security-group/{sg}", "name": f"{app}-{env}",
+            "vpc_id": f"vpc-0{_hex(rng, 16)}", "owner_id": acct, "tags": tags, "tags_all": tags,
+            "ingress": [{"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"]}]})]))
+        self.bucket(blocks, module, acct, region, app, env, tags, i)
+        role = f"{app}-{env}-{i:07d}"
+        principal: Record = ({"AWS": f"arn:aws:iam::{org.external[i % len(org.external)]}:root"}
+                             if rng.random() < 0.1 else {"Service": "lambda.amazonaws.com"})
+        blocks.append(_tf_block(module, "aws_iam_role", "execution", region, [_tf_instance({
+            "id": role, "arn": f"arn:aws:iam::{acct}:role/{role}", "name": role, "path": "/",
+            "unique_id": f"AROA{_hex(rng, 16).upper()}", "max_session_duration": 3600,
+            "assume_role_policy": orjson.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}).decode(),
+            "tags": tags, "tags_all": tags})]))
+        blocks.append(_tf_block(module, "aws_iam_role_policy_attachment", "lecture", region, [_tf_instance({
+            "id": f"{role}-ro", "role": role, "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})]))
+        roll = rng.random()
+        if roll < 0.5:
+            fn = f"{app}-{env}-{i:07d}"
+            blocks.append(_tf_block(module, "aws_lambda_function", "traitement", region, [_tf_instance({
+                "id": fn, "arn": f"arn:aws:lambda:{region}:{acct}:function:{fn}", "function_name": fn,
+                "role": f"arn:aws:iam::{acct}:role/{role}", "runtime": "python3.12", "handler": "app.handler",
+                "memory_size": 512, "timeout": 60, "kms_key_arn": self.key(acct, region) or "",
+                "tags": tags, "tags_all": tags})]))
+        if roll > 0.3:
+            for service, rtype in (("sqs", "aws_sqs_queue"), ("sns", "aws_sns_topic")):
+                name = f"{app}-{env}-{i:07d}"
+                arn = f"arn:aws:{service}:{region}:{acct}:{name}"
+                attributes: Record = {"id": arn if service == "sns" else f"https://sqs.{region}.amazonaws.com/"
+                                      f"{acct}/{name}", "arn": arn, "name": name,
+                                      "kms_master_key_id": f"alias/aws/{service}", "tags": tags, "tags_all": tags}
+                blocks.append(_tf_block(module, rtype, "evenements", region, [_tf_instance(attributes)]))
+        if rng.random() < 0.3:
+            self.database(blocks, module, acct, region, app, env, tags, i)
+        if rng.random() < 0.15:
+            table = f"{app}-{env}-{i:07d}"
+            key = self.key(acct, region)
+            replicas = ([{"region_name": "eu-central-1" if region != "eu-central-1" else "eu-west-3",
+                          "kms_key_arn": "", "point_in_time_recovery": False, "propagate_tags": False}]
+                        if rng.random() < 0.1 else [])
+            blocks.append(_tf_block(module, "aws_dynamodb_table", "etat", region, [_tf_instance({
+                "id": table, "arn": f"arn:aws:dynamodb:{region}:{acct}:table/{table}", "name": table,
+                "billing_mode": "PAY_PER_REQUEST", "hash_key": "pk",
+                "attribute": [{"name": "pk", "type": "S"}], "replica": replicas,
+                "server_side_encryption": [{"enabled": True, "kms_key_arn": key}] if key else [],
+                "tags": tags, "tags_all": tags})]))
+        if org.site_buckets and rng.random() < 0.02:
+            bucket, bucket_region = org.site_buckets[rng.randrange(len(org.site_buckets))]
+            dist = f"E{_hex(rng, 13).upper()}"
+            origin = f"{bucket}.s3.{bucket_region}.amazonaws.com"
+            blocks.append(_tf_block(module, "aws_cloudfront_distribution", "site", region, [_tf_instance({
+                "id": dist, "arn": f"arn:aws:cloudfront::{acct}:distribution/{dist}", "enabled": True,
+                "domain_name": f"d{_hex(rng, 12)}.cloudfront.net", "price_class": "PriceClass_100",
+                "origin": [{"domain_name": origin, "origin_id": origin, "origin_path": ""}],
+                "tags": tags, "tags_all": tags})]))
+        return blocks
+
+    def bucket(self, blocks: list[Record], module: str, acct: str, region: str, app: str, env: str,
+               tags: dict[str, str], i: int) -> None:
+        """A bucket with its split-out configuration (AWS provider v4+); 1 in 5 replicated elsewhere."""
+        rng = self.rng
+        name = f"ghge-{app}-{env}-{i:07d}"
+        blocks.append(_tf_block(module, "aws_s3_bucket", "donnees", region, [_tf_instance(self._bucket(
+            name, acct, region, tags))]))
+        key = self.key(acct, region)
+        default = {"sse_algorithm": "aws:kms", "kms_master_key_id": key} if key else \
+            {"sse_algorithm": "AES256", "kms_master_key_id": ""}
+        blocks.append(_tf_block(module, "aws_s3_bucket_server_side_encryption_configuration", "donnees", region, [
+            _tf_instance({"id": name, "bucket": name, "expected_bucket_owner": "", "region": region,
+                          "rule": [{"apply_server_side_encryption_by_default": [default],
+                                    "bucket_key_enabled": True}]})]))
+        blocks.append(_tf_block(module, "aws_s3_bucket_versioning", "donnees", region, [_tf_instance({
+            "id": name, "bucket": name, "region": region,
+            "versioning_configuration": [{"status": "Enabled", "mfa_delete": ""}]})]))
+        if app == "site-public" and len(self.org.site_buckets) < 1000:
+            self.org.site_buckets.append((name, region))
+        if rng.random() < 0.2:
+            dest_region = "us-east-1" if rng.random() < 0.3 else ("eu-central-1" if region != "eu-central-1"
+                                                                  else "eu-west-3")
+            dest = f"{name}-dr"
+            blocks.append(_tf_block(module, "aws_s3_bucket_replication_configuration", "pra", region, [
+                _tf_instance({"id": name, "bucket": name, "region": region,
+                              "role": f"arn:aws:iam::{acct}:role/ghge-s3-replication",
+                              "rule": [{"id": "pra", "status": "Enabled", "priority": 1,
+                                        "filter": [{"prefix": ""}],
+                                        "delete_marker_replication": [{"status": "Disabled"}],
+                                        "destination": [{"bucket": f"arn:aws:s3:::{dest}",
+                                                         "storage_class": "STANDARD_IA"}]}]})]))
+            if rng.random() < 0.5:  # the copy is managed in the same state
+                blocks.append(_tf_block(module, "aws_s3_bucket", "pra", dest_region, [_tf_instance(self._bucket(
+                    dest, acct, dest_region, tags))]))
+
+    @staticmethod
+    def _bucket(name: str, acct: str, region: str, tags: dict[str, str]) -> Record:
+        return {"id": name, "arn": f"arn:aws:s3:::{name}", "bucket": name, "region": region,
+                "bucket_domain_name": f"{name}.s3.amazonaws.com",
+                "bucket_regional_domain_name": f"{name}.s3.{region}.amazonaws.com",
+                "hosted_zone_id": "Z3R1K369G5AVDG", "force_destroy": False, "object_lock_enabled": False,
+                "request_payer": "BucketOwner", "tags": tags, "tags_all": tags}
+
+    def database(self, blocks: list[Record], module: str, acct: str, region: str, app: str, env: str,
+                 tags: dict[str, str], i: int) -> None:
+        """An RDS instance; 1 in 10 has a read replica in another region."""
+        rng = self.rng
+        ident = f"{app}-{env}-{i:07d}"
+        arn = f"arn:aws:rds:{region}:{acct}:db:{ident}"
+        encrypted = rng.random() < 0.9
+
+        def attributes(db_ident: str, db_arn: str, db_region: str, source: str) -> Record:
+            return {"id": f"db-{_hex(rng, 26).upper()}", "arn": db_arn, "identifier": db_ident,
+                    "engine": ("postgres", "mysql", "oracle-ee")[i % 3], "engine_version": "16.4",
+                    "instance_class": "db.r6g.xlarge", "allocated_storage": rng.choice((20, 100, 500)),
+                    "storage_encrypted": encrypted, "storage_type": "gp3",
+                    "kms_key_id": self.org.keys[acct, db_region] if encrypted else "",
+                    "availability_zone": f"{db_region}a", "multi_az": rng.random() < 0.5,
+                    "backup_retention_period": 14, "replicate_source_db": source, "username": "admin_app",
+                    "endpoint": f"{db_ident}.c9akciq32.{db_region}.rds.amazonaws.com:5432",
+                    "tags": tags, "tags_all": tags}
+
+        blocks.append(_tf_block(module, "aws_db_instance", "principale", region,
+                                [_tf_instance(attributes(ident, arn, region, ""))]))
+        if rng.random() < 0.1:
+            replica_region = "eu-central-1" if region != "eu-central-1" else "eu-west-1"
+            rident = f"{ident}-replica"
+            blocks.append(_tf_block(module, "aws_db_instance", "replique", replica_region, [_tf_instance(
+                attributes(rident, f"arn:aws:rds:{replica_region}:{acct}:db:{rident}", replica_region, arn))]))
+
+
+def _tf_keys(org: _TfOrg) -> Iterator[Record]:
+    """The shared-services module: a customer key per region (``for_each`` over the accounts)."""
+    for region in org.regions:
+        instances = []
+        for acct in org.accounts:
+            arn = org.keys[acct, region]
+            key_id = arn.rsplit("/", 1)[1]
+            instances.append(_tf_instance({
+                "id": key_id, "arn": arn, "key_id": key_id, "description": f"cle socle {acct} {region}",
+                "key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT",
+                "enable_key_rotation": True, "is_enabled": True, "multi_region": False,
+                "deletion_window_in_days": 30, "custom_key_store_id": "", "xks_key_id": "",
+                "tags": {"application": "socle"}, "tags_all": {"application": "socle"}}, acct))
+        yield _tf_block("module.socle", "aws_kms_key", f"cle_{region.replace('-', '_')}", region, instances)
+
+
+def terraform_blocks(n: int, seed: int = SEED) -> Iterator[tuple[Record, int]]:
+    """Yield ``(resource block, resources it holds)`` until exactly ``n`` resources are held."""
+    rng = random.Random(f"terraform:{seed}:{n}")
+    org = _TfOrg(rng, n)
+    gen = _TfGen(rng, org)
+    held = 0
+    modules = itertools.chain(_tf_keys(org), itertools.chain.from_iterable(map(gen.make, itertools.count())))
+    for block in modules:
+        worth = 0 if block["mode"] == "data" or block["type"] in _TF_FOLDED else len(block["instances"])
+        if held + worth > n:  # trim the last block so that the total is exact
+            block["instances"] = block["instances"][:n - held]
+            worth = n - held
+        if held >= n and not worth:
+            return
+        yield block, worth
+        held += worth
+
+
+#: Blocks that configure a resource of their own module rather than being one (sovscan folds them).
+_TF_FOLDED = frozenset({"aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_versioning",
+                        "aws_s3_bucket_replication_configuration", "aws_iam_role_policy_attachment"})
+
+
+def write_terraform(path: Path, n: int, seed: int = SEED) -> int:
+    """Write a raw state (version 4) as ``terraform state pull`` prints it; returns the block count."""
+    rng = random.Random(f"terraform-header:{seed}")
+    count = 0
+    with path.open("wb", buffering=1 << 20) as fh:
+        head = orjson.dumps({"version": 4, "terraform_version": "1.9.8", "serial": 4182, "lineage": _uuid(rng),
+                             "outputs": {}}, option=orjson.OPT_INDENT_2)
+        fh.write(head[:-2] + b',\n  "resources": [\n')
+        for block, _ in terraform_blocks(n, seed):
+            if count:
+                fh.write(b",\n")
+            fh.write(b"    " + orjson.dumps(block, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    "))
+            count += 1
+        fh.write(b'\n  ],\n  "check_results": null\n}\n')
+    return count
+
+
+# --- Azure Resource Graph -----------------------------------------------------------------------
+
+_AZ_REGIONS = _Picker({"francecentral": 35, "westeurope": 18, "northeurope": 10, "germanywestcentral": 8,
+                       "eastus": 8, "swedencentral": 5, "uksouth": 4, "francesouth": 4, "westus2": 3,
+                       "southeastasia": 2, "switzerlandnorth": 3})
+#: Where Azure keeps the secondary copy of geo-redundant storage (the region pairs).
+_AZ_PAIRS = {"francecentral": "francesouth", "francesouth": "francecentral", "westeurope": "northeurope",
+             "northeurope": "westeurope", "germanywestcentral": "germanynorth", "eastus": "westus",
+             "swedencentral": "swedensouth", "uksouth": "ukwest", "westus2": "westcentralus",
+             "southeastasia": "eastasia", "switzerlandnorth": "switzerlandwest"}
+_AZ_STORAGE_SKUS = _Picker({"Standard_LRS": 35, "Standard_ZRS": 25, "Standard_GRS": 20, "Standard_RAGRS": 12,
+                            "Standard_GZRS": 5, "Premium_LRS": 3})
+_AZ_CREATED = "2024-03-11T08:21:37.1234567Z"
+
+
+class _AzureOrg:
+    """Tenant, subscriptions, Key Vaults and disk encryption sets of a fictional Azure estate."""
+
+    def __init__(self, rng: random.Random, n: int):
+        self.tenant = _uuid(rng)
+        self.subscriptions = [_uuid(rng) for _ in range(max(4, min(200, n // 5000)))]
+        self.regions = list(_AZ_REGIONS.values)
+        #: (subscription, region) → (vault id, vault URI, disk encryption set id); written first.
+        self.vaults: dict[tuple[str, str], tuple[str, str, str]] = {}
+        for sub in self.subscriptions:
+            short = sub[:8]
+            for region in self.regions:
+                rg = f"/subscriptions/{sub}/resourceGroups/rg-securite-{region}"
+                name = f"kv-{short}-{region}"[:24]
+                self.vaults[sub, region] = (
+                    f"{rg}/providers/Microsoft.KeyVault/vaults/{name}", f"https://{name}.vault.azure.net/",
+                    f"{rg}/providers/Microsoft.Compute/diskEncryptionSets/des-{short}-{region}")
+        self.servers: dict[str, list[tuple[str, str, str]]] = {}  # subscription → (server id, name, region)
+        self.vnets: list[tuple[str, str]] = []  # (id, region), peering targets
+
+
+def _arm(org: _AzureOrg, sub: str, rg: str, rtype: str, name: str, location: str, tags: dict[str, str],
+         props: Record, sku: Record | None = None, kind: str = "", zones: list[str] | None = None,
+         managed_by: str = "", identity: Record | None = None) -> Record:
+    """One ``az graph query`` row (the Resources table): ARM id, lower-case type, ``properties``."""
+    return {
+        "id": f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{rtype}/{name}", "name": name.rsplit("/", 1)[-1],
+        "type": rtype.lower(), "tenantId": org.tenant, "kind": kind, "location": location,
+        "resourceGroup": rg.lower(), "subscriptionId": sub, "managedBy": managed_by, "sku": sku, "plan": None,
+        "properties": props, "tags": tags, "identity": identity, "zones": zones, "extendedLocation": None,
+    }
+
+
+def _azure_vault(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    vault_id, uri, des_id = org.vaults[sub, region]
+    rg = vault_id.split("/")[4]
+    premium = rng.random() < 0.3
+    vault = _arm(org, sub, rg, "Microsoft.KeyVault/vaults", vault_id.rsplit("/", 1)[1], region,
+                 {"application": "securite", "DataClassification": "Internal"},
+                 {"sku": {"family": "A", "name": "premium" if premium else "standard"}, "tenantId": org.tenant,
+                  "vaultUri": uri, "enableSoftDelete": True, "softDeleteRetentionInDays": 90,
+                  "enablePurgeProtection": True, "enableRbacAuthorization": True, "provisioningState": "Succeeded",
+                  "publicNetworkAccess": "Disabled"})
+    des = _arm(org, sub, rg, "Microsoft.Compute/diskEncryptionSets", des_id.rsplit("/", 1)[1], region,
+               {"application": "securite"},
+               {"activeKey": {"keyUrl": f"{uri}keys/cle-disques/{_hex(rng, 32)}",
+                              "sourceVault": {"id": vault_id}},
+                "encryptionType": "EncryptionAtRestWithCustomerKey", "provisioningState": "Succeeded"},
+               identity={"type": "SystemAssigned", "principalId": _uuid(rng), "tenantId": org.tenant})
+    return [vault, des]
+
+
+def _azure_rg(app: str, env: str, region: str) -> str:
+    return f"rg-{app}-{env}-{region}"
+
+
+def _azure_storage(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    name = f"st{app.replace('-', '')[:10]}{i:07d}"[:24]
+    sku = _AZ_STORAGE_SKUS(rng)
+    geo = "GRS" in sku
+    props: Record = {
+        "accessTier": "Hot", "allowBlobPublicAccess": False, "minimumTlsVersion": "TLS1_2",
+        "creationTime": _AZ_CREATED, "primaryLocation": region, "statusOfPrimary": "available",
+        "supportsHttpsTrafficOnly": True, "provisioningState": "Succeeded",
+        "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": []},
+        "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/",
+                             "dfs": f"https://{name}.dfs.core.windows.net/"},
+        "encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": False,
+                       "services": {"blob": {"enabled": True, "keyType": "Account"},
+                                    "file": {"enabled": True, "keyType": "Account"}}},
+    }
+    if geo:
+        props["secondaryLocation"] = _AZ_PAIRS[region]
+        props["statusOfSecondary"] = "available"
+    if rng.random() < 0.2:  # customer-managed key in the subscription's vault for the region
+        props["encryption"]["keySource"] = "Microsoft.Keyvault"
+        props["encryption"]["keyvaultproperties"] = {"keyname": f"cmk-{app}", "keyversion": "",
+                                                     "keyvaulturi": org.vaults[sub, region][1]}
+    return [_arm(org, sub, _azure_rg(app, env, region), "Microsoft.Storage/storageAccounts", name, region, tags,
+                 props, {"name": sku, "tier": sku.split("_")[0]}, "StorageV2")]
+
+
+def _azure_disk(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    size = rng.choice((32, 64, 128, 256, 512, 1024, 4096))
+    encryption: Record = {"type": "EncryptionAtRestWithPlatformKey"}
+    if rng.random() < 0.2:
+        encryption = {"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": org.vaults[sub, region][2]}
+    sku = rng.choice(("Premium_LRS", "StandardSSD_LRS", "Premium_ZRS", "Standard_LRS"))
+    props = {"creationData": {"createOption": "FromImage"}, "diskSizeGB": size, "diskState": "Attached",
+             "encryption": encryption, "timeCreated": _AZ_CREATED, "provisioningState": "Succeeded",
+             "diskIOPSReadWrite": 500, "networkAccessPolicy": "DenyAll", "publicNetworkAccess": "Disabled"}
+    return [_arm(org, sub, _azure_rg(app, env, region), "Microsoft.Compute/disks", f"disk-{app}-{i:07d}", region,
+                 tags, props, {"name": sku, "tier": sku.split("_")[0]}, zones=[str(i % 3 + 1)])]
+
+
+def _azure_vm(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    rg = _azure_rg(app, env, region)
+    name = f"vm-{app}-{i:07d}"
+    base = f"/subscriptions/{sub}/resourceGroups/{rg}/providers"
+    props = {"vmId": _uuid(rng), "provisioningState": "Succeeded",
+             "hardwareProfile": {"vmSize": rng.choice(("Standard_D4s_v5", "Standard_E8s_v5", "Standard_B2ms"))},
+             "storageProfile": {"osDisk": {"osType": "Linux", "name": f"{name}-os", "createOption": "FromImage",
+                                           "managedDisk": {"id": f"{base}/Microsoft.Compute/disks/{name}-os"}},
+                                "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
+                                                   "sku": "server", "version": "latest"}},
+             "networkProfile": {"networkInterfaces": [{"id": f"{base}/Microsoft.Network/networkInterfaces/"
+                                                             f"{name}-nic"}]},
+             "osProfile": {"computerName": name[:15], "adminUsername": "azureuser"}}
+    return [_arm(org, sub, rg, "Microsoft.Compute/virtualMachines", name, region, tags, props, zones=[str(i % 3 + 1)],
+                 identity={"type": "SystemAssigned", "principalId": _uuid(rng), "tenantId": org.tenant})]
+
+
+def _azure_network(rtype: str, prefix: str) -> Callable[..., list[Record]]:
+    def make(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+        tags, app, env = _tags(rng, i)
+        props: Record = {"provisioningState": "Succeeded", "resourceGuid": _uuid(rng)}
+        if prefix == "nic":
+            props["ipConfigurations"] = [{"name": "ipconfig1", "properties": {
+                "privateIPAddress": f"10.{i % 250}.{(i // 250) % 250}.{i % 200 + 10}",
+                "privateIPAllocationMethod": "Dynamic"}}]
+        elif prefix == "pip":
+            props["publicIPAllocationMethod"] = "Static"
+            props["ipAddress"] = f"20.{i % 250}.{(i // 250) % 250}.{i % 200 + 10}"
+        elif prefix == "nsg":
+            props["securityRules"] = [{"name": "https", "properties": {
+                "protocol": "Tcp", "destinationPortRange": "443", "access": "Allow", "direction": "Inbound",
+                "priority": 100, "sourceAddressPrefix": "10.0.0.0/8"}}]
+        return [_arm(org, sub, _azure_rg(app, env, region), rtype, f"{prefix}-{app}-{i:07d}", region, tags, props,
+                     {"name": "Standard", "tier": "Regional"} if prefix == "pip" else None)]
+    return make
+
+
+def _azure_vnet(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    rg = _azure_rg(app, env, region)
+    name = f"vnet-{app}-{i:07d}"
+    rid = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}"
+    peerings = []
+    if org.vnets and rng.random() < 0.15:  # hub-and-spoke peering to an earlier network
+        remote, _ = org.vnets[rng.randrange(len(org.vnets))]
+        peerings.append({"name": f"peer-{i:07d}", "id": f"{rid}/virtualNetworkPeerings/peer-{i:07d}",
+                         "properties": {"peeringState": "Connected", "allowVirtualNetworkAccess": True,
+                                        "remoteVirtualNetwork": {"id": remote}}})
+    if len(org.vnets) < 2000:
+        org.vnets.append((rid, region))
+    props = {"addressSpace": {"addressPrefixes": [f"10.{i % 250}.0.0/16"]}, "provisioningState": "Succeeded",
+             "subnets": [{"name": "default", "properties": {"addressPrefix": f"10.{i % 250}.0.0/24"}}],
+             "virtualNetworkPeerings": peerings, "enableDdosProtection": False}
+    return [_arm(org, sub, rg, "Microsoft.Network/virtualNetworks", name, region, tags, props)]
+
+
+def _azure_sql(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    """A SQL database on an existing server of the subscription (or a new server first)."""
+    tags, app, env = _tags(rng, i)
+    servers = org.servers.setdefault(sub, [])
+    out: list[Record] = []
+    if not servers or rng.random() < 0.25:
+        name = f"sql-{app}-{i:07d}"
+        props: Record = {"administratorLogin": "sqladmin", "version": "12.0", "state": "Ready",
+                         "fullyQualifiedDomainName": f"{name}.database.windows.net", "publicNetworkAccess": "Disabled",
+                         "minimalTlsVersion": "1.2"}
+        if rng.random() < 0.2:  # TDE protector in Key Vault
+            props["keyId"] = f"{org.vaults[sub, region][1]}keys/tde-{app}/{_hex(rng, 32)}"
+        out.append(_arm(org, sub, _azure_rg(app, env, region), "Microsoft.Sql/servers", name, region, tags, props,
+                        kind="v12.0"))
+        servers.append((out[0]["id"], name, region))
+    server_id, server, server_region = servers[rng.randrange(len(servers))]
+    rg = server_id.split("/")[4]
+    redundancy = "Geo" if rng.random() < 0.4 else rng.choice(("Local", "Zone"))
+    db = f"db-{app}-{i:07d}"
+    props = {"collation": "SQL_Latin1_General_CP1_CI_AS", "maxSizeBytes": 34359738368, "status": "Online",
+             "databaseId": _uuid(rng), "creationDate": _AZ_CREATED, "currentServiceObjectiveName": "GP_Gen5_4",
+             "currentBackupStorageRedundancy": redundancy, "requestedBackupStorageRedundancy": redundancy,
+             "zoneRedundant": False, "readScale": "Disabled"}
+    out.append(_arm(org, sub, rg, "Microsoft.Sql/servers/databases", f"{server}/databases/{db}", server_region, tags,
+                    props,
+                    {"name": "GP_Gen5", "tier": "GeneralPurpose", "family": "Gen5", "capacity": 4}, "v12.0,user,vcore"))
+    return out
+
+
+def _azure_cosmos(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    name = f"cosmos-{app}-{i:07d}"
+    locations = [{"locationName": region, "failoverPriority": 0, "isZoneRedundant": False}]
+    if rng.random() < 0.3:  # a second region for availability
+        locations.append({"locationName": _AZ_PAIRS[region], "failoverPriority": 1, "isZoneRedundant": False})
+    props: Record = {"databaseAccountOfferType": "Standard",
+                     "consistencyPolicy": {"defaultConsistencyLevel": "Session"}, "locations": locations,
+                     "writeLocations": locations[:1], "readLocations": locations,
+                     "enableAutomaticFailover": len(locations) > 1, "provisioningState": "Succeeded",
+                     "publicNetworkAccess": "Disabled"}
+    if rng.random() < 0.15:
+        props["keyVaultKeyUri"] = f"{org.vaults[sub, region][1]}keys/cmk-{app}"
+    return [_arm(org, sub, _azure_rg(app, env, region), "Microsoft.DocumentDB/databaseAccounts", name, region, tags,
+                 props, kind="GlobalDocumentDB")]
+
+
+def _azure_recovery(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    redundancy = "GeoRedundant" if rng.random() < 0.6 else "LocallyRedundant"
+    props = {"provisioningState": "Succeeded", "redundancySettings": {
+        "standardTierStorageRedundancy": redundancy, "crossRegionRestore": "Disabled"}}
+    return [_arm(org, sub, _azure_rg(app, env, region), "Microsoft.RecoveryServices/vaults", f"rsv-{app}-{i:07d}",
+                 region, tags, props, {"name": "RS0", "tier": "Standard"})]
+
+
+def _azure_web(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+    tags, app, env = _tags(rng, i)
+    rg = _azure_rg(app, env, region)
+    function = rng.random() < 0.4
+    name = f"{'func' if function else 'app'}-{app}-{i:07d}"
+    props = {"state": "Running", "hostNames": [f"{name}.azurewebsites.net"], "httpsOnly": True,
+             "serverFarmId": f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/serverfarms/"
+                             f"asp-{app}-{env}", "siteConfig": {"linuxFxVersion": "PYTHON|3.12"}}
+    return [_arm(org, sub, rg, "Microsoft.Web/sites", name, region, tags, props,
+                 kind="functionapp,linux" if function else "app,linux")]
+
+
+def _azure_simple(rtype: str, prefix: str, kind: str = "", sku: Record | None = None,
+                  location: str | None = None) -> Callable[..., list[Record]]:
+    def make(org: _AzureOrg, rng: random.Random, sub: str, region: str, i: int) -> list[Record]:
+        tags, app, env = _tags(rng, i)
+        props = {"provisioningState": "Succeeded", "createdTime": _AZ_CREATED}
+        return [_arm(org, sub, _azure_rg(app, env, region), rtype, f"{prefix}-{app}-{i:07d}", location or region,
+                     tags, props, sku, kind)]
+    return make
+
+
+_AZURE_TYPES = _Picker({
+    _azure_disk: 16, _azure_vm: 11, _azure_network("Microsoft.Network/networkInterfaces", "nic"): 11,
+    _azure_network("Microsoft.Network/networkSecurityGroups", "nsg"): 8,
+    _azure_network("Microsoft.Network/publicIPAddresses", "pip"): 4, _azure_vnet: 4, _azure_storage: 10,
+    _azure_sql: 7, _azure_cosmos: 2, _azure_recovery: 1.5, _azure_web: 8,
+    _azure_simple("Microsoft.Web/serverFarms", "asp", "linux", {"name": "P1v3", "tier": "PremiumV3"}): 3,
+    _azure_simple("Microsoft.ContainerService/managedClusters", "aks", "", {"name": "Base", "tier": "Standard"}): 1,
+    _azure_simple("Microsoft.OperationalInsights/workspaces", "log"): 1,
+    _azure_simple("Microsoft.Insights/components", "appi", "web"): 2,
+    _azure_simple("Microsoft.Cdn/profiles", "afd", "frontdoor", {"name": "Premium_AzureFrontDoor"}, "global"): 0.3,
+})
+
+
+def azure_records(n: int, seed: int = SEED) -> Iterator[Record]:
+    """Yield exactly ``n`` Resource Graph rows (one resource each): vaults and encryption sets first."""
+    rng = random.Random(f"azure:{seed}:{n}")
+    org = _AzureOrg(rng, n)
+    emitted = 0
+    for sub, region in org.vaults:
+        for record in _azure_vault(org, rng, sub, region, emitted):
+            if emitted >= n:
+                return
+            yield record
+            emitted += 1
+    subs = org.subscriptions
+    while emitted < n:
+        sub = subs[rng.randrange(len(subs))]
+        for record in _AZURE_TYPES(rng)(org, rng, sub, _AZ_REGIONS(rng), emitted):
+            if emitted >= n:
+                return
+            yield record
+            emitted += 1
+
+
+def write_azure(path: Path, n: int, seed: int = SEED) -> int:
+    """Write ``az graph query`` output as the CLI prints it (indented, keys sorted), one row at a time.
+
+    The CLI returns at most 1,000 rows per call; an organisation's export is its pages joined into
+    one ``data`` list, with ``skip_token`` null once the last page is read.
+    """
+    count = 0
+    with path.open("wb", buffering=1 << 20) as fh:
+        fh.write(b'{\n  "count": ' + str(n).encode() + b',\n  "data": [\n')
+        for record in azure_records(n, seed):
+            if count:
+                fh.write(b",\n")
+            fh.write(b"    " + orjson.dumps(record, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    "))
+            count += 1
+        fh.write(b'\n  ],\n  "skip_token": null,\n  "total_records": ' + str(count).encode() + b"\n}\n")
+    return count
+
+
+
+def sample_id(fmt: str, n: int, seed: int = SEED) -> str:
+    """The id sovscan gives the first storage resource kept in more than one place: replicated, geo-redundant
+    or multi-region (``explain`` asks about it)."""
+    if fmt == "aws":
+        return next(r["ARN"] for r in aws_records(n, seed) if r["resourceType"] == "AWS::S3::Bucket"
+                    and "BucketReplicationConfiguration" in r["supplementaryConfiguration"])
+    if fmt == "gcp":
+        return next(f"//storage.googleapis.com/projects/_/buckets/{r['resource']['data']['name']}"
+                    for r in gcp_records(n, seed) if r["asset_type"] == "storage.googleapis.com/Bucket"
+                    and r["resource"]["data"]["locationType"] != "region"
+                    and not r["resource"]["data"]["name"].endswith("-journaux"))
+    if fmt == "terraform":
+        return next(f"arn:aws:s3:::{b['instances'][0]['attributes']['bucket']}" for b, _ in terraform_blocks(n, seed)
+                    if b["type"] == "aws_s3_bucket_replication_configuration")
+    return next(r["id"].lower() for r in azure_records(n, seed) if r["type"] == "microsoft.storage/storageaccounts"
+                and "GRS" in r["sku"]["name"])
+
 # --- cache --------------------------------------------------------------------------------------
 
 WRITERS: dict[str, tuple[str, Callable[[Path, int, int], int]]] = {
     "aws": ("aws-config-snapshot-{n}.json", write_aws),
     "gcp": ("gcp-asset-export-{n}.ndjson", write_gcp),
+    "terraform": ("terraform-state-{n}.tfstate", write_terraform),
+    "azure": ("azure-resource-graph-{n}.json", write_azure),
 }
 
 

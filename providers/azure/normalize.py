@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from providers.common import azure_region_of, maybe_json, normalize_tags
+from providers.common import azure_region_of, intern, maybe_json, normalize_tags
 from scanner.model import Account, Flow, FlowKind, Gap, Item, KeyControl, KeyRef, Resource
 
 PROVIDER = "azure"
@@ -57,7 +57,10 @@ MANAGEMENT_GROUP_TYPE = "microsoft.management/managementgroups"
 #: are hierarchy, not data holders.
 CONTAINER_TYPES = frozenset({RESOURCE_GROUP_TYPE, MANAGEMENT_GROUP_TYPE, "microsoft.resources/resourcegroups"})
 
-_GEO_REDUNDANT = "georedundant"  # Recovery Services / Data Protection ``StorageType`` value
+_GEO_REDUNDANT = "georedundant"
+
+#: The key of platform-encrypted resources, one shared instance (``KeyRef`` is immutable).
+_PROVIDER_KEY = KeyRef(KeyControl.PROVIDER)  # Recovery Services / Data Protection ``StorageType`` value
 
 
 class RowShapeError(ValueError):
@@ -141,7 +144,7 @@ def _storage(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
     encryption = _map(props.get("encryption"))
     source = (_str(encryption.get("keySource")) or "").lower()
     if source == "microsoft.storage":
-        f.key = KeyRef(KeyControl.PROVIDER)
+        f.key = _PROVIDER_KEY
     elif source == "microsoft.keyvault":
         # Key Vault and Managed HSM keys alike are held by the customer inside Azure.
         kv = _map(encryption.get("keyvaultproperties") or encryption.get("keyVaultProperties"))
@@ -158,7 +161,7 @@ def _disk(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
     kind = (_str(encryption.get("type")) or "").lower()
     des = _str(encryption.get("diskEncryptionSetId"))
     if kind == "encryptionatrestwithplatformkey":
-        f.key = KeyRef(KeyControl.PROVIDER)
+        f.key = _PROVIDER_KEY
     elif "customerkey" in kind or des:
         # ``…WithCustomerKey`` and ``…WithPlatformAndCustomerKeys`` both use a disk encryption set.
         f.key = KeyRef(KeyControl.CUSTOMER, canonical_id(des) if des else None)
@@ -189,7 +192,7 @@ def _sql_server(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
 def _sql_encryption_protector(f: _Facts, props: Mapping[str, Any], sku: str | None) -> None:
     kind = (_str(props.get("serverKeyType")) or "").lower()
     if kind == "servicemanaged":
-        f.key = KeyRef(KeyControl.PROVIDER)
+        f.key = _PROVIDER_KEY
     elif kind == "azurekeyvault":
         f.key = KeyRef(KeyControl.CUSTOMER, _str(props.get("uri")) or _str(props.get("serverKeyName")))
 
@@ -331,7 +334,7 @@ def resource_items(row: Mapping[str, Any], source: str, *, raw_region: str | Non
         raise RowShapeError("no resource id")
     rid = canonical_id(raw_id)
     native_type = _str(row.get("type"))
-    rtype = native_type.lower() if native_type else type_from_id(rid)
+    rtype = intern(native_type.lower() if native_type else type_from_id(rid))
     if rtype is None:
         raise RowShapeError("no resource type")
     if raw_region is None and region is None:
@@ -339,14 +342,18 @@ def resource_items(row: Mapping[str, Any], source: str, *, raw_region: str | Non
         region = azure_region_of(raw_region)
     if region is None and rtype in REGIONLESS_TYPES:
         region = "global"
+    # Types, regions, subscriptions, SKUs and kinds repeat across a million rows: one copy each, as
+    # the AWS and GCP readers do.
+    region = intern(region)
+    raw_region = region if raw_region == region else intern(raw_region)
     sku_value = row.get("sku")
     sku = _str(sku_value.get("name")) if isinstance(sku_value, Mapping) else None
     facts = _Facts(rid, region)
     if sku:
-        facts.attributes["sku"] = sku
+        facts.attributes["sku"] = intern(sku)
     kind = _str(row.get("kind"))
     if kind:
-        facts.attributes["kind"] = kind
+        facts.attributes["kind"] = intern(kind)
     if unknown_subscription:
         facts.attributes["subscription_unknown"] = True
     handler = _HANDLERS.get(rtype)
@@ -357,7 +364,7 @@ def resource_items(row: Mapping[str, Any], source: str, *, raw_region: str | Non
     name = _str(row.get("name")) or rid.rsplit("/", 1)[-1]
     resource = Resource(
         id=rid, provider=PROVIDER, native_type=rtype, name=name,
-        account=None if unknown_subscription else subscription_of(rid),
+        account=None if unknown_subscription else intern(subscription_of(rid)),
         region=region, raw_region=raw_region, tags=normalize_tags(row.get("tags")),
         key=facts.key, size_gb=facts.size_gb, source=source, attributes=facts.attributes,
     )

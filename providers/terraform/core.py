@@ -11,10 +11,12 @@ record is still handled once and nothing is re-parsed.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from providers.common import intern
 from scanner.model import Flow, Item, KeyControl, KeyRef, Resource
 
 
@@ -125,14 +127,22 @@ def make_resource(inst: TfInstance, rid: str, *, region: str | None, raw_region:
                   account: str | None = None, key: KeyRef | None = None,
                   tags: Mapping[str, str] | None = None,
                   extra: Mapping[str, Any] | None = None) -> Resource:
-    """Build the ``Resource`` with the attributes every Terraform record carries."""
+    """Build the ``Resource`` with the attributes every Terraform record carries.
+
+    Types, regions, accounts and partitions repeat across a million instances: one copy each is
+    kept, as the AWS and GCP readers do.
+    """
     attributes: dict[str, Any] = {}
     if inst.plan_action:
         attributes["plan_action"] = inst.plan_action
     if extra:
         attributes.update(extra)
-    return Resource(id=rid, provider=inst.provider, native_type=inst.type, name=display_name(inst),
-                    account=account, region=region, raw_region=raw_region, tags=dict(tags or {}),
+        if isinstance(attributes.get("partition"), str):
+            attributes["partition"] = sys.intern(attributes["partition"])
+    region = intern(region)
+    return Resource(id=rid, provider=inst.provider, native_type=sys.intern(inst.type), name=display_name(inst),
+                    account=intern(account), region=region,
+                    raw_region=region if raw_region == region else intern(raw_region), tags=dict(tags or {}),
                     key=key, source=inst.source, attributes=attributes, tf_address=inst.address)
 
 
