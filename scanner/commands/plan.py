@@ -14,7 +14,7 @@ import io
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -53,6 +53,21 @@ class PlanFormat(StrEnum):
 
 def _parse_list(value: str) -> list[str]:
     return [v.strip().lower() for v in value.split(",") if v.strip()]
+
+
+def _check_sources(inventory: list[Path], snapshot: int | None, live: LiveOptions | None) -> None:
+    if not inventory and snapshot is None and live is None:
+        raise UsageError("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
+    if snapshot is not None and (inventory or live is not None):
+        raise UsageError("--snapshot plans from the history: leave out --inventory and --provider")
+
+
+def _write_streamed(doc_plan: Any, output: str) -> None:
+    from scanner.plan.document import plan_document
+    from scanner.plan.render import write_json
+
+    with open_output(output) as out:
+        write_json(plan_document(doc_plan, lazy_units=True), out)
 
 
 def _plan(
@@ -94,10 +109,7 @@ def _plan(
     from scanner.gc_pause import gc_paused
     from scanner.plan.document import build_plan, plan_document
 
-    if not inventory and snapshot is None and live is None:
-        raise UsageError("give at least one --inventory PATH, --provider aws|azure|gcp, or --snapshot ID")
-    if snapshot is not None and (inventory or live is not None):
-        raise UsageError("--snapshot plans from the history: leave out --inventory and --provider")
+    _check_sources(inventory, snapshot, live)
     cfg = load_settings(config)
     options = _options(cfg.knowledge_base(), target, require, bandwidth, exit_date, usd_per_eur)
     chosen = fmt or (PlanFormat.table if to_terminal(output) else PlanFormat.json)
@@ -108,10 +120,7 @@ def _plan(
             result = scan_inputs(inventory, config, as_of, org, live, billing=billing)
         doc_plan = build_plan(result, options, cfg)
         if chosen is PlanFormat.json:  # streamed: the unit records are never all held at once
-            from scanner.plan.render import write_json
-
-            with open_output(output) as out:
-                write_json(plan_document(doc_plan, lazy_units=True), out)
+            _write_streamed(doc_plan, output)
             return
         doc = plan_document(doc_plan)
     if chosen in (PlanFormat.dora_xbrl, PlanFormat.dora_register):
