@@ -12,9 +12,14 @@ from scanner.result import Assessed, Finding, FindingTemplate, Profile, ScanResu
 SCHEMA_VERSION = 1
 
 
-def _own(a: Assessed, application: str | None = None) -> dict[str, Any]:
-    """The fields that differ from one resource to the next."""
+def _own(a: Assessed, application: str | None = None, portability: str | None = None,
+         alternatives: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The fields that differ from one resource to the next (``portability`` and ``alternatives``
+    come from the profile: pass them when they are already built)."""
     res = a.res
+    if alternatives is None:
+        portability = str(a.service.portability) if a.service else None
+        alternatives = _alternatives(a.profile)
     return {
         "id": res.id,
         "provider": res.provider,
@@ -25,10 +30,9 @@ def _own(a: Assessed, application: str | None = None) -> dict[str, Any]:
         "tf_address": res.tf_address,
         "placement_from": res.attributes.get("placement_from"),
         "classification_source": a.class_source,
-        "lockin": {"score": a.lockin, "level": a.lockin_level,
-                   "portability": str(a.service.portability) if a.service else None},
+        "lockin": {"score": a.lockin, "level": a.lockin_level, "portability": portability},
         "migration": {"effort": a.effort, "level": a.effort_level, "data_gb": res.size_gb,
-                      "alternatives": _alternatives(a.profile)},
+                      "alternatives": alternatives},
         "sources": res.source.split(";") if res.source else [],
         "application": application,
     }
@@ -84,23 +88,7 @@ class ResourceEncoder:
                 self._cache.clear()
             self._cache[id(profile)] = cached
         _, shared, portability, alternatives = cached
-        res = a.res
-        own = {
-            "id": res.id,
-            "provider": res.provider,
-            "native_type": res.native_type,
-            "name": res.name,
-            "account": res.account,
-            "region": res.region,
-            "tf_address": res.tf_address,
-            "placement_from": res.attributes.get("placement_from"),
-            "classification_source": a.class_source,
-            "lockin": {"score": a.lockin, "level": a.lockin_level, "portability": portability},
-            "migration": {"effort": profile.effort, "level": profile.effort_level, "data_gb": res.size_gb,
-                          "alternatives": alternatives},
-            "sources": res.source.split(";") if res.source else [],
-            "application": application,
-        }
+        own = _own(a, application, portability, alternatives)
         return orjson.dumps(own, option=orjson.OPT_NON_STR_KEYS)[:-1] + b"," + shared + b"}"
 
 
