@@ -41,8 +41,9 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -518,6 +519,22 @@ def _gcp_log_bucket(number: str, pid: str, folder: str) -> Record:
                   "eu", "Bucket")
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """One generated asset's draw: its index, kind, project, place, labels and CMEK choice."""
+
+    i: int
+    kind: str
+    number: str
+    pid: str
+    folder: str
+    region: str
+    zone: str
+    labels: dict[str, str]
+    cmek: bool
+    out: list[Record]
+
+
 class _GcpGen:
     """Emits assets for one project at a time; keys and Project assets appear on first use."""
 
@@ -544,124 +561,169 @@ class _GcpGen:
         region = _GCP_REGIONS(rng)
         zone = f"{region}-{'abc'[i % 3]}"
         kind = _GCP_TYPES(rng)
-        labels = _labels(rng, i)
-        cmek = rng.random() < 0.25
-        if kind == "instance":
-            data: Record = {"id": str(rng.getrandbits(63)), "name": f"vm-{i:07d}",
-                            "machineType": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}/"
-                                           "machineTypes/n2-standard-4",
-                            "status": "RUNNING", "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/"
-                                                         f"zones/{zone}",
-                            "disks": [{"boot": True, "source": f"https://www.googleapis.com/compute/v1/projects/"
-                                                               f"{pid}/zones/{zone}/disks/vm-{i:07d}"}],
-                            "labels": labels}
-            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/vm-{i:07d}",
-                              "compute.googleapis.com/Instance", number, folder, data, zone, "Instance"))
-        elif kind == "disk":
-            data = {"id": str(rng.getrandbits(63)), "name": f"disk-{i:07d}",
-                    "sizeGb": str(rng.choice((10, 50, 100, 500, 2000))), "status": "READY", "type": "pd-balanced",
-                    "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}",
-                    "labels": labels}
-            if cmek:
-                key = self.cmek(pid, region, out, number, folder, i)
-                data["diskEncryptionKey"] = {"kmsKeyName": f"{key}/cryptoKeyVersions/1"}
-            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/disks/disk-{i:07d}",
-                              "compute.googleapis.com/Disk", number, folder, data, zone, "Disk"))
-        elif kind == "bucket":
-            name = f"{pid}-donnees-{i:07d}"
-            multi = rng.random() < 0.25
-            loc = _GCS_MULTI(rng) if multi else region.upper()
-            loc_type = ("dual-region" if len(loc) == 4 else "multi-region") if multi else "region"
-            data = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": number, "location": loc,
-                    "locationType": loc_type, "storageClass": "STANDARD", "etag": "CAE=", "metageneration": "1",
-                    "timeCreated": "2024-03-04T15:20:11.041Z", "updated": "2026-06-12T08:12:40.771Z",
-                    "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True},
-                                         "publicAccessPrevention": "enforced"},
-                    "rpo": "DEFAULT", "labels": labels}
-            if multi and loc == "EU" and rng.random() < 0.3:  # configurable dual-region
-                data["locationType"] = "dual-region"
-                data["customPlacementConfig"] = {"dataLocations": ["EUROPE-WEST9", "EUROPE-WEST3"]}
-            if cmek and not multi:
-                data["encryption"] = {"defaultKmsKeyName": self.cmek(pid, region, out, number, folder, i)}
-            out.append(_asset(f"//storage.googleapis.com/{name}", "storage.googleapis.com/Bucket", number,
-                              folder, data, loc.lower(), "Bucket"))
-        elif kind in ("dataset", "table"):
-            ds = f"donnees_{i // 8:07d}" if kind == "table" else f"jeu_{i:07d}"
-            loc = "EU" if rng.random() < 0.3 else region
-            name = f"//bigquery.googleapis.com/projects/{pid}/datasets/{ds}"
-            data = {"kind": "bigquery#dataset", "id": f"{pid}:{ds}",
-                    "datasetReference": {"datasetId": ds, "projectId": pid}, "labels": labels, "location": loc,
-                    "creationTime": "1709283712000", "lastModifiedTime": "1764389221000", "type": "DEFAULT"}
-            asset_type, discovery = "bigquery.googleapis.com/Dataset", "Dataset"
-            if kind == "table":
-                table = f"table_{i:07d}"
-                name = f"{name}/tables/{table}"
-                data = {"kind": "bigquery#table", "id": f"{pid}:{ds}.{table}",
-                        "tableReference": {"projectId": pid, "datasetId": ds, "tableId": table},
-                        "numBytes": str(rng.randrange(10**9)), "numRows": str(rng.randrange(10**7)),
-                        "location": loc, "labels": labels, "type": "TABLE"}
-                asset_type, discovery = "bigquery.googleapis.com/Table", "Table"
-            out.append(_asset(name, asset_type, number, folder, data, loc.lower(), discovery, "v2"))
-        elif kind == "sql":
-            inst = f"sql-{i:07d}"
-            data = {"kind": "sql#instance", "name": inst, "project": pid, "region": region, "gceZone": zone,
-                    "databaseVersion": "POSTGRES_16", "state": "RUNNABLE", "instanceType": "CLOUD_SQL_INSTANCE",
-                    "settings": {"tier": "db-custom-4-16384", "dataDiskSizeGb": str(rng.choice((50, 250, 1000))),
-                                 "backupConfiguration": {"enabled": True, "startTime": "02:00",
-                                                         "location": "eu" if region.startswith("europe") else "us",
-                                                         "pointInTimeRecoveryEnabled": True},
-                                 "userLabels": labels}}
-            if rng.random() < 0.1:  # a cross-region read replica, exported with its primary
-                data["replicaNames"] = [f"{inst}-replica"]
-            out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}",
-                              "sqladmin.googleapis.com/Instance", number, folder, data, region, "DatabaseInstance",
-                              "v1beta4"))
-            if "replicaNames" in data:
-                replica_region = "europe-west1" if region != "europe-west1" else "europe-west4"
-                rdata = {**data, "name": f"{inst}-replica", "region": replica_region,
-                         "gceZone": f"{replica_region}-b", "instanceType": "READ_REPLICA_INSTANCE",
-                         "masterInstanceName": f"{pid}:{inst}"}
-                del rdata["replicaNames"]
-                out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}-replica",
-                                  "sqladmin.googleapis.com/Instance", number, folder, rdata, replica_region,
-                                  "DatabaseInstance", "v1beta4"))
-        elif kind == "topic":
-            data = {"name": f"projects/{pid}/topics/evenements-{i:07d}", "labels": labels,
-                    "messageStoragePolicy": {"allowedPersistenceRegions": [region]}}
-            if cmek:
-                data["kmsKeyName"] = self.cmek(pid, region, out, number, folder, i)
-            out.append(_asset(f"//pubsub.googleapis.com/projects/{pid}/topics/evenements-{i:07d}",
-                              "pubsub.googleapis.com/Topic", number, folder, data, "global", "Topic"))
-        elif kind == "run":
-            svc = f"api-{i:07d}"
-            data = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-                    "metadata": {"name": svc, "namespace": number,
-                                 "labels": {"cloud.googleapis.com/location": region, **labels}},
-                    "spec": {"template": {"spec": {"containers": [{"image": f"{region}-docker.pkg.dev/{pid}/"
-                                                                            f"images/{svc}:1.0"}]}}}}
-            out.append(_asset(f"//run.googleapis.com/projects/{pid}/locations/{region}/services/{svc}",
-                              "run.googleapis.com/Service", number, folder, data, region, "Service"))
-        elif kind == "sa":
-            uid = str(rng.randrange(10**20, 10**21))
-            data = {"name": f"projects/{pid}/serviceAccounts/sa-{i:07d}@{pid}.iam.gserviceaccount.com",
-                    "projectId": pid, "uniqueId": uid, "displayName": f"sa-{i:07d}",
-                    "email": f"sa-{i:07d}@{pid}.iam.gserviceaccount.com", "oauth2ClientId": uid}
-            out.append(_asset(f"//iam.googleapis.com/projects/{pid}/serviceAccounts/{uid}",
-                              "iam.googleapis.com/ServiceAccount", number, folder, data, "global", "ServiceAccount"))
-        elif kind == "firewall":
-            data = {"id": str(rng.getrandbits(63)), "name": f"fw-{i:07d}", "direction": "INGRESS", "priority": 1000,
-                    "network": f"https://www.googleapis.com/compute/v1/projects/{pid}/global/networks/vpc-principal",
-                    "sourceRanges": ["10.0.0.0/8"], "allowed": [{"IPProtocol": "tcp", "ports": ["443"]}]}
-            out.append(_asset(f"//compute.googleapis.com/projects/{pid}/global/firewalls/fw-{i:07d}",
-                              "compute.googleapis.com/Firewall", number, folder, data, "global", "Firewall"))
-        else:  # "sink": project log sinks to a bucket in the same project
-            data = {"name": f"journaux-{i:07d}", "destination": f"storage.googleapis.com/{pid}-journaux",
-                    "filter": "severity>=WARNING", "writerIdentity": f"serviceAccount:p{number}-0@gcp-sa-logging"
-                                                                  ".iam.gserviceaccount.com"}
-            out.append(_asset(f"//logging.googleapis.com/projects/{pid}/sinks/journaux-{i:07d}",
-                              "logging.googleapis.com/LogSink", number, folder, data, "global", "LogSink"))
+        slot = _Slot(i, kind, number, pid, folder, region, zone, _labels(rng, i), rng.random() < 0.25, out)
+        self._MAKERS.get(kind, _GcpGen._sink)(self, slot)
         return out
 
+    def _instance(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder, zone, labels, out = (c.i, c.pid, c.number, c.folder, c.zone, c.labels, c.out)
+        data: Record = {"id": str(rng.getrandbits(63)), "name": f"vm-{i:07d}",
+                        "machineType": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}/"
+                                       "machineTypes/n2-standard-4",
+                        "status": "RUNNING", "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/"
+                                                     f"zones/{zone}",
+                        "disks": [{"boot": True, "source": f"https://www.googleapis.com/compute/v1/projects/"
+                                                           f"{pid}/zones/{zone}/disks/vm-{i:07d}"}],
+                        "labels": labels}
+        out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/instances/vm-{i:07d}",
+                          "compute.googleapis.com/Instance", number, folder, data, zone, "Instance"))
+
+    def _disk(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder = c.i, c.pid, c.number, c.folder
+        region, zone, labels, cmek, out = c.region, c.zone, c.labels, c.cmek, c.out
+        data = {"id": str(rng.getrandbits(63)), "name": f"disk-{i:07d}",
+                "sizeGb": str(rng.choice((10, 50, 100, 500, 2000))), "status": "READY", "type": "pd-balanced",
+                "zone": f"https://www.googleapis.com/compute/v1/projects/{pid}/zones/{zone}",
+                "labels": labels}
+        if cmek:
+            key = self.cmek(pid, region, out, number, folder, i)
+            data["diskEncryptionKey"] = {"kmsKeyName": f"{key}/cryptoKeyVersions/1"}
+        out.append(_asset(f"//compute.googleapis.com/projects/{pid}/zones/{zone}/disks/disk-{i:07d}",
+                          "compute.googleapis.com/Disk", number, folder, data, zone, "Disk"))
+
+    def _bucket(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder = c.i, c.pid, c.number, c.folder
+        region, labels, cmek, out = c.region, c.labels, c.cmek, c.out
+        name = f"{pid}-donnees-{i:07d}"
+        multi = rng.random() < 0.25
+        loc = _GCS_MULTI(rng) if multi else region.upper()
+        loc_type = ("dual-region" if len(loc) == 4 else "multi-region") if multi else "region"
+        data = {"kind": "storage#bucket", "id": name, "name": name, "projectNumber": number, "location": loc,
+                "locationType": loc_type, "storageClass": "STANDARD", "etag": "CAE=", "metageneration": "1",
+                "timeCreated": "2024-03-04T15:20:11.041Z", "updated": "2026-06-12T08:12:40.771Z",
+                "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True},
+                                     "publicAccessPrevention": "enforced"},
+                "rpo": "DEFAULT", "labels": labels}
+        if multi and loc == "EU" and rng.random() < 0.3:  # configurable dual-region
+            data["locationType"] = "dual-region"
+            data["customPlacementConfig"] = {"dataLocations": ["EUROPE-WEST9", "EUROPE-WEST3"]}
+        if cmek and not multi:
+            data["encryption"] = {"defaultKmsKeyName": self.cmek(pid, region, out, number, folder, i)}
+        out.append(_asset(f"//storage.googleapis.com/{name}", "storage.googleapis.com/Bucket", number,
+                          folder, data, loc.lower(), "Bucket"))
+
+    def _table_or_dataset(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder = c.i, c.pid, c.number, c.folder
+        region, labels, out, kind = c.region, c.labels, c.out, c.kind
+        ds = f"donnees_{i // 8:07d}" if kind == "table" else f"jeu_{i:07d}"
+        loc = "EU" if rng.random() < 0.3 else region
+        name = f"//bigquery.googleapis.com/projects/{pid}/datasets/{ds}"
+        data = {"kind": "bigquery#dataset", "id": f"{pid}:{ds}",
+                "datasetReference": {"datasetId": ds, "projectId": pid}, "labels": labels, "location": loc,
+                "creationTime": "1709283712000", "lastModifiedTime": "1764389221000", "type": "DEFAULT"}
+        asset_type, discovery = "bigquery.googleapis.com/Dataset", "Dataset"
+        if kind == "table":
+            table = f"table_{i:07d}"
+            name = f"{name}/tables/{table}"
+            data = {"kind": "bigquery#table", "id": f"{pid}:{ds}.{table}",
+                    "tableReference": {"projectId": pid, "datasetId": ds, "tableId": table},
+                    "numBytes": str(rng.randrange(10**9)), "numRows": str(rng.randrange(10**7)),
+                    "location": loc, "labels": labels, "type": "TABLE"}
+            asset_type, discovery = "bigquery.googleapis.com/Table", "Table"
+        out.append(_asset(name, asset_type, number, folder, data, loc.lower(), discovery, "v2"))
+
+    def _sql(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder = c.i, c.pid, c.number, c.folder
+        region, zone, labels, out = c.region, c.zone, c.labels, c.out
+        inst = f"sql-{i:07d}"
+        data = {"kind": "sql#instance", "name": inst, "project": pid, "region": region, "gceZone": zone,
+                "databaseVersion": "POSTGRES_16", "state": "RUNNABLE", "instanceType": "CLOUD_SQL_INSTANCE",
+                "settings": {"tier": "db-custom-4-16384", "dataDiskSizeGb": str(rng.choice((50, 250, 1000))),
+                             "backupConfiguration": {"enabled": True, "startTime": "02:00",
+                                                     "location": "eu" if region.startswith("europe") else "us",
+                                                     "pointInTimeRecoveryEnabled": True},
+                             "userLabels": labels}}
+        if rng.random() < 0.1:  # a cross-region read replica, exported with its primary
+            data["replicaNames"] = [f"{inst}-replica"]
+        out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}",
+                          "sqladmin.googleapis.com/Instance", number, folder, data, region, "DatabaseInstance",
+                          "v1beta4"))
+        if "replicaNames" in data:
+            replica_region = "europe-west1" if region != "europe-west1" else "europe-west4"
+            rdata = {**data, "name": f"{inst}-replica", "region": replica_region,
+                     "gceZone": f"{replica_region}-b", "instanceType": "READ_REPLICA_INSTANCE",
+                     "masterInstanceName": f"{pid}:{inst}"}
+            del rdata["replicaNames"]
+            out.append(_asset(f"//cloudsql.googleapis.com/projects/{pid}/instances/{inst}-replica",
+                              "sqladmin.googleapis.com/Instance", number, folder, rdata, replica_region,
+                              "DatabaseInstance", "v1beta4"))
+
+    def _topic(self, c: _Slot) -> None:
+        i, pid, number, folder = c.i, c.pid, c.number, c.folder
+        region, labels, cmek, out = c.region, c.labels, c.cmek, c.out
+        data = {"name": f"projects/{pid}/topics/evenements-{i:07d}", "labels": labels,
+                "messageStoragePolicy": {"allowedPersistenceRegions": [region]}}
+        if cmek:
+            data["kmsKeyName"] = self.cmek(pid, region, out, number, folder, i)
+        out.append(_asset(f"//pubsub.googleapis.com/projects/{pid}/topics/evenements-{i:07d}",
+                          "pubsub.googleapis.com/Topic", number, folder, data, "global", "Topic"))
+
+    def _run(self, c: _Slot) -> None:
+        i, pid, number, folder, region, labels, out = (c.i, c.pid, c.number, c.folder, c.region, c.labels, c.out)
+        svc = f"api-{i:07d}"
+        data = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                "metadata": {"name": svc, "namespace": number,
+                             "labels": {"cloud.googleapis.com/location": region, **labels}},
+                "spec": {"template": {"spec": {"containers": [{"image": f"{region}-docker.pkg.dev/{pid}/"
+                                                                        f"images/{svc}:1.0"}]}}}}
+        out.append(_asset(f"//run.googleapis.com/projects/{pid}/locations/{region}/services/{svc}",
+                          "run.googleapis.com/Service", number, folder, data, region, "Service"))
+
+    def _sa(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder, out = (c.i, c.pid, c.number, c.folder, c.out)
+        uid = str(rng.randrange(10**20, 10**21))
+        data = {"name": f"projects/{pid}/serviceAccounts/sa-{i:07d}@{pid}.iam.gserviceaccount.com",
+                "projectId": pid, "uniqueId": uid, "displayName": f"sa-{i:07d}",
+                "email": f"sa-{i:07d}@{pid}.iam.gserviceaccount.com", "oauth2ClientId": uid}
+        out.append(_asset(f"//iam.googleapis.com/projects/{pid}/serviceAccounts/{uid}",
+                          "iam.googleapis.com/ServiceAccount", number, folder, data, "global", "ServiceAccount"))
+
+    def _firewall(self, c: _Slot) -> None:
+        rng = self.rng
+        i, pid, number, folder, out = (c.i, c.pid, c.number, c.folder, c.out)
+        data = {"id": str(rng.getrandbits(63)), "name": f"fw-{i:07d}", "direction": "INGRESS", "priority": 1000,
+                "network": f"https://www.googleapis.com/compute/v1/projects/{pid}/global/networks/vpc-principal",
+                "sourceRanges": ["10.0.0.0/8"], "allowed": [{"IPProtocol": "tcp", "ports": ["443"]}]}
+        out.append(_asset(f"//compute.googleapis.com/projects/{pid}/global/firewalls/fw-{i:07d}",
+                          "compute.googleapis.com/Firewall", number, folder, data, "global", "Firewall"))
+
+    def _sink(self, c: _Slot) -> None:
+        """Project log sinks to a bucket in the same project."""
+        i, pid, number, folder, out = (c.i, c.pid, c.number, c.folder, c.out)
+        data = {"name": f"journaux-{i:07d}", "destination": f"storage.googleapis.com/{pid}-journaux",
+                "filter": "severity>=WARNING", "writerIdentity": f"serviceAccount:p{number}-0@gcp-sa-logging"
+                                                              ".iam.gserviceaccount.com"}
+        out.append(_asset(f"//logging.googleapis.com/projects/{pid}/sinks/journaux-{i:07d}",
+                          "logging.googleapis.com/LogSink", number, folder, data, "global", "LogSink"))
+
+    _MAKERS: ClassVar[dict[str, Callable[[_GcpGen, _Slot], None]]] = {
+        "instance": _instance,
+        "disk": _disk,
+        "bucket": _bucket,
+        "dataset": _table_or_dataset,
+        "table": _table_or_dataset,
+        "sql": _sql,
+        "topic": _topic,
+        "run": _run,
+        "sa": _sa,
+        "firewall": _firewall,
+    }
 
 _GCP_TYPES = _Picker({"instance": 15, "disk": 18, "bucket": 10, "dataset": 4, "table": 10, "sql": 3,
                       "topic": 6, "run": 6, "sa": 10, "firewall": 10, "sink": 0.3})
