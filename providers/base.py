@@ -165,8 +165,9 @@ _NUMBER_BYTES = b"0123456789+-.eE"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _BRACKETS = bytes.maketrans(b"{}", b"[]")
-#: An escaped backslash or quote. Escaped backslashes pair from the left, as a parser reads them, so
-#: one left-to-right pass blanks the same bytes as replacing ``\\\\`` and then ``\\"``.
+#: An escaped backslash or quote. Backslashes pair from the left, as a parser reads them, so one
+#: left-to-right pass blanks the same bytes as replacing every backslash pair, then every
+#: backslash-quote, with two underscores.
 _ESCAPE = re.compile(rb'\\[\\"]')
 
 
