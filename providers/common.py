@@ -25,9 +25,11 @@ def maybe_json(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if text.startswith("%7B") or text.startswith("%5B"):
+    first = text[:1]
+    if first == "%" and text.startswith(("%7B", "%5B")):
         text = unquote(text)
-    if text[:1] in ("{", "["):
+        first = text[:1]
+    if first == "{" or first == "[":
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -64,6 +64,10 @@ def config_tags(value: Any) -> dict[str, str]:
     an element with only ``tag`` is split on the first ``=``
     (https://github.com/awslabs/aws-config-resource-schema, ``tags.tag``; checked 2026-11-30).
     """
+    if type(value) is dict:  # the common case (deliveries, API): no JSON to decode
+        return normalize_tags(value)
+    if value is None:
+        return {}
     value = maybe_json(value)
     if isinstance(value, list):
         tags: dict[str, str] = {}
@@ -226,14 +230,17 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
         # than resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
         described = _explorer_type(parsed) if parsed is not None else None
         name = (described[1] if described else None) or resource_id or rid
-    region = intern(region)
-    attributes = _with_partition(facts.attributes, parsed)
+    if region is not None:
+        region = sys.intern(region)
+    attributes = facts.attributes  # the item's own: ``partition`` goes in as _with_partition adds it
+    if parsed is not None and parsed["partition"]:
+        attributes["partition"] = sys.intern(parsed["partition"])
     yield Resource(
         id=rid,
         provider=PROVIDER,
         native_type=sys.intern(resource_type),
         name=str(name),
-        account=intern(account),
+        account=sys.intern(account) if account is not None else None,
         region=region,
         raw_region=(region if raw_region == region else intern(raw_region)) if isinstance(raw_region, str) else None,
         tags=tags,
