@@ -278,7 +278,8 @@ def _explorer_type(parsed: Mapping[str, str]) -> tuple[str, str, str]:
     resource = parsed["resource"].lstrip("/")
     if service in _BARE_NAME_TYPES and "/" not in resource and ":" not in resource:
         return f"{service}:{_BARE_NAME_TYPES[service]}", resource, service
-    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
+    slash, colon = resource.find("/"), resource.find(":")
+    cut = slash if colon < 0 else colon if slash < 0 else min(slash, colon)  # the first, or -1
     if cut < 0:
         return f"{service}:{resource}", resource, service
     rtype, rest = resource[:cut], resource[cut + 1:]
