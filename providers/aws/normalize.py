@@ -206,24 +206,26 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     if not isinstance(account, str) or not account:
         account = None
 
-    supp = maybe_json(ci.get("supplementaryConfiguration"))
-    ctx = Context(
-        id=rid,
-        resource_type=resource_type,
-        account=account,
-        region=region,
-        partition=parsed["partition"] if parsed else "aws",
-        conf=conf if isinstance(conf, dict) else {},
-        supp=supp if isinstance(supp, dict) else {},
-    )
     facts = Facts()
     extractor = EXTRACTORS.get(resource_type)
+    supp: dict[str, Any] = {}
+    if extractor is not None or resource_type == "AWS::S3::Bucket":  # the others never read it
+        decoded = maybe_json(ci.get("supplementaryConfiguration"))
+        supp = decoded if isinstance(decoded, dict) else {}
     if extractor is not None:
-        extractor(ctx, facts)
+        extractor(Context(
+            id=rid,
+            resource_type=resource_type,
+            account=account,
+            region=region,
+            partition=parsed["partition"] if parsed else "aws",
+            conf=conf if isinstance(conf, dict) else {},
+            supp=supp,
+        ), facts)
 
     tags = config_tags(ci.get("tags"))
     if not tags and resource_type == "AWS::S3::Bucket":
-        tags = _s3_tagging_configuration(ctx.supp)
+        tags = _s3_tagging_configuration(supp)
     name = ci.get("resourceName")
     if not name:
         # Without resourceName (EC2 items, partial query results) the ARN names the resource better
