@@ -165,6 +165,10 @@ _NUMBER_BYTES = b"0123456789+-.eE"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _BRACKETS = bytes.maketrans(b"{}", b"[]")
+#: An escaped backslash or quote. Backslashes pair from the left, as a parser reads them, so one
+#: left-to-right pass blanks the same bytes as replacing every backslash pair, then every
+#: backslash-quote, with two underscores.
+_ESCAPE = re.compile(rb'\\[\\"]')
 
 
 @cache
@@ -214,7 +218,7 @@ class _JsonGuard:
         if b"\\" in chunk:
             # Escapes only occur inside strings: blank escaped backslashes, then escaped quotes
             # (same length, so string lengths stay right); every quote left opens or closes one.
-            chunk = chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+            chunk = _ESCAPE.sub(b"__", chunk)
         started_inside = self.in_string
         first_quote = chunk.find(b'"')
         if first_quote < 0:

@@ -487,6 +487,9 @@ def test_s3_origin_domains(domain: str, expected: tuple[str, str | None] | None)
      ("elasticloadbalancing:targetgroup", "tg/abc")),
     ("arn:aws:apigateway:eu-west-3::/restapis/a1b2", ("apigateway:restapis", "a1b2")),
     ("arn:aws-cn:sqs:cn-north-1:1:queue", ("sqs:queue", "queue")),
+    ("arn:aws:rds:eu-west-3:1:db:my/db", ("rds:db", "my/db")),  # the first separator wins
+    ("arn:aws:ecs:eu-west-3:1:task/c:1", ("ecs:task", "c:1")),
+    ("arn:aws:iam::1:root", ("iam:root", "root")),  # no separator
 ])
 def test_explorer_type_from_arn(resource_arn: str, expected: tuple[str, str]) -> None:
     described = explorer_type_from_arn(resource_arn)

@@ -352,6 +352,24 @@ def test_the_guard_agrees_with_a_byte_by_byte_lexer() -> None:
     assert min(checked.values()) >= 10, checked
 
 
+
+@pytest.mark.parametrize("backslashes", range(1, 8))
+def test_runs_of_backslashes_before_a_quote_pair_from_the_left(backslashes: int) -> None:
+    # An even run escapes itself and the quote after it ends the string; an odd run escapes the
+    # quote. Fed whole and cut after every byte, the guard must end at the same place.
+    text = b'["a' + b"\\" * backslashes + b'"'
+    closed = backslashes % 2 == 0
+    doc = text + (b"]" if closed else b'"]')
+    limits = SimpleNamespace(max_value_bytes=2000, max_number_chars=1000, max_depth=12)
+    for cut in range(len(doc) + 1):
+        guard = _JsonGuard(limits)  # type: ignore[arg-type]
+        assert guard.feed(doc[:cut]) is None and guard.feed(doc[cut:]) is None
+        assert (guard.depth, guard.in_string) == (0, False), (backslashes, cut)
+    guard = _JsonGuard(limits)  # type: ignore[arg-type]
+    guard.feed(text)
+    assert guard.in_string is not closed and guard.depth == 1
+
+
 # --------------------------------------------------------------------------- the 1 GiB bomb, measured
 
 

@@ -64,6 +64,10 @@ def config_tags(value: Any) -> dict[str, str]:
     an element with only ``tag`` is split on the first ``=``
     (https://github.com/awslabs/aws-config-resource-schema, ``tags.tag``; checked 2026-11-30).
     """
+    if type(value) is dict:  # the common case (deliveries, API): no JSON to decode
+        return normalize_tags(value)
+    if value is None:
+        return {}
     value = maybe_json(value)
     if isinstance(value, list):
         tags: dict[str, str] = {}
@@ -202,38 +206,43 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
     if not isinstance(account, str) or not account:
         account = None
 
-    supp = maybe_json(ci.get("supplementaryConfiguration"))
-    ctx = Context(
-        id=rid,
-        resource_type=resource_type,
-        account=account,
-        region=region,
-        partition=parsed["partition"] if parsed else "aws",
-        conf=conf if isinstance(conf, dict) else {},
-        supp=supp if isinstance(supp, dict) else {},
-    )
     facts = Facts()
     extractor = EXTRACTORS.get(resource_type)
+    supp: dict[str, Any] = {}
+    if extractor is not None or resource_type == "AWS::S3::Bucket":  # the others never read it
+        decoded = maybe_json(ci.get("supplementaryConfiguration"))
+        supp = decoded if isinstance(decoded, dict) else {}
     if extractor is not None:
-        extractor(ctx, facts)
+        extractor(Context(
+            id=rid,
+            resource_type=resource_type,
+            account=account,
+            region=region,
+            partition=parsed["partition"] if parsed else "aws",
+            conf=conf if isinstance(conf, dict) else {},
+            supp=supp,
+        ), facts)
 
     tags = config_tags(ci.get("tags"))
     if not tags and resource_type == "AWS::S3::Bucket":
-        tags = _s3_tagging_configuration(ctx.supp)
+        tags = _s3_tagging_configuration(supp)
     name = ci.get("resourceName")
     if not name:
         # Without resourceName (EC2 items, partial query results) the ARN names the resource better
         # than resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
         described = _explorer_type(parsed) if parsed is not None else None
         name = (described[1] if described else None) or resource_id or rid
-    region = intern(region)
-    attributes = _with_partition(facts.attributes, parsed)
+    if region is not None:
+        region = sys.intern(region)
+    attributes = facts.attributes  # the item's own: ``partition`` goes in as _with_partition adds it
+    if parsed is not None and parsed["partition"]:
+        attributes["partition"] = sys.intern(parsed["partition"])
     yield Resource(
         id=rid,
         provider=PROVIDER,
         native_type=sys.intern(resource_type),
         name=str(name),
-        account=intern(account),
+        account=sys.intern(account) if account is not None else None,
         region=region,
         raw_region=(region if raw_region == region else intern(raw_region)) if isinstance(raw_region, str) else None,
         tags=tags,
@@ -271,7 +280,8 @@ def _explorer_type(parsed: Mapping[str, str]) -> tuple[str, str, str]:
     resource = parsed["resource"].lstrip("/")
     if service in _BARE_NAME_TYPES and "/" not in resource and ":" not in resource:
         return f"{service}:{_BARE_NAME_TYPES[service]}", resource, service
-    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
+    slash, colon = resource.find("/"), resource.find(":")
+    cut = slash if colon < 0 else colon if slash < 0 else min(slash, colon)  # the first, or -1
     if cut < 0:
         return f"{service}:{resource}", resource, service
     rtype, rest = resource[:cut], resource[cut + 1:]

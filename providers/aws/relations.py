@@ -62,12 +62,23 @@ def field(obj: Any, *names: str) -> Any:
     for name in names:
         value = obj.get(name)
         if value is not None:
-            return maybe_json(value)
-    wanted = {n.lower() for n in names}
+            return maybe_json(value) if isinstance(value, str) else value
+    wanted = _lowered(names)
     for key, value in obj.items():
         if value is not None and isinstance(key, str) and key.lower() in wanted:
             return maybe_json(value)
     return None
+
+
+_LOWERED: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _lowered(names: tuple[str, ...]) -> frozenset[str]:
+    """The lower-cased ``names`` of a :func:`field` look-up (a handful of literal tuples, kept)."""
+    wanted = _LOWERED.get(names)
+    if wanted is None:
+        wanted = _LOWERED[names] = frozenset(n.lower() for n in names)
+    return wanted
 
 
 def find_keys(obj: Any, names: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:

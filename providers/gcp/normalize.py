@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from providers.common import gcp_region_of, intern, maybe_json, normalize_tags
+from providers.common import gcp_region_of, maybe_json, normalize_tags
 from scanner.model import Account, Flow, FlowKind, Item, KeyControl, KeyRef, Resource
 
 PROVIDER = "gcp"
@@ -511,7 +511,12 @@ def _region(primary: str | None, fallback: str | None, name: str,
 
 
 def _status(data: dict[str, Any]) -> str | None:
-    return _str(data.get("status")) or _str(data.get("state")) or _str(data.get("lifecycleState"))
+    """The first non-empty string of ``status``, ``state`` and ``lifecycleState``."""
+    for key in ("status", "state", "lifecycleState"):
+        value = data.get(key)
+        if value and isinstance(value, str):
+            return value
+    return None
 
 
 # --------------------------------------------------------------------------- assets
@@ -620,14 +625,21 @@ def _asset_resource(rid: str, asset_type: str, data: dict[str, Any], facts: _Fac
         status = _status(data)
         if status:
             attributes["status"] = status
-    tags = normalize_tags(facts.tags if facts.tags is not None else data.get("labels"))
-    display = _project_display_name(data) if asset_type == PROJECT_TYPE else _str(data.get("displayName"))
-    region = intern(region)
+    labels = facts.tags if facts.tags is not None else data.get("labels")
+    tags = {} if labels is None else normalize_tags(labels)
+    if asset_type == PROJECT_TYPE:
+        display = _project_display_name(data)
+    else:
+        display = data.get("displayName")
+        if not isinstance(display, str):
+            display = None
+    if region is not None:
+        region = sys.intern(region)
     return Resource(
         id=rid, provider=PROVIDER, native_type=sys.intern(asset_type),
         name=display or _short_name(rid),
-        account=intern(account),
-        region=region, raw_region=region if raw == region else intern(raw), tags=tags, key=key,
+        account=sys.intern(account) if account is not None else None,
+        region=region, raw_region=region if raw == region or raw is None else sys.intern(raw), tags=tags, key=key,
         size_gb=facts.size_gb,
         source=source, attributes=attributes,
     )
