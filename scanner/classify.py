@@ -36,10 +36,15 @@ from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataCla
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
+#: A word of hexadecimal digits holding at least one digit: a generated identifier, a hash, a serial number.
+_ID_WORD = re.compile(r"\b[a-f]*[0-9][0-9a-f]*\b")
+_HEXADECIMAL = re.compile(r"[0-9a-f]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
 INFIX_STEM = 6
 #: Tag sets whose classes are remembered before the cache is emptied.
 TAG_CACHE = 100_000
+#: Name shapes (names with their identifiers read as one) whose words are remembered.
+NAME_CACHE = 100_000
 
 
 def fold(text: str) -> str:
@@ -59,7 +64,7 @@ def normalized(text: str) -> str:
     """The words of a name or value, folded and joined by single spaces."""
     if text.lower() != text:  # only mixed case can hide camel-case word boundaries
         text = _CAMEL.sub(" ", text)
-    return " ".join(w for w in _SPLIT.split(fold(text)) if w)
+    return _SPLIT.sub(" ", fold(text)).strip(" ")
 
 
 def _alternation(items: Iterable[str]) -> str:
@@ -147,6 +152,13 @@ class _Matcher:
                 suffix.append(core)
             whole.append(core)
         return cls(whole, prefix, suffix, inner)
+
+    def reads_identifiers(self) -> bool:
+        """Whether a word of hexadecimal digits holding a digit can match: a whole word or a
+        phrase's word is one, or a beginning, end or inner entry is hexadecimal."""
+        words = [*self._whole, *(word for phrases in self._phrases.values() for p in phrases for word in p)]
+        pieces = [key for _, keys in (*self._prefix, *self._suffix, *self._inner) for key in keys]
+        return any(_ID_WORD.fullmatch(w) for w in words) or any(_HEXADECIMAL.fullmatch(p) for p in pieces)
 
     def _in_word(self, word: str) -> tuple[str, ...]:
         """The entries found in one word: the word itself, its beginning, its end, inside it."""
@@ -265,6 +277,18 @@ class Classifier:
                               tuple[dict[str, str], dict[str, str], Classification, Classification]] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
         self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # Names differ mostly by their identifiers (``vol-0a48644c6fd0468af``, ``vm-0005000``). When
+        # neither the rules nor the hints can match such a word and no false friend has a
+        # hexadecimal word (a phrase could then run into one), it is never evidence, never part of
+        # a phrase and never tells a language: a name is read with each of them as "0", and names
+        # of the same shape share one reading.
+        friends = [w for x in lexicon.exclude_phrases for w in normalized(x).split()]
+        reads_ids = self._matcher.reads_identifiers() or any(h.reads_identifiers() for h in self._hints.values()) \
+            or any(_HEXADECIMAL.fullmatch(w) for w in friends)
+        self._ids: re.Pattern[str] | None = None if reads_ids else _ID_WORD
+        self._shapes: dict[str, tuple[tuple[str, str], ...]] = {}  # words of a shape that needs no context
+        self._contextual: set[str] = set()  # shapes holding a word whose class depends on the language
+        self._in_context: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 
     # ------------------------------------------------------------------ which resources
     def names_apply(self, service: Service | None, native_type: str = "") -> bool:
@@ -282,10 +306,39 @@ class Classifier:
         return known
 
     # ------------------------------------------------------------------ matching
-    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> list[tuple[str, str]]:
+    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> tuple[tuple[str, str], ...]:
         """``(class, word)`` found in a name or value; ``context`` (and ``context_keys``, joined by
         spaces, only when a word's language is needed) adds words that tell its language."""
         norm = normalized(text)
+        if self._ids is not None:
+            norm = self._ids.sub("0", norm)
+        found = self._shapes.get(norm)
+        if found is not None:
+            return found
+        if norm not in self._contextual:
+            alone = self._read(norm, None)
+            if alone is not None:
+                if len(self._shapes) >= NAME_CACHE:
+                    self._shapes.clear()
+                self._shapes[norm] = alone
+                return alone
+            if len(self._contextual) >= NAME_CACHE:
+                self._contextual.clear()
+            self._contextual.add(norm)
+        if context_keys:
+            context = " ".join(context_keys)
+        key = (norm, context)
+        found = self._in_context.get(key)
+        if found is None:
+            if len(self._in_context) >= NAME_CACHE:
+                self._in_context.clear()
+            found = self._in_context[key] = self._read(norm, context)
+            assert found is not None
+        return found
+
+    def _read(self, norm: str, context: str | None) -> tuple[tuple[str, str], ...] | None:
+        """``(class, word)`` found in normalised words; None when a word's class depends on the
+        language and no ``context`` is given."""
         if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
             norm = self._exclude.sub(" ", norm)
         out: list[tuple[str, str]] = []
@@ -295,9 +348,9 @@ class Classifier:
             if sense is not None:
                 if entry != word:  # a sense word inside a compound says nothing by itself
                     continue
+                if context is None:
+                    return None
                 if language is False:
-                    if context_keys:
-                        context = " ".join(context_keys)
                     language = self._language(f"{norm} {normalized(context)}")
                 cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
                     else sense.default
@@ -306,7 +359,7 @@ class Classifier:
                 continue
             for cls_name in self._classes_of.get(entry, ()):
                 out.append((cls_name, word))
-        return out
+        return tuple(out)
 
     def _language(self, text: str) -> str | None:
         """The language whose hint words appear most in ``text`` (None when none or a tie)."""
