@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
 from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataClass, Service
 
@@ -333,8 +334,12 @@ class Classifier:
             if len(self._in_context) >= NAME_CACHE:
                 self._in_context.clear()
             found = self._in_context[key] = self._read(norm, context)
-            assert found is not None
         return found
+
+    @overload
+    def _read(self, norm: str, context: str) -> tuple[tuple[str, str], ...]: ...
+    @overload
+    def _read(self, norm: str, context: None) -> tuple[tuple[str, str], ...] | None: ...
 
     def _read(self, norm: str, context: str | None) -> tuple[tuple[str, str], ...] | None:
         """``(class, word)`` found in normalised words; None when a word's class depends on the
