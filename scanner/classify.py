@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import overload
 
@@ -239,6 +239,17 @@ class Classification:
 _UNKNOWN = Classification((str(DataClass.UNKNOWN),), "default")
 
 
+@dataclass(slots=True)
+class _TagAnswer:
+    """What a tag set says, alone and (remembered per name's words) with a name."""
+
+    by_key: dict[str, str]  # class → evidence, from tag keys
+    by_value: dict[str, str]  # class → evidence, from tag values
+    keys_only: Classification  # where names and values do not count
+    with_values: Classification  # where they count but the name adds nothing
+    with_names: dict[tuple[tuple[str, str], ...], Classification] = field(default_factory=dict)
+
+
 class Classifier:
     """Applies the rules in order; all matching classes are kept, the first match is the source."""
 
@@ -274,8 +285,8 @@ class Classifier:
         self._name_categories = frozenset(lexicon.name_categories)
         self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
             if lexicon.infrastructure_type_terms else None
-        self._tag_cache: dict[tuple[tuple[str, str], ...],
-                              tuple[dict[str, str], dict[str, str], Classification, Classification]] = {}
+        self._tag_cache: dict[tuple[tuple[str, str], ...], _TagAnswer] = {}
+        self._said_cache: dict[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], _TagAnswer] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
         self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         # Names differ mostly by their identifiers (``vol-0a48644c6fd0468af``, ``vm-0005000``). When
@@ -380,23 +391,27 @@ class Classifier:
         names = self.names_apply(service, native_type)
         # Tag sets repeat across an estate: their part of the answer is computed once per set.
         tag_key = tuple(tags.items())
-        cached = self._tag_cache.get(tag_key)
-        if cached is None:
+        told = self._tag_cache.get(tag_key)
+        if told is None:
             if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
                 self._tag_cache.clear()
-            cached = self._tag_cache[tag_key] = self._tag_answers(tags)
-        by_key, by_value, keys_only, with_values = cached
+            told = self._tag_cache[tag_key] = self._tag_answer(tags)
         if not names:
-            return keys_only
+            return told.keys_only
         words = self._words(name, context_keys=tags.keys())
         if not words:  # most names: the answer is the tag set's own
-            return with_values
-        found = dict(by_key)
-        for cls, evidence in by_value.items():
-            found.setdefault(cls, evidence)
-        for cls, word in words:
-            found.setdefault(cls, f"name:{word}")
-        return self._answer(found)
+            return told.with_values
+        answer = told.with_names.get(words)
+        if answer is None:
+            found = dict(told.by_key)
+            for cls, evidence in told.by_value.items():
+                found.setdefault(cls, evidence)
+            for cls, word in words:
+                found.setdefault(cls, f"name:{word}")
+            if len(told.with_names) >= NAME_CACHE:
+                told.with_names.clear()
+            answer = told.with_names[words] = self._answer(found)
+        return answer
 
     def _answer(self, found: dict[str, str]) -> Classification:
         """The classes found, in rule order, with the evidence of the first."""
@@ -405,20 +420,10 @@ class Classifier:
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
 
-    def _tag_answers(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], Classification,
-                                                              Classification]:
-        """A tag set's classes by key and by value, and the answers they give alone: where names
-        do not count (keys only) and where they count but the name adds nothing (keys, then values)."""
-        by_key, by_value = self._from_tags(tags)
-        with_values = dict(by_key)
-        for cls, evidence in by_value.items():
-            with_values.setdefault(cls, evidence)
-        return by_key, by_value, self._answer(dict(by_key)), self._answer(with_values)
-
-    def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Classes from tag keys (always evidence) and from tag values (only where names count)."""
-        by_key: dict[str, str] = {}
-        by_value: dict[str, str] = {}
+    def _tag_answer(self, tags: Mapping[str, str]) -> _TagAnswer:
+        """What a tag set says. Only the tags that give a class count, by key: tag sets that differ
+        by the others (a ``Name``, a cost centre) share one answer."""
+        said: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         items = self._item_cache
         for item in tags.items():
             found = items.get(item)
@@ -426,13 +431,33 @@ class Classifier:
                 if len(items) >= TAG_CACHE:
                     items.clear()
                 found = items[item] = self._from_tag(*item)
-            from_key, from_value = found
-            evidence = f"tag:{item[0]}"
+            if found[0] or found[1]:
+                said.append((item[0], *found))
+        key = tuple(said)
+        told = self._said_cache.get(key)
+        if told is None:
+            if len(self._said_cache) >= TAG_CACHE:
+                self._said_cache.clear()
+            told = self._said_cache[key] = self._tell(key)
+        return told
+
+    def _tell(self, said: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> _TagAnswer:
+        """Classes from tag keys (always evidence) and from tag values (only where names count), from
+        ``(key, classes from the key, classes from the value)`` of each tag that gives one, and the
+        answers they give alone: where names do not count (keys only) and where they count but the
+        name adds nothing (keys, then values)."""
+        by_key: dict[str, str] = {}
+        by_value: dict[str, str] = {}
+        for key, from_key, from_value in said:
+            evidence = f"tag:{key}"
             for cls in from_key:
                 by_key.setdefault(cls, evidence)
             for cls in from_value:
                 by_value.setdefault(cls, evidence)
-        return by_key, by_value
+        with_values = dict(by_key)
+        for cls, evidence in by_value.items():
+            with_values.setdefault(cls, evidence)
+        return _TagAnswer(by_key, by_value, self._answer(dict(by_key)), self._answer(with_values))
 
     def _from_tag(self, key: str, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Classes from one tag's key and from its value, in rule order (a tag repeats across tag sets)."""

@@ -101,3 +101,25 @@ def test_identifier_words_read_as_one_only_when_no_entry_could_match_them() -> N
     assert classifier._ids is not None  # "de" holds no digit: no identifier is that word
     assert classifier._words("de-0de-de0-7") == (("health", "de"),)
     assert classifier._words("patient0-ab12") == (("health", "patient0"),)
+
+
+def test_tag_sets_that_differ_by_tags_giving_no_class_share_an_answer_computed_afresh() -> None:
+    rng = random.Random(5)
+    shared = Classifier(KB.rules, KB.lexicon)
+    group = KB.service("aws", "AWS::EC2::SecurityGroup")
+    telling = [("hipaa", "true"), ("DataClassification", "PHI"), ("DataClassification", "internal"),
+               ("owner", "patient records"), ("Name", "paie-0042"), ("pii", "yes"), ("usage", "journaux")]
+    silent = [("Name", "vol-0a48644c6fd0468af"), ("cost-center", "cc-1234"), ("environment", "prod"),
+              ("Name", "web-7")]
+    names = ["bucket-1", "patients-0042", "fichier-client-7", "personal-0a1b", "www-site", "salaires-7f",
+             "patients-salaires-1", "patients-www-fichier-clients", "salaires-patients"]
+    told = set()
+    for _ in range(500):
+        tags = dict(rng.sample(telling, rng.randint(0, 3)) + rng.sample(silent, rng.randint(0, 3)))
+        name = rng.choice(names)
+        service, native_type = rng.choice([(BUCKET, "AWS::S3::Bucket"), (group, "AWS::EC2::SecurityGroup")])
+        got = shared.classify(tags, name, service, native_type)
+        assert got == Classifier(KB.rules, KB.lexicon).classify(tags, name, service, native_type), (tags, name)
+        told.add(got)
+    assert len(told) > 15  # many answers, tag and name evidence mixed
+    assert len(shared._said_cache) < len(shared._tag_cache)  # and tag sets shared them
