@@ -63,9 +63,13 @@ def _fold_unicode(text: str) -> str:
 
 def normalized(text: str) -> str:
     """The words of a name or value, folded and joined by single spaces."""
-    if text.lower() != text:  # only mixed case can hide camel-case word boundaries
+    folded = text.lower()
+    if folded != text:  # only mixed case can hide camel-case word boundaries
         text = _CAMEL.sub(" ", text)
-    return _SPLIT.sub(" ", fold(text)).strip(" ")
+        folded = text.lower()
+    if not text.isascii():
+        folded = _fold_unicode(text)
+    return _SPLIT.sub(" ", folded).strip(" ")
 
 
 def _alternation(items: Iterable[str]) -> str:
@@ -324,6 +328,10 @@ class Classifier:
         norm = normalized(text)
         if self._ids is not None:
             norm = self._ids.sub("0", norm)
+        return self._shape_words(norm, context, context_keys)
+
+    def _shape_words(self, norm: str, context: str, context_keys: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """:meth:`_words` of a name or value already normalised, its identifiers read as "0"."""
         found = self._shapes.get(norm)
         if found is not None:
             return found
@@ -388,7 +396,11 @@ class Classifier:
     def classify(self, tags: Mapping[str, str], name: str, service: Service | None = None,
                  native_type: str = "") -> Classification:
         """Classes of a resource from its tags and name; see the module docstring."""
-        names = self.names_apply(service, native_type)
+        return self.answer(tags, name, self.names_apply(service, native_type))
+
+    def answer(self, tags: Mapping[str, str], name: str, names: bool) -> Classification:
+        """Classes of a resource from its tags and name, where ``names`` says whether names and tag
+        values count for it (:meth:`names_apply`)."""
         # Tag sets repeat across an estate: their part of the answer is computed once per set.
         tag_key = tuple(tags.items())
         told = self._tag_cache.get(tag_key)
@@ -398,7 +410,12 @@ class Classifier:
             told = self._tag_cache[tag_key] = self._tag_answer(tags)
         if not names:
             return told.keys_only
-        words = self._words(name, context_keys=tags.keys())
+        shape = normalized(name)
+        if self._ids is not None:
+            shape = self._ids.sub("0", shape)
+        words = self._shapes.get(shape)  # the _words of the name, as most names are read
+        if words is None:
+            words = self._shape_words(shape, "", tags.keys())
         if not words:  # most names: the answer is the tag set's own
             return told.with_values
         answer = told.with_names.get(words)

@@ -110,21 +110,34 @@ class Enricher:
 
     def enrich(self, inventory: Inventory) -> Enrichment:
         out = Enrichment()
-        resources = inventory.resources
+        facts, unmapped, unknown_regions = out.facts, out.unmapped, out.unknown_regions
         key_controls = _key_controls(inventory)
         unknown_key = KeyControl.UNKNOWN.value
-        classify = self.classifier.classify
-        for rid, res in resources.items():
-            svc = self.service(res)
+        classifier = self.classifier
+        answer = classifier.answer
+        # Per native type: its service and whether names count for it; per location code: the
+        # placement of the many resources whose export gives one (the others take the long way).
+        kinds: dict[tuple[str, str], tuple[Service | None, bool]] = {}
+        placements = self._placements
+        for rid, res in inventory.resources.items():
+            provider = res.provider
+            kind_key = (provider, res.native_type)
+            kind = kinds.get(kind_key)
+            if kind is None:
+                svc = self.service(res)
+                kind = kinds[kind_key] = (svc, classifier.names_apply(svc, res.native_type))
+            svc, names = kind
             if svc is None:
-                out.unmapped[res.native_type] += 1
-            placement = self.placement(res, svc)
-            if not placement.known:
-                out.unknown_regions[f"{res.provider}:{placement.code or '(not in export)'}"] += 1
-            found = classify(res.tags, res.name, svc, res.native_type)
-            out.facts.append(Facts(res, svc, placement, found.classes, found.source,
-                                   key_controls.get(rid, unknown_key)))
-        _inherit_classes(out.facts)
+                unmapped[res.native_type] += 1
+            code = res.region
+            placement = placements.get((provider, code)) if code is not None and code != "global" else None
+            if placement is None:
+                placement = self.placement(res, svc)
+            if placement.region is None:
+                unknown_regions[f"{provider}:{placement.code or '(not in export)'}"] += 1
+            found = answer(res.tags, res.name, names)
+            facts.append(Facts(res, svc, placement, found.classes, found.source, key_controls.get(rid, unknown_key)))
+        _inherit_classes(facts)
         return out
 
 

@@ -4,10 +4,11 @@ each name in full gives, and the shortcut turns itself off for a lexicon that co
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from scanner.classify import Classifier, normalized
+from scanner.classify import Classifier, fold, normalized
 from scanner.kb.loader import default_kb
 from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataClass, Sense
 
@@ -123,3 +124,19 @@ def test_tag_sets_that_differ_by_tags_giving_no_class_share_an_answer_computed_a
         told.add(got)
     assert len(told) > 15  # many answers, tag and name evidence mixed
     assert len(shared._said_cache) < len(shared._tag_cache)  # and tag sets shared them
+
+
+def _normalized_word_by_word(text: str) -> str:
+    """The reading of a name spelled out: camel case split where the case is mixed, folded, split."""
+    if text.lower() != text:
+        text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+    return " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w)
+
+
+def test_normalised_names_are_the_words_spelled_out() -> None:
+    rng = random.Random(3)
+    pieces = ["Patient", "HR", "data", "Santé", "STRASSE", "Straße", "ẞ", "x9", "_", "-", " ", ".", "é", "Ü",
+              "kv", "0A1b", "ﬁ", "İ", "Σ", "ø", "--"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        assert normalized(text) == _normalized_word_by_word(text), text
