@@ -28,18 +28,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import overload
 
 from scanner.kb.schema import ClassificationLexicon, ClassificationRule, DataClass, Service
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
+#: A word of hexadecimal digits holding at least one digit: a generated identifier, a hash, a serial number.
+_ID_WORD = re.compile(r"\b[a-f]*[0-9][0-9a-f]*\b")
+_HEXADECIMAL = re.compile(r"[0-9a-f]+")
 #: Stems at least this long also match inside a word, not only at its beginning or end.
 INFIX_STEM = 6
 #: Tag sets whose classes are remembered before the cache is emptied.
 TAG_CACHE = 100_000
+#: Name shapes (names with their identifiers read as one) whose words are remembered.
+NAME_CACHE = 100_000
 
 
 def fold(text: str) -> str:
@@ -57,9 +63,13 @@ def _fold_unicode(text: str) -> str:
 
 def normalized(text: str) -> str:
     """The words of a name or value, folded and joined by single spaces."""
-    if text.lower() != text:  # only mixed case can hide camel-case word boundaries
+    folded = text.lower()
+    if folded != text:  # only mixed case can hide camel-case word boundaries
         text = _CAMEL.sub(" ", text)
-    return " ".join(w for w in _SPLIT.split(fold(text)) if w)
+        folded = text.lower()
+    if not text.isascii():
+        folded = _fold_unicode(text)
+    return _SPLIT.sub(" ", folded).strip(" ")
 
 
 def _alternation(items: Iterable[str]) -> str:
@@ -148,6 +158,13 @@ class _Matcher:
             whole.append(core)
         return cls(whole, prefix, suffix, inner)
 
+    def reads_identifiers(self) -> bool:
+        """Whether a word of hexadecimal digits holding a digit can match: a whole word or a
+        phrase's word is one, or a beginning, end or inner entry is hexadecimal."""
+        words = [*self._whole, *(word for phrases in self._phrases.values() for p in phrases for word in p)]
+        pieces = [key for _, keys in (*self._prefix, *self._suffix, *self._inner) for key in keys]
+        return any(_ID_WORD.fullmatch(w) for w in words) or any(_HEXADECIMAL.fullmatch(p) for p in pieces)
+
     def _in_word(self, word: str) -> tuple[str, ...]:
         """The entries found in one word: the word itself, its beginning, its end, inside it."""
         found = self._cache.get(word)
@@ -226,6 +243,17 @@ class Classification:
 _UNKNOWN = Classification((str(DataClass.UNKNOWN),), "default")
 
 
+@dataclass(slots=True)
+class _TagAnswer:
+    """What a tag set says, alone and (remembered per name's words) with a name."""
+
+    by_key: dict[str, str]  # class → evidence, from tag keys
+    by_value: dict[str, str]  # class → evidence, from tag values
+    keys_only: Classification  # where names and values do not count
+    with_values: Classification  # where they count but the name adds nothing
+    with_names: dict[tuple[tuple[str, str], ...], Classification] = field(default_factory=dict)
+
+
 class Classifier:
     """Applies the rules in order; all matching classes are kept, the first match is the source."""
 
@@ -261,10 +289,22 @@ class Classifier:
         self._name_categories = frozenset(lexicon.name_categories)
         self._infra = _Matcher.patterns(lexicon.infrastructure_type_terms) \
             if lexicon.infrastructure_type_terms else None
-        self._tag_cache: dict[tuple[tuple[str, str], ...],
-                              tuple[dict[str, str], dict[str, str], Classification, Classification]] = {}
+        self._tag_cache: dict[tuple[tuple[str, str], ...], _TagAnswer] = {}
+        self._said_cache: dict[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], _TagAnswer] = {}
         self._type_cache: dict[tuple[str, str | None], bool] = {}
         self._item_cache: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # Names differ mostly by their identifiers (``vol-0a48644c6fd0468af``, ``vm-0005000``). When
+        # neither the rules nor the hints can match such a word and no false friend has a
+        # hexadecimal word (a phrase could then run into one), it is never evidence, never part of
+        # a phrase and never tells a language: a name is read with each of them as "0", and names
+        # of the same shape share one reading.
+        friends = [w for x in lexicon.exclude_phrases for w in normalized(x).split()]
+        reads_ids = self._matcher.reads_identifiers() or any(h.reads_identifiers() for h in self._hints.values()) \
+            or any(_HEXADECIMAL.fullmatch(w) for w in friends)
+        self._ids: re.Pattern[str] | None = None if reads_ids else _ID_WORD
+        self._shapes: dict[str, tuple[tuple[str, str], ...]] = {}  # words of a shape that needs no context
+        self._contextual: set[str] = set()  # shapes holding a word whose class depends on the language
+        self._in_context: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 
     # ------------------------------------------------------------------ which resources
     def names_apply(self, service: Service | None, native_type: str = "") -> bool:
@@ -282,10 +322,47 @@ class Classifier:
         return known
 
     # ------------------------------------------------------------------ matching
-    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> list[tuple[str, str]]:
+    def _words(self, text: str, context: str = "", context_keys: Iterable[str] = ()) -> tuple[tuple[str, str], ...]:
         """``(class, word)`` found in a name or value; ``context`` (and ``context_keys``, joined by
         spaces, only when a word's language is needed) adds words that tell its language."""
         norm = normalized(text)
+        if self._ids is not None:
+            norm = self._ids.sub("0", norm)
+        return self._shape_words(norm, context, context_keys)
+
+    def _shape_words(self, norm: str, context: str, context_keys: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """:meth:`_words` of a name or value already normalised, its identifiers read as "0"."""
+        found = self._shapes.get(norm)
+        if found is not None:
+            return found
+        if norm not in self._contextual:
+            alone = self._read(norm, None)
+            if alone is not None:
+                if len(self._shapes) >= NAME_CACHE:
+                    self._shapes.clear()
+                self._shapes[norm] = alone
+                return alone
+            if len(self._contextual) >= NAME_CACHE:
+                self._contextual.clear()
+            self._contextual.add(norm)
+        if context_keys:
+            context = " ".join(context_keys)
+        key = (norm, context)
+        found = self._in_context.get(key)
+        if found is None:
+            if len(self._in_context) >= NAME_CACHE:
+                self._in_context.clear()
+            found = self._in_context[key] = self._read(norm, context)
+        return found
+
+    @overload
+    def _read(self, norm: str, context: str) -> tuple[tuple[str, str], ...]: ...
+    @overload
+    def _read(self, norm: str, context: None) -> tuple[tuple[str, str], ...] | None: ...
+
+    def _read(self, norm: str, context: str | None) -> tuple[tuple[str, str], ...] | None:
+        """``(class, word)`` found in normalised words; None when a word's class depends on the
+        language and no ``context`` is given."""
         if self._exclude is not None and self._exclude_keys is not None and self._exclude_keys.search(norm):
             norm = self._exclude.sub(" ", norm)
         out: list[tuple[str, str]] = []
@@ -295,9 +372,9 @@ class Classifier:
             if sense is not None:
                 if entry != word:  # a sense word inside a compound says nothing by itself
                     continue
+                if context is None:
+                    return None
                 if language is False:
-                    if context_keys:
-                        context = " ".join(context_keys)
                     language = self._language(f"{norm} {normalized(context)}")
                 cls = sense.languages.get(language, sense.default) if isinstance(language, str) \
                     else sense.default
@@ -306,7 +383,7 @@ class Classifier:
                 continue
             for cls_name in self._classes_of.get(entry, ()):
                 out.append((cls_name, word))
-        return out
+        return tuple(out)
 
     def _language(self, text: str) -> str | None:
         """The language whose hint words appear most in ``text`` (None when none or a tie)."""
@@ -319,26 +396,39 @@ class Classifier:
     def classify(self, tags: Mapping[str, str], name: str, service: Service | None = None,
                  native_type: str = "") -> Classification:
         """Classes of a resource from its tags and name; see the module docstring."""
-        names = self.names_apply(service, native_type)
+        return self.answer(tags, name, self.names_apply(service, native_type))
+
+    def answer(self, tags: Mapping[str, str], name: str, names: bool) -> Classification:
+        """Classes of a resource from its tags and name, where ``names`` says whether names and tag
+        values count for it (:meth:`names_apply`)."""
         # Tag sets repeat across an estate: their part of the answer is computed once per set.
         tag_key = tuple(tags.items())
-        cached = self._tag_cache.get(tag_key)
-        if cached is None:
+        told = self._tag_cache.get(tag_key)
+        if told is None:
             if len(self._tag_cache) >= TAG_CACHE:  # unique Name tags would otherwise fill it
                 self._tag_cache.clear()
-            cached = self._tag_cache[tag_key] = self._tag_answers(tags)
-        by_key, by_value, keys_only, with_values = cached
+            told = self._tag_cache[tag_key] = self._tag_answer(tags)
         if not names:
-            return keys_only
-        words = self._words(name, context_keys=tags.keys())
+            return told.keys_only
+        shape = normalized(name)
+        if self._ids is not None:
+            shape = self._ids.sub("0", shape)
+        words = self._shapes.get(shape)  # the _words of the name, as most names are read
+        if words is None:
+            words = self._shape_words(shape, "", tags.keys())
         if not words:  # most names: the answer is the tag set's own
-            return with_values
-        found = dict(by_key)
-        for cls, evidence in by_value.items():
-            found.setdefault(cls, evidence)
-        for cls, word in words:
-            found.setdefault(cls, f"name:{word}")
-        return self._answer(found)
+            return told.with_values
+        answer = told.with_names.get(words)
+        if answer is None:
+            found = dict(told.by_key)
+            for cls, evidence in told.by_value.items():
+                found.setdefault(cls, evidence)
+            for cls, word in words:
+                found.setdefault(cls, f"name:{word}")
+            if len(told.with_names) >= NAME_CACHE:
+                told.with_names.clear()
+            answer = told.with_names[words] = self._answer(found)
+        return answer
 
     def _answer(self, found: dict[str, str]) -> Classification:
         """The classes found, in rule order, with the evidence of the first."""
@@ -347,20 +437,10 @@ class Classifier:
         ordered = tuple(sorted(found, key=lambda c: self._order.get(c, 999)))
         return Classification(ordered, found[ordered[0]])
 
-    def _tag_answers(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], Classification,
-                                                              Classification]:
-        """A tag set's classes by key and by value, and the answers they give alone: where names
-        do not count (keys only) and where they count but the name adds nothing (keys, then values)."""
-        by_key, by_value = self._from_tags(tags)
-        with_values = dict(by_key)
-        for cls, evidence in by_value.items():
-            with_values.setdefault(cls, evidence)
-        return by_key, by_value, self._answer(dict(by_key)), self._answer(with_values)
-
-    def _from_tags(self, tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Classes from tag keys (always evidence) and from tag values (only where names count)."""
-        by_key: dict[str, str] = {}
-        by_value: dict[str, str] = {}
+    def _tag_answer(self, tags: Mapping[str, str]) -> _TagAnswer:
+        """What a tag set says. Only the tags that give a class count, by key: tag sets that differ
+        by the others (a ``Name``, a cost centre) share one answer."""
+        said: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         items = self._item_cache
         for item in tags.items():
             found = items.get(item)
@@ -368,13 +448,33 @@ class Classifier:
                 if len(items) >= TAG_CACHE:
                     items.clear()
                 found = items[item] = self._from_tag(*item)
-            from_key, from_value = found
-            evidence = f"tag:{item[0]}"
+            if found[0] or found[1]:
+                said.append((item[0], *found))
+        key = tuple(said)
+        told = self._said_cache.get(key)
+        if told is None:
+            if len(self._said_cache) >= TAG_CACHE:
+                self._said_cache.clear()
+            told = self._said_cache[key] = self._tell(key)
+        return told
+
+    def _tell(self, said: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> _TagAnswer:
+        """Classes from tag keys (always evidence) and from tag values (only where names count), from
+        ``(key, classes from the key, classes from the value)`` of each tag that gives one, and the
+        answers they give alone: where names do not count (keys only) and where they count but the
+        name adds nothing (keys, then values)."""
+        by_key: dict[str, str] = {}
+        by_value: dict[str, str] = {}
+        for key, from_key, from_value in said:
+            evidence = f"tag:{key}"
             for cls in from_key:
                 by_key.setdefault(cls, evidence)
             for cls in from_value:
                 by_value.setdefault(cls, evidence)
-        return by_key, by_value
+        with_values = dict(by_key)
+        for cls, evidence in by_value.items():
+            with_values.setdefault(cls, evidence)
+        return _TagAnswer(by_key, by_value, self._answer(dict(by_key)), self._answer(with_values))
 
     def _from_tag(self, key: str, value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Classes from one tag's key and from its value, in rule order (a tag repeats across tag sets)."""

@@ -11,7 +11,7 @@ later, on the graph). Look-ups repeat across an estate, so each one is cached he
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from graphs.schema import NodeKind, node_id
@@ -110,55 +110,69 @@ class Enricher:
 
     def enrich(self, inventory: Inventory) -> Enrichment:
         out = Enrichment()
+        facts, unmapped, unknown_regions = out.facts, out.unmapped, out.unknown_regions
         resources = inventory.resources
-        key_controls = _key_controls(inventory)
         unknown_key = KeyControl.UNKNOWN.value
-        classify = self.classifier.classify
-        for rid, res in resources.items():
-            svc = self.service(res)
+        classifier = self.classifier
+        answer = classifier.answer
+        # Per native type: its service and whether names count for it; per location code: the
+        # placement of the many resources whose export gives one (the others take the long way).
+        kinds: dict[tuple[str, str], tuple[Service | None, bool]] = {}
+        placements = self._placements
+        by_id: dict[str, Facts] = {}
+        children: list[tuple[Facts, object]] = []
+        for res in resources.values():
+            provider = res.provider
+            kind_key = (provider, res.native_type)
+            kind = kinds.get(kind_key)
+            if kind is None:
+                svc = self.service(res)
+                kind = kinds[kind_key] = (svc, classifier.names_apply(svc, res.native_type))
+            svc, names = kind
             if svc is None:
-                out.unmapped[res.native_type] += 1
-            placement = self.placement(res, svc)
-            if not placement.known:
-                out.unknown_regions[f"{res.provider}:{placement.code or '(not in export)'}"] += 1
-            found = classify(res.tags, res.name, svc, res.native_type)
-            out.facts.append(Facts(res, svc, placement, found.classes, found.source,
-                                   key_controls.get(rid, unknown_key)))
-        _inherit_classes(out.facts)
+                unmapped[res.native_type] += 1
+            code = res.region
+            placement = placements.get((provider, code)) if code is not None and code != "global" else None
+            if placement is None:
+                placement = self.placement(res, svc)
+            if placement.region is None:
+                unknown_regions[f"{provider}:{placement.code or '(not in export)'}"] += 1
+            found = answer(res.tags, res.name, names)
+            fact = by_id[res.id] = Facts(res, svc, placement, found.classes, found.source,
+                                         _key_control(res, resources) or unknown_key)
+            facts.append(fact)
+            parent = res.attributes.get("parent")
+            if parent:
+                children.append((fact, parent))
+        _inherit_classes(children, by_id)
         return out
 
 
-def _key_controls(inventory: Inventory) -> dict[str, str]:
-    """Key control per resource: a key's own control, or the key it uses (refined by that key's record)."""
-    out: dict[str, str] = {}
-    resources = inventory.resources
-    for rid, res in resources.items():
-        control = res.attributes.get("key_control")
-        if control:
-            out[rid] = str(control)  # a key's own control
-        if res.key is None:
-            continue
-        value = res.key.control.value
-        key_res = resources.get(res.key.key_id) if res.key.key_id else None
-        if key_res is not None and key_res.attributes.get("key_control"):
-            value = str(key_res.attributes["key_control"])
-        out.setdefault(rid, value)
-    return out
+def _key_control(res: Resource, resources: Mapping[str, Resource]) -> str | None:
+    """A key's own control, or the control of the key a resource uses (refined by that key's record)."""
+    control = res.attributes.get("key_control")
+    if control:
+        return str(control)
+    if res.key is None:
+        return None
+    key_res = resources.get(res.key.key_id) if res.key.key_id else None
+    if key_res is not None and key_res.attributes.get("key_control"):
+        return str(key_res.attributes["key_control"])
+    return res.key.control.value
 
 
-def _inherit_classes(facts: list[Facts]) -> None:
+def _inherit_classes(children: list[tuple[Facts, object]], by_id: Mapping[str, Facts]) -> None:
     """A child holds part of what its parent holds (a table of a patient-records dataset, a database
-    of a server): it gains its parent's classes, walking up to the root (parents before children)."""
-    by_id = {f.res.id: f for f in facts}
+    of a server): it gains its parent's classes, walking up to the root (parents before children).
+    ``children`` are the facts whose resource names a parent, with that parent's id, in inventory order."""
 
     def classes_of(f: Facts, depth: int = 0) -> set[str]:
         own = {c for c in f.classes if c != "unknown"}
         parent = by_id.get(str(f.res.attributes.get("parent", ""))) if depth < 8 else None
         return own | (classes_of(parent, depth + 1) if parent is not None else set())
 
-    for f in facts:
-        pid = f.res.attributes.get("parent")
-        parent = by_id.get(str(pid)) if pid else None
+    for f, pid in children:
+        parent = by_id.get(str(pid))
         if parent is None or (f.service is not None and f.res.id.rsplit("/", 1)[-1].lower() in f.service.system_names):
             continue
         merged = classes_of(f)
