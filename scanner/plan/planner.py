@@ -27,6 +27,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -63,7 +64,7 @@ class PlanOptions:
         return tuple(t for t in self.targets if t != OPEN_SOURCE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Move:
     """One resource of a unit, with its chosen alternative (or why there is none)."""
 
@@ -96,19 +97,29 @@ class Unit:
     def movable(self) -> bool:
         return any(m.moves for m in self.moves)
 
-    @property
+    # The sums below are read several times per unit (priority, records, totals, waves): computed
+    # once, when the moves' volumes and egress are settled (plan_units builds units after that).
+    @cached_property
     def effort(self) -> int:
         return sum(m.a.effort or 0 for m in self.moves if m.moves)
 
-    @property
+    @cached_property
     def data_gb(self) -> float:
         return round(sum(m.data_gb for m in self.moves if m.moves), 3)
 
-    def egress(self, attr: str) -> float | None:
+    @cached_property
+    def _egress_sums(self) -> dict[str, float | None]:
+        return {attr: self._egress_sum(attr) for attr in ("list_eur", "due_eur")}
+
+    def _egress_sum(self, attr: str) -> float | None:
         values: list[float | None] = [getattr(m.egress, attr) for m in self.moves if m.moves]
         if any(v is None for v in values):
             return None
         return round(sum(v for v in values if v is not None), 2)
+
+    def egress(self, attr: str) -> float | None:
+        sums = self._egress_sums
+        return sums[attr] if attr in sums else self._egress_sum(attr)
 
 
 #: (alternative, host, region, native type, reason when no alternative fits)
@@ -125,9 +136,17 @@ class Chooser:
         self.on = on  # qualifications must be in date on this day (the inventory date)
         self.rank = {t: i for i, t in enumerate(options.targets)}
         self._memo: dict[tuple[Any, ...], Choice] = {}
+        #: id of a profile → (the profile, kept alive so its id is not reused; its requirements)
+        self._required: dict[int, tuple[Any, tuple[str, ...]]] = {}
 
     def required(self, a: Assessed) -> tuple[str, ...]:
-        return tuple(sorted(requirements_for(self.kb, a.classes, self.home, a.service, self.options.require)))
+        """The certifications ``a``'s data needs; computed once per shared profile (one tuple for all)."""
+        profile = a.profile
+        found = self._required.get(id(profile))
+        if found is None:
+            found = self._required[id(profile)] = (profile, tuple(sorted(
+                requirements_for(self.kb, a.classes, self.home, a.service, self.options.require))))
+        return found[1]
 
     def host_for_open_source(self, required: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
         """(host provider or None for self-hosted, its compute offer, reason when no host fits)."""
@@ -318,6 +337,9 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         unit = Unit("", ms, band=min(band_of(m.a) for m in ms), exposure_max=max(m.a.exposure for m in ms))
         units.append(unit)
         unit_of.update((m.a.res.id, unit) for m in ms)
+    # The cyclic collector is paused while a command plans (scanner.gc_pause) and a networkx graph
+    # refers to itself (its cached views): emptied, its millions of entries are freed at once.
+    together.clear()
     units.sort(key=lambda u: order_in_inventory[u.moves[0].a.res.id])
     index = {id(u): i for i, u in enumerate(units)}
     order: nx.DiGraph[int] = nx.DiGraph()  # unit → unit that must move after it (a CDN after its origin…)
@@ -334,6 +356,7 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         units[i].id = f"U{n:0{width}d}"
     for i, u in enumerate(units):
         u.depends_on = sorted(units[p].id for p in order.predecessors(i))
+    order.clear()
     final = [units[i] for i in ordered + blocked]
     waves = [[units[i].id for i in members] for members in waves_idx]
     return Planned(moving, staying, final, waves, sorted(unknown_egress))
@@ -409,6 +432,8 @@ def _waves(units: list[Unit], order: nx.DiGraph[int],
     for number, wave in enumerate(waves, start=1):
         for i in wave:
             units[i].wave = number
+    sub.clear()  # self-referring: freed now rather than by the (paused) cyclic collector
+    dag.clear()
     return ordered, waves
 
 
