@@ -27,7 +27,6 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -83,7 +82,7 @@ class Move:
         return self.alternative is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     id: str
     moves: list[Move]
@@ -92,34 +91,43 @@ class Unit:
     band: int = 4
     exposure_max: float = 0.0
     exposure_after_max: float | None = None
+    #: (effort, data_gb, egress list_eur, egress due_eur), summed once on first reading: they are read
+    #: several times per unit (priority, records, totals, waves), after the moves' volumes are settled.
+    _sums: tuple[int, float, float | None, float | None] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def movable(self) -> bool:
         return any(m.moves for m in self.moves)
 
-    # The sums below are read several times per unit (priority, records, totals, waves): computed
-    # once, when the moves' volumes and egress are settled (plan_units builds units after that).
-    @cached_property
+    def _totals(self) -> tuple[int, float, float | None, float | None]:
+        if self._sums is None:
+            moving = [m for m in self.moves if m.moves]
+            self._sums = (sum(m.a.effort or 0 for m in moving), round(sum(m.data_gb for m in moving), 3),
+                          _egress_sum(moving, "list_eur"), _egress_sum(moving, "due_eur"))
+        return self._sums
+
+    @property
     def effort(self) -> int:
-        return sum(m.a.effort or 0 for m in self.moves if m.moves)
+        return self._totals()[0]
 
-    @cached_property
+    @property
     def data_gb(self) -> float:
-        return round(sum(m.data_gb for m in self.moves if m.moves), 3)
-
-    @cached_property
-    def _egress_sums(self) -> dict[str, float | None]:
-        return {attr: self._egress_sum(attr) for attr in ("list_eur", "due_eur")}
-
-    def _egress_sum(self, attr: str) -> float | None:
-        values: list[float | None] = [getattr(m.egress, attr) for m in self.moves if m.moves]
-        if any(v is None for v in values):
-            return None
-        return round(sum(v for v in values if v is not None), 2)
+        return self._totals()[1]
 
     def egress(self, attr: str) -> float | None:
-        sums = self._egress_sums
-        return sums[attr] if attr in sums else self._egress_sum(attr)
+        if attr == "list_eur":
+            return self._totals()[2]
+        if attr == "due_eur":
+            return self._totals()[3]
+        return _egress_sum([m for m in self.moves if m.moves], attr)
+
+
+def _egress_sum(moving: list[Move], attr: str) -> float | None:
+    values: list[float | None] = [getattr(m.egress, attr) for m in moving]
+    if any(v is None for v in values):
+        return None
+    return round(sum(v for v in values if v is not None), 2)
 
 
 #: (alternative, host, region, native type, reason when no alternative fits)
@@ -347,7 +355,7 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         unit.moves.append(m)
         unit_of[rid] = unit
     del root_unit, together
-    index = {id(u): i for i, u in enumerate(units)}
+    index = {id(u): i for i, u in enumerate(units)} if order_edges else {}
     # unit → unit that must move after it (a CDN after its origin…): only the units such a flow ties
     order: nx.DiGraph[int] = nx.DiGraph()
     for first, then in order_edges:
