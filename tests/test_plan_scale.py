@@ -190,3 +190,12 @@ def test_streamed_csv_and_markdown_are_what_the_whole_document_renders(tmp_path:
     streamed = io.StringIO()
     render.write_markdown(lazy, streamed)
     assert streamed.getvalue() == md
+
+
+def test_json_batches_are_bounded_by_resources_not_units() -> None:
+    """A batch of units counted as units could hold most of an estate whose units are large."""
+    units = [{"id": f"U{n}", "resources": [{}] * size} for n, size in enumerate([1, 1500, 600, 3, 0, 2500, 1])]
+    batches = list(render._batches(units, 2000, render._resources))
+    assert [[u["id"] for u in b] for b in batches] == [["U0", "U1", "U2"], ["U3", "U4", "U5"], ["U6"]]
+    assert [u for b in batches for u in b] == units
+    assert list(render._batches(range(5), 2)) == [[0, 1], [2, 3], [4]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import IO, Any
 
@@ -25,7 +25,9 @@ CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "d
                "exposure_after")
 
 
-#: Units serialised per call to orjson: large enough to amortise the call, small enough to bound memory.
+#: Resources serialised per call to orjson (whole units, at least one): large enough to amortise the
+#: call, small enough to bound memory (a batch of units counted as units could hold a large share of
+#: the estate when units gather hundreds of resources).
 JSON_BATCH = 2000
 #: Lines (Markdown) or rows (CSV) written per call to the text stream.
 TEXT_BATCH = 4096
@@ -101,7 +103,7 @@ def write_json(doc: dict[str, Any], out: IO[bytes]) -> None:
     at = head.index(marker)
     out.write(head[:at] + b'\n "units": [')
     first = True
-    for batch in _batches(units, JSON_BATCH):
+    for batch in _batches(units, JSON_BATCH, _resources):
         # "[\n  {…},\n  {…}\n]": the items, at depth 2 of the document, between the brackets' lines
         items = dumps(batch, shift=1)[2:-2]
         out.write((b"\n" if first else b",\n") + items)
@@ -109,13 +111,22 @@ def write_json(doc: dict[str, Any], out: IO[bytes]) -> None:
     out.write((b"]" if first else b"\n ]") + head[at + len(marker):] + b"\n")
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def _resources(unit: Any) -> int:
+    """The weight of a unit record in a batch: its resources (1 at least)."""
+    return max(1, len(unit.get("resources", ()))) if isinstance(unit, dict) else 1
+
+
+def _batches(items: Iterable[Any], size: int, weight: Callable[[Any], int] | None = None) -> Iterator[list[Any]]:
+    """Consecutive lists of ``items`` whose weights (1 each by default) reach ``size``, the last one less."""
     batch: list[Any] = []
+    total = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        total += 1 if weight is None else weight(item)
+        if total >= size:
             yield batch
             batch = []
+            total = 0
     if batch:
         yield batch
 
