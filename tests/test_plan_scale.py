@@ -125,3 +125,77 @@ def test_waves_follow_bands_dependencies_and_priority() -> None:
     assert waves == [[3, 2, 1], [7, 0], [5, 4]]
     assert ordered == [3, 2, 1, 7, 0, 5, 4]
     assert [u.wave for u in units] == [2, 1, 1, 1, 3, 3, None, 2]
+
+
+def _strip(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "generated_at"}
+
+
+def test_releasing_the_results_changes_nothing_in_the_plan() -> None:
+    """build_plan(release=True) empties both results' graphs and findings, which no plan output reads."""
+    kept = build_plan(_scan(), OPTIONS, Config())
+    released = build_plan(_scan(), OPTIONS, Config(), release=True)
+    assert released.before.graph is None and released.after.graph is None
+    assert released.before.findings == [] and kept.before.findings
+    assert _strip(plan_document(released)) == _strip(plan_document(kept))
+
+
+def test_units_are_the_connected_components_of_the_ties() -> None:
+    """Resources tied by a copy flow, a key or containment share a unit, listed in inventory order."""
+    import networkx as nx
+
+    result = _scan()
+    planned = plan_units(result, OPTIONS)
+    ids = {m.a.res.id for m in planned.moving}
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(ids)
+    graph.add_edges_from((f.source, f.target) for f in result.flows
+                         if f.kind.moves_together and f.source in ids and f.target in ids)
+    for m in planned.moving:
+        key = m.a.res.key
+        if key is not None and key.key_id in ids:
+            graph.add_edge(m.a.res.id, key.key_id)
+        graph.add_edges_from((m.a.res.id, parent) for parent in planner._containers(m.a.res.id, ids))
+    want = {frozenset(c) for c in nx.connected_components(graph)}
+    assert {frozenset(m.a.res.id for m in u.moves) for u in planned.units} == want
+    assert any(len(u.moves) > 1 for u in planned.units)
+    position = {m.a.res.id: n for n, m in enumerate(planned.moving)}
+    for u in planned.units:
+        assert [position[m.a.res.id] for m in u.moves] == sorted(position[m.a.res.id] for m in u.moves)
+
+
+def _cli(tmp_path: Path, fmt: str) -> str:
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    out = tmp_path / f"plan.{fmt}"
+    res = CliRunner().invoke(app, ["plan", "-i", str(HOSPITAL), "--target", "ovhcloud,scaleway", "--require", "hds",
+                                   "--exit-date", "2026-12-01", "--as-of", "2026-11-30", "-f", fmt, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return out.read_bytes().decode("utf-8")
+
+
+def test_streamed_csv_and_markdown_are_what_the_whole_document_renders(tmp_path: Path) -> None:
+    """The command streams the CSV and Markdown plans from lazy unit records: same text as rendering
+    the document with every record held."""
+    doc = plan_document(build_plan(_scan(), OPTIONS, Config()))
+    csv_text = io.StringIO()
+    render.write_csv(doc, csv_text)
+    assert _cli(tmp_path, "csv") == csv_text.getvalue()
+    md = render.render_markdown(doc)
+    assert _cli(tmp_path, "md") == md
+    assert "### U01 (wave 1)" in md and md.endswith("\n") and not md.endswith("\n\n")
+    lazy = plan_document(build_plan(_scan(), OPTIONS, Config()), lazy_units=True)
+    streamed = io.StringIO()
+    render.write_markdown(lazy, streamed)
+    assert streamed.getvalue() == md
+
+
+def test_json_batches_are_bounded_by_resources_not_units() -> None:
+    """A batch of units counted as units could hold most of an estate whose units are large."""
+    units = [{"id": f"U{n}", "resources": [{}] * size} for n, size in enumerate([1, 1500, 600, 3, 0, 2500, 1])]
+    batches = list(render._batches(units, 2000, render._resources))
+    assert [[u["id"] for u in b] for b in batches] == [["U0", "U1", "U2"], ["U3", "U4", "U5"], ["U6"]]
+    assert [u for b in batches for u in b] == units
+    assert list(render._batches(range(5), 2)) == [[0, 1], [2, 3], [4]]

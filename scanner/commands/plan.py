@@ -62,12 +62,31 @@ def _check_sources(inventory: list[Path], snapshot: int | None, live: LiveOption
         raise UsageError("--snapshot plans from the history: leave out --inventory and --provider")
 
 
-def _write_streamed(doc_plan: Any, output: str) -> None:
-    from scanner.plan.document import plan_document
-    from scanner.plan.render import write_json
+#: The formats written as their unit records are made, never all held at once (at a million
+#: resources the records alone take gigabytes).
+STREAMED = frozenset({PlanFormat.json, PlanFormat.csv, PlanFormat.md})
 
+
+def _write_streamed(doc_plan: Any, fmt: PlanFormat, output: str) -> None:
+    from scanner.plan.document import plan_document
+    from scanner.plan.render import write_csv, write_json, write_markdown
+
+    doc = plan_document(doc_plan, lazy_units=True)
     with open_output(output) as out:
-        write_json(plan_document(doc_plan, lazy_units=True), out)
+        if fmt is PlanFormat.json:
+            write_json(doc, out)
+            return
+        # Text encoded as write_output encodes it; no newline translation (as io.StringIO).
+        text = io.TextIOWrapper(out, encoding="utf-8", errors="backslashreplace", newline="",
+                                write_through=False)
+        try:
+            if fmt is PlanFormat.csv:
+                write_csv(doc, text)
+            else:
+                write_markdown(doc, text)
+            text.flush()
+        finally:
+            text.detach()  # the stream belongs to open_output
 
 
 def _plan(
@@ -118,9 +137,10 @@ def _plan(
             result = _from_snapshot(snapshot, db, cfg, as_of, org, load_billing(billing))
         else:
             result = scan_inputs(inventory, config, as_of, org, live, billing=billing)
-        doc_plan = build_plan(result, options, cfg)
-        if chosen is PlanFormat.json:  # streamed: the unit records are never all held at once
-            _write_streamed(doc_plan, output)
+        doc_plan = build_plan(result, options, cfg, release=True)
+        del result
+        if chosen in STREAMED:
+            _write_streamed(doc_plan, chosen, output)
             return
         doc = plan_document(doc_plan)
     if chosen in (PlanFormat.dora_xbrl, PlanFormat.dora_register):

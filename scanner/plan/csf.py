@@ -90,13 +90,15 @@ def _jurisdiction(kb: KnowledgeBase, operators: set[str]) -> tuple[str, list[str
 def provider_evidence(kb: KnowledgeBase, provider: str, items: list[Assessed]) -> dict[str, Any]:
     sov2 = kb.csf_objectives["SOV-2"]
     sov3 = kb.csf_objectives["SOV-3"]
-    operators = {a.operator for a in items if a.operator}
+    # Every fact below but the qualification coverage is a profile's: read once per shared profile.
+    profiles = list({id(a.profile): a.profile for a in items}.values())
+    operators = {p.operator for p in profiles if p.operator}
     if operators:
         jurisdiction, chain_facts = _jurisdiction(kb, operators)
     else:
         jurisdiction, chain_facts = "non-EU only", ["no operating entity known for this provider's placements"]
-    control = sorted({h.law for a in items for h in a.hits if h.counts and h.trigger == "control"})
-    presence = sorted({h.law for a in items for h in a.hits if h.residual})
+    control = sorted({h.law for p in profiles for h in p.hits if h.counts and h.trigger == "control"})
+    presence = sorted({h.law for p in profiles for h in p.hits if h.residual})
     qualified, qualification_fact = _qualification(kb, provider, items)
     if control:
         exposure, exposure_fact = "fully exposed", f"reached by control: {', '.join(control)}"
@@ -111,13 +113,13 @@ def provider_evidence(kb: KnowledgeBase, provider: str, items: list[Assessed]) -
             f"no foreign law reaches it on the graph; immunity not verified by a qualification: {qualification_fact}")
     sov2_levels = {"2.1": _seal(sov2, "2.1", jurisdiction), "2.2": _seal(sov2, "2.2", exposure)}
 
-    data_items = [a for a in items if a.service is None or a.service.data_bearing]
+    data_profiles = [p for p in profiles if p.service is None or p.service.data_bearing]
     order = ["unknown", "provider-managed", "customer-managed", "customer-external"]
-    keys = sorted({a.key_control for a in data_items}, key=lambda k: order.index(k) if k in order else 0)
+    keys = sorted({p.key_control for p in data_profiles}, key=lambda k: order.index(k) if k in order else 0)
     weakest = keys[0] if keys else "unknown"
     key_answer = KEY_ANSWERS.get(weakest, "provider only")
-    locations = sorted({c for a in items for c in a.locations})
-    unknown_location = any(not a.locations for a in data_items)
+    locations = sorted({c for p in profiles for c in p.locations})
+    unknown_location = any(not p.locations for p in data_profiles)
     outside = [c for c in locations if not kb.in_eea(c)]
     if unknown_location:
         location_answer = "unknown"

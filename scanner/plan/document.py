@@ -40,15 +40,36 @@ class Plan:
         return self.planned.units
 
 
-def build_plan(result: ScanResult, options: PlanOptions, config: Config) -> Plan:
-    """Plan, then re-score the planned estate with the same scorer."""
+def build_plan(result: ScanResult, options: PlanOptions, config: Config, release: bool = False) -> Plan:
+    """Plan, then re-score the planned estate with the same scorer.
+
+    With ``release`` the scan's and the re-scoring's graphs and finding lists, which no part of a
+    plan reads, are emptied as soon as they are done with: at a million resources they take
+    gigabytes, and both results are otherwise alive at once.
+    """
     planned = plan_units(result, options)
+    if release:
+        _release(result)
     after = rescore(result, planned.moving, config)
+    if release:
+        _release(after)
     index = {a.res.id: a for a in after.assessed}
     for unit in planned.units:
         scores = [index[m.a.res.id].exposure for m in unit.moves if m.a.res.id in index]
         unit.exposure_after_max = max(scores) if scores else None
     return Plan(options, result, after, planned, dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), index)
+
+
+def _release(result: ScanResult) -> None:
+    """Empty the result's graph and findings (its summary keeps the counts a plan reports).
+
+    A networkx graph refers to itself through its cached views, so, with the cyclic collector
+    paused (:mod:`scanner.gc_pause`), dropping the reference would free nothing: it is emptied.
+    """
+    if result.graph is not None:
+        result.graph.clear()
+        result.graph = None
+    result.findings = []
 
 
 def _held_in(kb: KnowledgeBase, m: Move) -> list[Qualification]:
@@ -59,24 +80,39 @@ def _held_in(kb: KnowledgeBase, m: Move) -> list[Qualification]:
     return [q for q in kb.offer_qualifications(alt.id, m.region) if q.holds()]
 
 
-def _move_dict(kb: KnowledgeBase, m: Move, after: dict[str, Assessed]) -> dict[str, Any]:
+def _move_dict(kb: KnowledgeBase, m: Move, after: dict[str, Assessed],
+               shared: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """A resource's record. ``shared`` memoises the parts many resources have in common (the chosen
+    alternative with its qualifications, the data classes): one object each, read-only."""
     a = m.a
-    held = _held_in(kb, m)
+    shared = {} if shared is None else shared
     now = after.get(a.res.id)
     alt = m.alternative
+    alt_key = (id(alt), m.host, m.region, m.native_type)
+    alt_dict = shared.get(alt_key)
+    if alt_dict is None and alt is not None:
+        held = _held_in(kb, m)
+        alt_dict = shared[alt_key] = {
+            "id": alt.id, "name": alt.name, "provider": alt.provider, "kind": alt.kind,
+            "certifications": sorted({q.scheme for q in held}), "qualifications": sorted(q.id for q in held),
+            "compatible_with": list(alt.compatible_with),
+            "host": m.host, "region": m.region, "service": m.native_type}
+        shared[("alt", id(alt))] = alt  # keeps the alternative, hence its id, alive with the memo
+    classes = shared.get(a.classes)
+    if classes is None:
+        classes = shared[a.classes] = list(a.classes)
+    required = shared.get(m.required)
+    if required is None:
+        required = shared[m.required] = list(m.required)
     return {
         "id": a.res.id,
         "name": a.res.name,
         "provider": a.res.provider,
         "service": a.service.type if a.service else None,
         "region": a.placement,
-        "data_classes": list(a.classes),
-        "required_certifications": list(m.required),
-        "alternative": None if alt is None else {
-            "id": alt.id, "name": alt.name, "provider": alt.provider, "kind": alt.kind,
-            "certifications": sorted({q.scheme for q in held}), "qualifications": sorted(q.id for q in held),
-            "compatible_with": list(alt.compatible_with),
-            "host": m.host, "region": m.region, "service": m.native_type},
+        "data_classes": classes,
+        "required_certifications": required,
+        "alternative": alt_dict,
         "reason": m.reason,
         "effort": a.effort if m.moves else 0,
         "data_gb": round(m.data_gb, 3),
@@ -109,6 +145,7 @@ def totals(units: list[Unit], bandwidth_mbps: float) -> dict[str, Any]:
 def unit_records(plan: Plan) -> Iterator[dict[str, Any]]:
     """The ``units`` of the document, one record at a time (in plan order)."""
     kb, after_index, bandwidth = plan.before.kb, plan.after_index, plan.options.bandwidth_mbps
+    shared: dict[Any, Any] = {}
     for u in plan.units:
         data_gb = u.data_gb
         yield {
@@ -118,7 +155,7 @@ def unit_records(plan: Plan) -> Iterator[dict[str, Any]]:
             "egress_list_eur": u.egress("list_eur"),
             "transfer_hours": transfer_hours(data_gb, bandwidth),
             "exposure_before": u.exposure_max, "exposure_after": u.exposure_after_max,
-            "resources": [_move_dict(kb, m, after_index) for m in u.moves]}
+            "resources": [_move_dict(kb, m, after_index, shared) for m in u.moves]}
 
 
 def plan_document(plan: Plan, lazy_units: bool = False) -> dict[str, Any]:

@@ -44,15 +44,27 @@ def concentration(result: ScanResult) -> dict[str, Any]:
     data_gb: dict[str, float] = defaultdict(float)
     effort: Counter[str] = Counter()
     no_alt: list[dict[str, Any]] = []
+    no_alt_count: Counter[str] = Counter()
+    # What a shared profile decides (sensitive data, the service), looked up once per profile; the
+    # reason also depends on the resource type when the service is unknown.
+    facts: dict[tuple[int, str], tuple[Any, bool, str | None]] = {}
     for a in result.assessed:
         pid = a.res.provider
+        profile = a.profile
+        key = (id(profile), a.res.native_type)
+        found = facts.get(key)
+        if found is None:
+            svc = profile.service
+            found = facts[key] = (profile, bool(SENSITIVE_CLASSES & set(profile.classes))
+                                  and (svc is None or svc.data_bearing), no_alternative_reason(a))
+        _, is_sensitive, reason = found
         resources[pid] += 1
-        if SENSITIVE_CLASSES & set(a.classes) and (a.service is None or a.service.data_bearing):
+        if is_sensitive:
             sensitive[pid] += 1
         data_gb[pid] += a.res.size_gb or 0.0
-        effort[pid] += a.effort or 0
-        reason = no_alternative_reason(a)
+        effort[pid] += profile.effort or 0
         if reason is not None:
+            no_alt_count[pid] += 1
             no_alt.append({"id": a.res.id, "provider": pid, "service": a.service.type if a.service else None,
                            "reason": reason})
 
@@ -65,7 +77,7 @@ def concentration(result: ScanResult) -> dict[str, Any]:
               "sensitive_resources": sensitive[pid], "share_sensitive": share(sensitive, pid),
               "data_gb": round(data_gb[pid], 1), "share_data": share(data_gb, pid),
               "effort": effort[pid], "share_effort": share(effort, pid),
-              "no_alternative": sum(1 for x in no_alt if x["provider"] == pid)}
+              "no_alternative": no_alt_count[pid]}
         for pid, n in resources.most_common()}
     index = hhi(resources)
     out: dict[str, Any] = {"hhi": index, "hhi_10000": round(index * 10000), "providers": providers,

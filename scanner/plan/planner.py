@@ -63,7 +63,7 @@ class PlanOptions:
         return tuple(t for t in self.targets if t != OPEN_SOURCE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Move:
     """One resource of a unit, with its chosen alternative (or why there is none)."""
 
@@ -82,7 +82,7 @@ class Move:
         return self.alternative is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     id: str
     moves: list[Move]
@@ -91,24 +91,43 @@ class Unit:
     band: int = 4
     exposure_max: float = 0.0
     exposure_after_max: float | None = None
+    #: (effort, data_gb, egress list_eur, egress due_eur), summed once on first reading: they are read
+    #: several times per unit (priority, records, totals, waves), after the moves' volumes are settled.
+    _sums: tuple[int, float, float | None, float | None] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def movable(self) -> bool:
         return any(m.moves for m in self.moves)
 
+    def _totals(self) -> tuple[int, float, float | None, float | None]:
+        if self._sums is None:
+            moving = [m for m in self.moves if m.moves]
+            self._sums = (sum(m.a.effort or 0 for m in moving), round(sum(m.data_gb for m in moving), 3),
+                          _egress_sum(moving, "list_eur"), _egress_sum(moving, "due_eur"))
+        return self._sums
+
     @property
     def effort(self) -> int:
-        return sum(m.a.effort or 0 for m in self.moves if m.moves)
+        return self._totals()[0]
 
     @property
     def data_gb(self) -> float:
-        return round(sum(m.data_gb for m in self.moves if m.moves), 3)
+        return self._totals()[1]
 
     def egress(self, attr: str) -> float | None:
-        values: list[float | None] = [getattr(m.egress, attr) for m in self.moves if m.moves]
-        if any(v is None for v in values):
-            return None
-        return round(sum(v for v in values if v is not None), 2)
+        if attr == "list_eur":
+            return self._totals()[2]
+        if attr == "due_eur":
+            return self._totals()[3]
+        return _egress_sum([m for m in self.moves if m.moves], attr)
+
+
+def _egress_sum(moving: list[Move], attr: str) -> float | None:
+    values: list[float | None] = [getattr(m.egress, attr) for m in moving]
+    if any(v is None for v in values):
+        return None
+    return round(sum(v for v in values if v is not None), 2)
 
 
 #: (alternative, host, region, native type, reason when no alternative fits)
@@ -125,9 +144,17 @@ class Chooser:
         self.on = on  # qualifications must be in date on this day (the inventory date)
         self.rank = {t: i for i, t in enumerate(options.targets)}
         self._memo: dict[tuple[Any, ...], Choice] = {}
+        #: id of a profile → (the profile, kept alive so its id is not reused; its requirements)
+        self._required: dict[int, tuple[Any, tuple[str, ...]]] = {}
 
     def required(self, a: Assessed) -> tuple[str, ...]:
-        return tuple(sorted(requirements_for(self.kb, a.classes, self.home, a.service, self.options.require)))
+        """The certifications ``a``'s data needs; computed once per shared profile (one tuple for all)."""
+        profile = a.profile
+        found = self._required.get(id(profile))
+        if found is None:
+            found = self._required[id(profile)] = (profile, tuple(sorted(
+                requirements_for(self.kb, a.classes, self.home, a.service, self.options.require))))
+        return found[1]
 
     def host_for_open_source(self, required: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
         """(host provider or None for self-hosted, its compute offer, reason when no host fits)."""
@@ -310,18 +337,27 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
         if m.egress.list_eur is None:
             unknown_egress.add(m.a.res.provider)
 
+    # Units: the connected components of ``together``, each listed in inventory order, in the
+    # inventory order of their first resource (``moving`` is in inventory order).
     unit_of: dict[str, Unit] = {}
     units: list[Unit] = []
-    order_in_inventory = {m.a.res.id: n for n, m in enumerate(moving)}
-    for component in nx.connected_components(together):
-        ms = [by_id[rid] for rid in sorted(component, key=order_in_inventory.__getitem__)]
-        unit = Unit("", ms, band=min(band_of(m.a) for m in ms), exposure_max=max(m.a.exposure for m in ms))
-        units.append(unit)
-        unit_of.update((m.a.res.id, unit) for m in ms)
-    units.sort(key=lambda u: order_in_inventory[u.moves[0].a.res.id])
-    index = {id(u): i for i, u in enumerate(units)}
-    order: nx.DiGraph[int] = nx.DiGraph()  # unit → unit that must move after it (a CDN after its origin…)
-    order.add_nodes_from(range(len(units)))
+    root_unit: dict[str, Unit] = {}
+    for m in moving:
+        rid = m.a.res.id
+        root = together.find(rid)
+        unit = root_unit.get(root)
+        if unit is None:
+            unit = root_unit[root] = Unit("", [], band=band_of(m.a), exposure_max=m.a.exposure)
+            units.append(unit)
+        else:
+            unit.band = min(unit.band, band_of(m.a))
+            unit.exposure_max = max(unit.exposure_max, m.a.exposure)
+        unit.moves.append(m)
+        unit_of[rid] = unit
+    del root_unit, together
+    index = {id(u): i for i, u in enumerate(units)} if order_edges else {}
+    # unit → unit that must move after it (a CDN after its origin…): only the units such a flow ties
+    order: nx.DiGraph[int] = nx.DiGraph()
     for first, then in order_edges:
         uf, ut = index[id(unit_of[first])], index[id(unit_of[then])]
         if uf != ut:
@@ -332,11 +368,35 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     width = max(2, len(str(len(units))))
     for n, i in enumerate(ordered + blocked, start=1):
         units[i].id = f"U{n:0{width}d}"
-    for i, u in enumerate(units):
-        u.depends_on = sorted(units[p].id for p in order.predecessors(i))
+    for i in order.nodes:
+        units[i].depends_on = sorted(units[p].id for p in order.predecessors(i))
     final = [units[i] for i in ordered + blocked]
     waves = [[units[i].id for i in members] for members in waves_idx]
     return Planned(moving, staying, final, waves, sorted(unknown_egress))
+
+
+class _Together:
+    """Which resources move together: a union-find over resource ids (connected components of
+    the ties, without a graph of a million nodes)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, rid: str) -> str:
+        parent = self.parent
+        root = rid
+        while (up := parent.get(root)) is not None:
+            root = up
+        while rid != root:  # path compression
+            up = parent[rid]
+            parent[rid] = root
+            rid = up
+        return root
+
+    def add_edge(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
 
 
 def _as_date(value: str | None) -> dt.date | None:
@@ -347,11 +407,10 @@ def _as_date(value: str | None) -> dt.date | None:
 
 
 def _relations(result: ScanResult, moving: list[Move],
-               ids: set[str]) -> tuple[nx.Graph[str], list[tuple[str, str]], dict[str, list[str]]]:
-    """What ties moving resources: the graph of those that move together (copies, peering, keys,
-    containment), the flows that only order them (first, then), and each copy's primaries."""
-    together: nx.Graph[str] = nx.Graph()
-    together.add_nodes_from(ids)
+               ids: set[str]) -> tuple[_Together, list[tuple[str, str]], dict[str, list[str]]]:
+    """What ties moving resources: those that move together (copies, peering, keys, containment),
+    the flows that only order them (first, then), and each copy's primaries."""
+    together = _Together()
     order_edges: list[tuple[str, str]] = []
     copy_sources: dict[str, list[str]] = defaultdict(list)
     for flow in result.flows:
@@ -383,27 +442,40 @@ def _waves(units: list[Unit], order: nx.DiGraph[int],
     """Waves by band (most sensitive exposed data first); a unit another movable unit depends on
     is pulled into the earliest wave of its dependants; inside a wave, a topological order of the
     dependencies, most urgent first among the units that are ready (``priority[i]`` of unit ``i``,
-    computed once: the ordering is O(n log n)). Sets ``Unit.wave``."""
+    computed once: the ordering is O(n log n)). Sets ``Unit.wave``.
+
+    ``order`` holds the dependencies between units (a unit no flow orders need not be in it).
+    """
     is_movable = [u.movable for u in units]
     sub: nx.DiGraph[int] = nx.DiGraph()  # a plain graph: views of a large graph are slow to walk
-    sub.add_nodes_from(i for i, m in enumerate(is_movable) if m)
     sub.add_edges_from((a, b) for a, b in order.edges if is_movable[a] and is_movable[b])
     # Strongly connected components stand for one unit each (cdn/logs cycles between units are not
-    # expected; if they happen, their units share a wave and keep their priority order).
+    # expected; if they happen, their units share a wave and keep their priority order). Units no
+    # dependency ties (nearly all) are components of their own, outside any graph.
     dag = nx.condensation(sub)
-    members: dict[int, list[int]] = {c: sorted(dag.nodes[c]["members"], key=priority.__getitem__)
-                                     for c in dag.nodes}
-    band = {c: min(units[i].band for i in ms) for c, ms in members.items()}
+    members: list[list[int]] = [sorted(dag.nodes[c]["members"], key=priority.__getitem__) for c in range(len(dag))]
+    successors: list[list[int]] = [list(dag.successors(c)) for c in range(len(dag))]
+    band = [min(units[i].band for i in ms) for ms in members]
     for c in reversed(list(nx.topological_sort(dag))):
-        band[c] = min([band[c], *(band[d] for d in dag.successors(c))])
+        band[c] = min([band[c], *(band[d] for d in successors[c])])
+    tied = set(sub.nodes)
+    sub.clear()  # self-referring: freed now rather than by the (paused) cyclic collector
+    dag.clear()
+    for i, movable in enumerate(is_movable):
+        if movable and i not in tied:
+            members.append([i])
+            successors.append([])
+            band.append(units[i].band)
     # A component's urgency is its most urgent unit's; no two are equal (the last field is a
     # resource id, and units share none), so the order below is fully determined.
-    key = {c: priority[ms[0]] for c, ms in members.items()}
+    key = [priority[ms[0]] for ms in members]
+    by_band: dict[int, list[int]] = defaultdict(list)
+    for c, b in enumerate(band):
+        by_band[b].append(c)
     ordered: list[int] = []
     waves: list[list[int]] = []
-    for wave_band in sorted(set(band.values())):
-        wave = [i for c in _ready_first(dag, [c for c in dag.nodes if band[c] == wave_band], key)
-                for i in members[c]]
+    for wave_band in sorted(by_band):
+        wave = [i for c in _ready_first(successors, by_band[wave_band], key) for i in members[c]]
         waves.append(wave)
         ordered.extend(wave)
     for number, wave in enumerate(waves, start=1):
@@ -412,13 +484,14 @@ def _waves(units: list[Unit], order: nx.DiGraph[int],
     return ordered, waves
 
 
-def _ready_first(dag: nx.DiGraph[int], nodes: list[int], key: dict[int, tuple[float, float, str]]) -> list[int]:
+def _ready_first(successors: list[list[int]], nodes: list[int],
+                 key: list[tuple[float, float, str]]) -> list[int]:
     """A topological order of ``nodes`` (edges among them only), the smallest ``key`` first among
     those whose predecessors are placed (Kahn's algorithm with a heap)."""
     inside = set(nodes)
     waiting = dict.fromkeys(nodes, 0)
     for c in nodes:
-        for d in dag.successors(c):
+        for d in successors[c]:
             if d in inside:
                 waiting[d] += 1
     ready = [(key[c], c) for c in nodes if not waiting[c]]
@@ -427,7 +500,7 @@ def _ready_first(dag: nx.DiGraph[int], nodes: list[int], key: dict[int, tuple[fl
     while ready:
         _, c = heapq.heappop(ready)
         out.append(c)
-        for d in dag.successors(c):
+        for d in successors[c]:
             if d in inside:
                 waiting[d] -= 1
                 if not waiting[d]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import IO, Any
 
@@ -25,8 +25,12 @@ CSV_COLUMNS = ("unit", "wave", "id", "name", "provider", "service", "region", "d
                "exposure_after")
 
 
-#: Units serialised per call to orjson: large enough to amortise the call, small enough to bound memory.
+#: Resources serialised per call to orjson (whole units, at least one): large enough to amortise the
+#: call, small enough to bound memory (a batch of units counted as units could hold a large share of
+#: the estate when units gather hundreds of resources).
 JSON_BATCH = 2000
+#: Lines (Markdown) or rows (CSV) written per call to the text stream.
+TEXT_BATCH = 4096
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 #: Ends of the floats orjson spells otherwise than Python's ``repr`` (1e-05 as ``0.00001``, 2.5e-07
 #: as ``2.5e-7``): the end of a number token that is the last of its line (a string ends with a quote).
@@ -99,7 +103,7 @@ def write_json(doc: dict[str, Any], out: IO[bytes]) -> None:
     at = head.index(marker)
     out.write(head[:at] + b'\n "units": [')
     first = True
-    for batch in _batches(units, JSON_BATCH):
+    for batch in _batches(units, JSON_BATCH, _resources):
         # "[\n  {…},\n  {…}\n]": the items, at depth 2 of the document, between the brackets' lines
         items = dumps(batch, shift=1)[2:-2]
         out.write((b"\n" if first else b",\n") + items)
@@ -107,13 +111,22 @@ def write_json(doc: dict[str, Any], out: IO[bytes]) -> None:
     out.write((b"]" if first else b"\n ]") + head[at + len(marker):] + b"\n")
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def _resources(unit: Any) -> int:
+    """The weight of a unit record in a batch: its resources (1 at least)."""
+    return max(1, len(unit.get("resources", ()))) if isinstance(unit, dict) else 1
+
+
+def _batches(items: Iterable[Any], size: int, weight: Callable[[Any], int] | None = None) -> Iterator[list[Any]]:
+    """Consecutive lists of ``items`` whose weights (1 each by default) reach ``size``, the last one less."""
     batch: list[Any] = []
+    total = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        total += 1 if weight is None else weight(item)
+        if total >= size:
             yield batch
             batch = []
+            total = 0
     if batch:
         yield batch
 
@@ -142,6 +155,18 @@ def _eur(value: float | None) -> str:
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
+    return "".join(line + "\n" for line in markdown_lines(doc))
+
+
+def write_markdown(doc: dict[str, Any], out: IO[str]) -> None:
+    """:func:`render_markdown` written as it is made: ``doc["units"]`` may be an iterator
+    (``plan_document(lazy_units=True)``), and no unit's lines are held after they are written."""
+    for batch in _batches(markdown_lines(doc), TEXT_BATCH):
+        out.write("".join(line + "\n" for line in batch))
+
+
+def markdown_lines(doc: dict[str, Any]) -> Iterator[str]:
+    """The lines of the Markdown plan, without their newlines."""
     o, t, b, a = doc["options"], doc["totals"], doc["before"], doc["after"]
     lines = [f"# Migration plan{' — ' + _md(doc['organization']) if doc['organization'] else ''}", "",
              f"Targets: {', '.join(o['targets'])}; certifications required: "
@@ -170,7 +195,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines.append(f"- **Wave {w['wave']}** ({'; '.join(w['priority'])}): {', '.join(w['units'])} — "
                      f"{w['effort']} points, {w['data_gb']:g} GB, {w['transfer_hours']:g} h")
     lines += ["", "## Units", ""]
+    yield from lines
     for u in doc["units"]:
+        lines = []
         wave = f"wave {u['wave']}" if u["wave"] else "not planned (nothing can move)"
         deps = f", after {', '.join(u['depends_on'])}" if u["depends_on"] else ""
         after = "" if u["exposure_after"] is None else f" → {u['exposure_after']}"
@@ -185,11 +212,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
                          f"{(alt['host'] or '') + ':' + (alt['region'] or '?') if alt else ''} | "
                          f"{_md(r['reason'] or '')} |")
         lines.append("")
-    lines += ["## Concentration and exit readiness", "",
-              f"HHI before {doc['concentration']['before']['hhi_10000']}, after "
-              f"{doc['concentration']['after']['hhi_10000']} (0-10000).", "",
-              "| provider | resources | share | sensitive share | data share | effort share | no alternative |",
-              "|---|---|---|---|---|---|---|"]
+        yield from lines
+    lines = ["## Concentration and exit readiness", "",
+             f"HHI before {doc['concentration']['before']['hhi_10000']}, after "
+             f"{doc['concentration']['after']['hhi_10000']} (0-10000).", "",
+             "| provider | resources | share | sensitive share | data share | effort share | no alternative |",
+             "|---|---|---|---|---|---|---|"]
     for pid, p in doc["concentration"]["before"]["providers"].items():
         lines.append(f"| {_md(pid)} | {p['resources']} | {p['share_resources']:.1%} | {p['share_sensitive']:.1%} | "
                      f"{p['share_data']:.1%} | {p['share_effort']:.1%} | {p['no_alternative']} |")
@@ -212,7 +240,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for pid, p in doc["egress_prices"].items():
         lines.append(f"- {pid}: {p['price_per_unit']} {p['currency']}/{p['unit']} ({_md(p['tier'])}); "
                      f"{_md(p['source'])}, {p['as_of']}")
-    return "\n".join(lines) + "\n"
+    yield from lines
 
 
 def render_terminal(doc: dict[str, Any], console: Console) -> None:

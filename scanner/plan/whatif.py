@@ -33,7 +33,9 @@ def modified_inventory(before: ScanResult, moves: list[Move]) -> Inventory:
         if not m.moves or m.host is None:
             continue
         res = m.a.res
-        attributes = {k: v for k, v in res.attributes.items() if k not in _PLACEMENT_ATTRIBUTES}
+        attributes = res.attributes  # shared, never mutated: copied only to drop a placement attribute
+        if any(k in attributes for k in _PLACEMENT_ATTRIBUTES):
+            attributes = {k: v for k, v in attributes.items() if k not in _PLACEMENT_ATTRIBUTES}
         resources[res.id] = dataclasses.replace(
             res, provider=m.host, region=m.region, raw_region=m.region,
             native_type=m.native_type or res.native_type, attributes=attributes)
