@@ -341,10 +341,11 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     # inventory order of their first resource (``moving`` is in inventory order).
     unit_of: dict[str, Unit] = {}
     units: list[Unit] = []
-    root_unit: dict[str, Unit] = {}
+    root_unit: dict[int | str, Unit] = {}
+    component = _components(together)
     for m in moving:
         rid = m.a.res.id
-        root = together.find(rid)
+        root: int | str = component.get(rid, rid)
         unit = root_unit.get(root)
         if unit is None:
             unit = root_unit[root] = Unit("", [], band=band_of(m.a), exposure_max=m.a.exposure)
@@ -354,7 +355,7 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
             unit.exposure_max = max(unit.exposure_max, m.a.exposure)
         unit.moves.append(m)
         unit_of[rid] = unit
-    del root_unit, together
+    del root_unit, component
     index = {id(u): i for i, u in enumerate(units)} if order_edges else {}
     # unit → unit that must move after it (a CDN after its origin…): only the units such a flow ties
     order: nx.DiGraph[int] = nx.DiGraph()
@@ -375,28 +376,15 @@ def plan_units(result: ScanResult, options: PlanOptions) -> Planned:
     return Planned(moving, staying, final, waves, sorted(unknown_egress))
 
 
-class _Together:
-    """Which resources move together: a union-find over resource ids (connected components of
-    the ties, without a graph of a million nodes)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, rid: str) -> str:
-        parent = self.parent
-        root = rid
-        while (up := parent.get(root)) is not None:
-            root = up
-        while rid != root:  # path compression
-            up = parent[rid]
-            parent[rid] = root
-            rid = up
-        return root
-
-    def add_edge(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
+def _components(together: nx.Graph[str]) -> dict[str, int]:
+    """Resource id → number of its connected component in ``together`` (resources without ties are
+    in no component: each is a unit of its own). The graph is emptied once read."""
+    component: dict[str, int] = {}
+    for n, members in enumerate(nx.connected_components(together)):
+        for rid in members:
+            component[rid] = n
+    together.clear()  # self-referring: freed now rather than by the (paused) cyclic collector
+    return component
 
 
 def _as_date(value: str | None) -> dt.date | None:
@@ -407,10 +395,11 @@ def _as_date(value: str | None) -> dt.date | None:
 
 
 def _relations(result: ScanResult, moving: list[Move],
-               ids: set[str]) -> tuple[_Together, list[tuple[str, str]], dict[str, list[str]]]:
-    """What ties moving resources: those that move together (copies, peering, keys, containment),
-    the flows that only order them (first, then), and each copy's primaries."""
-    together = _Together()
+               ids: set[str]) -> tuple[nx.Graph[str], list[tuple[str, str]], dict[str, list[str]]]:
+    """What ties moving resources: the graph of those that move together (copies, peering, keys,
+    containment; only resources with such a tie are nodes), the flows that only order them (first,
+    then), and each copy's primaries."""
+    together: nx.Graph[str] = nx.Graph()
     order_edges: list[tuple[str, str]] = []
     copy_sources: dict[str, list[str]] = defaultdict(list)
     for flow in result.flows:
