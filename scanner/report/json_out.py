@@ -15,7 +15,8 @@ from scanner.result import Finding, ScanResult
 _OPTS = orjson.OPT_NON_STR_KEYS
 
 
-#: Findings encoded at a time (one ``orjson.dumps`` call for a list of them).
+#: Findings encoded at a time (one ``orjson.dumps`` call for a list of them), and resources joined
+#: at a time before they are written.
 _BATCH = 256
 
 
@@ -41,12 +42,19 @@ def _finding_batches(findings: Sequence[Finding]) -> Iterator[bytes]:
         yield orjson.dumps(rows, option=_OPTS)[1:-1]
 
 
+def _resource_batches(result: ScanResult) -> Iterator[bytes]:
+    """``resources[]`` elements, joined a batch at a time (one write per batch, not two per record)."""
+    encoder = ResourceEncoder()
+    of = result.applications.of if result.applications is not None else {}
+    assessed = result.assessed
+    for start in range(0, len(assessed), _BATCH):
+        yield b",".join([encoder.encode(a, of.get(a.res.id)) for a in assessed[start:start + _BATCH]])
+
+
 def write_json(result: ScanResult, out: IO[bytes]) -> None:
     head = orjson.dumps(header(result), option=_OPTS)
     out.write(head[:-1] + b',"resources":')
-    encoder = ResourceEncoder()
-    of = result.applications.of if result.applications is not None else {}
-    _array(out, (encoder.encode(a, of.get(a.res.id)) for a in result.assessed))
+    _array(out, _resource_batches(result))
     out.write(b',"applications":' + orjson.dumps(application_records(result), option=_OPTS))
     out.write(b',"flows":' + orjson.dumps(flow_records(result), option=_OPTS))
     out.write(b',"findings":')
