@@ -562,7 +562,7 @@ class _GcpGen:
         zone = f"{region}-{'abc'[i % 3]}"
         kind = _GCP_TYPES(rng)
         slot = _Slot(i, kind, number, pid, folder, region, zone, _labels(rng, i), rng.random() < 0.25, out)
-        self._MAKERS.get(kind, _GcpGen._sink)(self, slot)
+        self._MAKERS[kind](self, slot)
         return out
 
     def _instance(self, c: _Slot) -> None:
@@ -723,7 +723,9 @@ class _GcpGen:
         "run": _run,
         "sa": _sa,
         "firewall": _firewall,
+        "sink": _sink,
     }
+
 
 _GCP_TYPES = _Picker({"instance": 15, "disk": 18, "bucket": 10, "dataset": 4, "table": 10, "sql": 3,
                       "topic": 6, "run": 6, "sa": 10, "firewall": 10, "sink": 0.3})

@@ -115,10 +115,8 @@ class Enricher:
         unknown_key = KeyControl.UNKNOWN.value
         classifier = self.classifier
         answer = classifier.answer
-        # Per native type: its service and whether names count for it; per location code: the
-        # placement of the many resources whose export gives one (the others take the long way).
+        # Per native type: its service and whether names count for it, looked up once.
         kinds: dict[tuple[str, str], tuple[Service | None, bool]] = {}
-        placements = self._placements
         by_id: dict[str, Facts] = {}
         children: list[tuple[Facts, object]] = []
         for res in resources.values():
@@ -131,11 +129,8 @@ class Enricher:
             svc, names = kind
             if svc is None:
                 unmapped[res.native_type] += 1
-            code = res.region
-            placement = placements.get((provider, code)) if code is not None and code != "global" else None
-            if placement is None:
-                placement = self.placement(res, svc)
-            if placement.region is None:
+            placement = self.placement(res, svc)
+            if not placement.known:
                 unknown_regions[f"{provider}:{placement.code or '(not in export)'}"] += 1
             found = answer(res.tags, res.name, names)
             fact = by_id[res.id] = Facts(res, svc, placement, found.classes, found.source,

@@ -232,17 +232,14 @@ def transform_config_item(ci: Mapping[str, Any], source: str,
         # than resourceId does for RDS, whose resourceId is the opaque dbiResourceId.
         described = _explorer_type(parsed) if parsed is not None else None
         name = (described[1] if described else None) or resource_id or rid
-    if region is not None:
-        region = sys.intern(region)
-    attributes = facts.attributes  # the item's own: ``partition`` goes in as _with_partition adds it
-    if parsed is not None and parsed["partition"]:
-        attributes["partition"] = sys.intern(parsed["partition"])
+    region = intern(region)
+    attributes = _with_partition(facts.attributes, parsed)
     yield Resource(
         id=rid,
         provider=PROVIDER,
         native_type=sys.intern(resource_type),
         name=str(name),
-        account=sys.intern(account) if account is not None else None,
+        account=intern(account),
         region=region,
         raw_region=(region if raw_region == region else intern(raw_region)) if isinstance(raw_region, str) else None,
         tags=tags,
@@ -293,17 +290,17 @@ def _explorer_type(parsed: Mapping[str, str]) -> tuple[str, str, str]:
     return f"{service}:{rtype}", rest, service
 
 
-def _with_partition(attributes: Mapping[str, Any], parsed: Mapping[str, str] | None) -> dict[str, Any]:
-    """The attributes plus ``partition`` (``aws``, ``aws-cn``, ``aws-eusc``…) when an ARN gives it.
+def _with_partition(attributes: dict[str, Any], parsed: Mapping[str, str] | None) -> dict[str, Any]:
+    """``attributes`` (changed in place and returned) plus ``partition`` (``aws``, ``aws-cn``,
+    ``aws-eusc``…) when an ARN gives it.
 
     Global resources (IAM, Route 53, Organizations) carry no region: the partition is what places
     them (``KnowledgeBase.global_placement``). Items without an ARN get no partition rather than a
     guess.
     """
-    out = dict(attributes)
     if parsed is not None and parsed["partition"]:
-        out["partition"] = sys.intern(parsed["partition"])
-    return out
+        attributes["partition"] = sys.intern(parsed["partition"])
+    return attributes
 
 
 def _region_from_arn(parsed: Mapping[str, str]) -> str | None:

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from providers.common import gcp_region_of, maybe_json, normalize_tags
+from providers.common import gcp_region_of, intern, maybe_json, normalize_tags
 from scanner.model import Account, Flow, FlowKind, Item, KeyControl, KeyRef, Resource
 
 PROVIDER = "gcp"
@@ -627,19 +627,13 @@ def _asset_resource(rid: str, asset_type: str, data: dict[str, Any], facts: _Fac
             attributes["status"] = status
     labels = facts.tags if facts.tags is not None else data.get("labels")
     tags = {} if labels is None else normalize_tags(labels)
-    if asset_type == PROJECT_TYPE:
-        display = _project_display_name(data)
-    else:
-        display = data.get("displayName")
-        if not isinstance(display, str):
-            display = None
-    if region is not None:
-        region = sys.intern(region)
+    display = _project_display_name(data) if asset_type == PROJECT_TYPE else _str(data.get("displayName"))
+    region = intern(region)
     return Resource(
         id=rid, provider=PROVIDER, native_type=sys.intern(asset_type),
         name=display or _short_name(rid),
-        account=sys.intern(account) if account is not None else None,
-        region=region, raw_region=region if raw == region or raw is None else sys.intern(raw), tags=tags, key=key,
+        account=intern(account),
+        region=region, raw_region=region if raw == region else intern(raw), tags=tags, key=key,
         size_gb=facts.size_gb,
         source=source, attributes=attributes,
     )

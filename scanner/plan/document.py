@@ -98,12 +98,12 @@ def _move_dict(kb: KnowledgeBase, m: Move, after: dict[str, Assessed],
             "compatible_with": list(alt.compatible_with),
             "host": m.host, "region": m.region, "service": m.native_type}
         shared[("alt", id(alt))] = alt  # keeps the alternative, hence its id, alive with the memo
-    classes = shared.get(a.classes)
+    classes = shared.get(("classes", a.classes))
     if classes is None:
-        classes = shared[a.classes] = list(a.classes)
-    required = shared.get(m.required)
+        classes = shared[("classes", a.classes)] = list(a.classes)
+    required = shared.get(("required", m.required))
     if required is None:
-        required = shared[m.required] = list(m.required)
+        required = shared[("required", m.required)] = list(m.required)
     return {
         "id": a.res.id,
         "name": a.res.name,
